@@ -1,0 +1,25 @@
+# pk3s-telemetry: build, demo, test. Everything the targets need is installed by them.
+CARGO ?= cargo
+
+.PHONY: all build release demo test fmt clippy check
+
+all: build
+
+build:
+	$(CARGO) build
+
+release:
+	$(CARGO) build --release
+
+# Build, start a loopback receiver, send a manifest and an event to it, show what arrived.
+demo:
+	./scripts/demo.sh
+
+# fmt check, clippy with warnings denied, and every test.
+test:
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --all-targets --locked -- -D warnings
+	$(CARGO) test --locked
+
+fmt:
+	$(CARGO) fmt --all

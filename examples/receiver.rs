@@ -1,0 +1,44 @@
+//! A loopback receiver for `make demo` (and by-hand trials): prints every request it gets.
+//!
+//! receiver [--url-file FILE] [--status CODE|hang] [--seconds N]
+//! Listens on 127.0.0.1 (a free port), writes its URL to FILE, answers CODE (default 200)
+//! or never answers (`hang`), and stops by itself after N seconds (default 120) or when killed.
+
+#[path = "../tests/it/server.rs"]
+mod server;
+
+use std::time::{Duration, Instant};
+
+fn main() {
+    let mut url_file = None;
+    let mut reply = server::Reply::Status(200);
+    let mut seconds = 120u64;
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        let value = args.next();
+        match (a.as_str(), value) {
+            ("--url-file", Some(v)) => url_file = Some(v),
+            ("--status", Some(v)) if v == "hang" => reply = server::Reply::Hang,
+            ("--status", Some(v)) => reply = server::Reply::Status(v.parse().unwrap_or(200)),
+            ("--seconds", Some(v)) => seconds = v.parse().unwrap_or(120),
+            _ => {
+                eprintln!("usage: receiver [--url-file FILE] [--status CODE|hang] [--seconds N]");
+                std::process::exit(2);
+            }
+        }
+    }
+    let server = server::Server::start_with(vec![], reply, None, true);
+    let url = server.url();
+    eprintln!("receiver: listening on {url}");
+    if let Some(f) = url_file {
+        let tmp = format!("{f}.tmp");
+        if std::fs::write(&tmp, &url).and_then(|()| std::fs::rename(&tmp, &f)).is_err() {
+            eprintln!("receiver: cannot write {f}");
+            std::process::exit(1);
+        }
+    }
+    let until = Instant::now() + Duration::from_secs(seconds);
+    while Instant::now() < until {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}

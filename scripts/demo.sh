@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# make demo: build, start a loopback receiver, send a manifest and a built event to it,
+# show what arrived, stop the receiver. Touches nothing outside a temp dir.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+cargo build --quiet --bin pk3s-telemetry --example receiver
+bin=target/debug/pk3s-telemetry
+work=$(mktemp -d)
+receiver_pid=
+cleanup() {
+    status=$?
+    if [ -n "$receiver_pid" ]; then
+        kill "$receiver_pid" 2>/dev/null || true
+        wait "$receiver_pid" 2>/dev/null || true
+    fi
+    rm -rf "$work"
+    exit "$status"
+}
+trap cleanup EXIT
+
+target/debug/examples/receiver --url-file "$work/url" --seconds 60 >"$work/received.log" &
+receiver_pid=$!
+for _ in $(seq 100); do [ -s "$work/url" ] && break; sleep 0.05; done
+[ -s "$work/url" ] || { echo "demo: the receiver did not start" >&2; exit 1; }
+
+export TELEMETRY_ENABLED=1
+export TELEMETRY_ENDPOINT="$(cat "$work/url")"
+export TELEMETRY_OUTBOX_DIR="$work/outbox"
+export TELEMETRY_COMPONENT=core
+
+echo "== pk3s-telemetry send manifest examples/manifest.json   (to $TELEMETRY_ENDPOINT)"
+"$bin" -v send manifest examples/manifest.json
+echo "   exit $?"
+echo "== pk3s-telemetry send event --name core.apply.single_node.completed --command apply --result success"
+"$bin" -v send event --name core.apply.single_node.completed --command apply --result success --field mode=single-node
+echo "   exit $?"
+sleep 0.2
+echo
+echo "== what the receiver got"
+cat "$work/received.log"

@@ -1,0 +1,68 @@
+//! Dispatch, exit statuses and the few output helpers every command shares.
+
+pub mod send;
+
+use std::fmt;
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command, SendCommand};
+use crate::settings::Settings;
+
+/// Bad input or usage: exit 2, nothing sent.
+#[derive(Debug)]
+pub struct UsageError(pub String);
+
+impl fmt::Display for UsageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+pub const DELIVERED: u8 = 0;
+pub const NOT_DELIVERED: u8 = 1;
+pub const USAGE: u8 = 2;
+
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { USAGE } else { DELIVERED });
+        }
+    };
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("pk3s-telemetry: error: {e:#}");
+            ExitCode::from(if e.is::<UsageError>() {
+                USAGE
+            } else {
+                NOT_DELIVERED
+            })
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let settings = Settings::load(&cli.global);
+    match cli.command {
+        Command::Send(SendCommand::Manifest(args)) => send::manifest(&args, &settings),
+        Command::Send(SendCommand::Event(args)) => send::event(&args, &settings),
+    }
+}
+
+/// Writes to stdout; a closed pipe (`| head`) is not an error worth a panic.
+pub fn print(text: &str) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(anyhow::anyhow!("standard output: {e}"))
+        }
+        _ => Ok(()),
+    }
+}

@@ -1,0 +1,208 @@
+//! `send manifest` and `send event`: deliver now, with bounded retries; keep what cannot be
+//! delivered in the outbox. With consent off this is a silent no-op: no request, no DNS
+//! lookup, no file.
+
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use serde_json::{Map, Value};
+use time::OffsetDateTime;
+
+use crate::cli::{EventArgs, ManifestArgs, SendOptions};
+use crate::cmd::{DELIVERED, NOT_DELIVERED, UsageError, print};
+use crate::consent::{self, Consent};
+use crate::delivery::{Client, Outcome, headers};
+use crate::outbox::Outbox;
+use crate::payload::{self, Context, Payload};
+use crate::settings::Settings;
+
+pub fn manifest(args: &ManifestArgs, settings: &Settings) -> anyhow::Result<ExitCode> {
+    let Some((consent, url)) = preflight(&args.send, settings)? else {
+        return Ok(ExitCode::from(DELIVERED));
+    };
+    let (_, manifest) = payload::read_object(&args.path)?;
+    let exit_code = exit_code(args.exit_code.as_deref(), settings)?;
+    let mut ctx = context(settings, consent);
+    if let Some(r) = &args.repository {
+        ctx.repository = r.clone();
+    }
+    if let Some(s) = &args.script {
+        ctx.script = s.clone();
+    }
+    let payload = Payload::manifest(manifest, &ctx, exit_code);
+    deliver(payload, &args.send, settings, url.as_deref())
+}
+
+pub fn event(args: &EventArgs, settings: &Settings) -> anyhow::Result<ExitCode> {
+    let Some((consent, url)) = preflight(&args.send, settings)? else {
+        return Ok(ExitCode::from(DELIVERED));
+    };
+    let payload = match (&args.path, &args.name) {
+        (Some(path), _) => {
+            let (bytes, object) = payload::read_object(path)?;
+            Payload::raw(bytes, &object)
+        }
+        (None, Some(name)) => {
+            let mut ctx = context(settings, consent);
+            if let Some(r) = &args.repository {
+                ctx.repository = r.clone();
+            }
+            if let Some(s) = &args.script {
+                ctx.script = s.clone();
+            }
+            Payload::event(&args.family, name, command(args)?, &ctx)
+        }
+        // clap requires one of the two.
+        (None, None) => return Err(UsageError("send event needs PATH or --name".into()).into()),
+    };
+    deliver(payload, &args.send, settings, url.as_deref())
+}
+
+/// Consent and endpoint: `None` when there is nothing to do. A dry run goes on either way
+/// (printing is not sending) and says why the request would not go out.
+fn preflight(
+    opts: &SendOptions,
+    settings: &Settings,
+) -> anyhow::Result<Option<(Consent, Option<String>)>> {
+    let consent = consent::without_prompt(None, settings);
+    let out = settings.out;
+    if !consent.enabled {
+        if !opts.dry_run {
+            out.info(format_args!(
+                "telemetry is off ({}): nothing sent",
+                consent.source.as_str()
+            ));
+            return Ok(None);
+        }
+        out.warn(format_args!(
+            "telemetry is off ({}): this request would not be sent",
+            consent.source.as_str()
+        ));
+    }
+    let url = settings.endpoint()?;
+    if url.is_none() {
+        if !opts.dry_run {
+            out.info("TELEMETRY_ENDPOINT is empty: nothing sent");
+            return Ok(None);
+        }
+        out.warn("TELEMETRY_ENDPOINT is empty: this request would not be sent");
+    }
+    Ok(Some((consent, url)))
+}
+
+fn context(settings: &Settings, consent: Consent) -> Context {
+    Context {
+        session_id: settings
+            .session_id
+            .clone()
+            .unwrap_or_else(payload::new_id),
+        run_id: settings.run_id.clone().unwrap_or_else(payload::new_id),
+        parent_run_id: settings.parent_run_id.clone(),
+        component: settings.component.clone(),
+        repository: settings.repository.clone(),
+        script: settings.script.clone(),
+        user_agent: settings.user_agent.clone(),
+        telemetry_enabled: consent.enabled,
+    }
+}
+
+/// `--exit-code`, else TELEMETRY_EXIT_CODE, else 0; must be a whole number.
+fn exit_code(flag: Option<&str>, settings: &Settings) -> Result<Value, UsageError> {
+    let (source, value) = match (flag, &settings.exit_code) {
+        (Some(v), _) => ("--exit-code", v),
+        (None, Some(v)) => ("TELEMETRY_EXIT_CODE", v.as_str()),
+        (None, None) => return Ok(Value::from(0)),
+    };
+    value
+        .trim()
+        .parse::<i64>()
+        .map(Value::from)
+        .map_err(|_| UsageError(format!("{source}: {value:?} is not a whole number")))
+}
+
+/// The `command` block of a built event: name, result, then the `--field` pairs.
+fn command(args: &EventArgs) -> Result<Map<String, Value>, UsageError> {
+    let mut m = Map::new();
+    m.insert("name".into(), args.command.clone().into());
+    m.insert("result".into(), args.result.clone().into());
+    for field in &args.fields {
+        let Some((k, v)) = field.split_once('=') else {
+            return Err(UsageError(format!("--field {field:?}: expected K=V")));
+        };
+        if k.is_empty() || k == "name" || k == "result" {
+            return Err(UsageError(format!(
+                "--field {field:?}: the key must be non-empty and not name or result (use --command, --result)"
+            )));
+        }
+        m.insert(k.to_string(), Value::from(v));
+    }
+    Ok(m)
+}
+
+fn deliver(
+    mut payload: Payload,
+    opts: &SendOptions,
+    settings: &Settings,
+    url: Option<&str>,
+) -> anyhow::Result<ExitCode> {
+    let out = settings.out;
+    if opts.dry_run {
+        payload.stamp(1, OffsetDateTime::now_utc());
+        print(&dry_run(&payload, settings, url)?)?;
+        return Ok(ExitCode::from(DELIVERED));
+    }
+    let Some(url) = url else {
+        return Ok(ExitCode::from(DELIVERED));
+    };
+    let client = Client::new(settings, url)?;
+    if let Some(note) = &client.proxy_note {
+        out.info(note);
+    }
+    let report = client.deliver(&mut payload, 1, settings.max_attempts, out);
+    if report.outcome == Outcome::Delivered {
+        return Ok(ExitCode::from(DELIVERED));
+    }
+    let outbox = Outbox::new(&settings.outbox_dir);
+    let path = outbox
+        .keep(&payload, &report.attempts, report.outcome)
+        .with_context(|| {
+            format!(
+                "not delivered, and the outbox {} cannot keep it",
+                settings.outbox_dir.display()
+            )
+        })?;
+    let last = report
+        .last()
+        .map(|a| a.answer.to_string())
+        .unwrap_or_default();
+    let n = report.attempts.len();
+    let tries = if n == 1 { "attempt" } else { "attempts" };
+    match report.outcome {
+        Outcome::Rejected => out.warn(format_args!(
+            "rejected by the receiver ({last}) after {n} {tries}; kept apart in {}",
+            path.display()
+        )),
+        _ => out.warn(format_args!(
+            "not delivered after {n} {tries} ({last}); kept in {} for a later flush",
+            path.display()
+        )),
+    }
+    Ok(ExitCode::from(NOT_DELIVERED))
+}
+
+/// The exact request, token masked.
+fn dry_run(payload: &Payload, settings: &Settings, url: Option<&str>) -> anyhow::Result<String> {
+    if let Some(u) = url {
+        // Fails as a real send would on a bad proxy variable.
+        Client::new(settings, u)?;
+    }
+    let masked = settings.token.as_ref().map(|_| "********");
+    let mut s = format!("POST {}\n", url.unwrap_or("(no endpoint)"));
+    for (name, value) in headers(&settings.user_agent, &settings.marker, masked, &payload.event_id) {
+        s.push_str(&format!("{name}: {value}\n"));
+    }
+    s.push('\n');
+    s.push_str(&String::from_utf8_lossy(&payload.body()));
+    s.push('\n');
+    Ok(s)
+}

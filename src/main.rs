@@ -1,0 +1,15 @@
+//! pk3s-telemetry: anonymous, opt-in usage telemetry for the productive-k3s shell layers.
+
+mod cli;
+mod cmd;
+mod consent;
+mod delivery;
+mod outbox;
+mod payload;
+mod settings;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    cmd::main()
+}

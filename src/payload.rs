@@ -1,0 +1,281 @@
+//! The payloads: the install envelope around a run manifest, the built lifecycle event,
+//! and ready-made events that go out byte-for-byte.
+
+use std::io::Read;
+
+use serde_json::{Map, Value, json};
+use time::OffsetDateTime;
+use time::macros::format_description;
+
+use crate::cmd::UsageError;
+
+/// Larger inputs are refused: a manifest is a few KiB, and memory must stay small.
+const MAX_INPUT: u64 = 16 * 1024 * 1024;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Built here (envelope or lifecycle event): the attempt fields are refreshed per attempt.
+    Built,
+    /// Given ready-made: sent exactly as read.
+    Raw,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Built => "built",
+            Kind::Raw => "raw",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Payload {
+    pub kind: Kind,
+    /// Also the `Idempotency-Key`: fixed for the payload's whole life.
+    pub event_id: String,
+    /// The object (for `Built`) or the exact bytes (for `Raw`).
+    pub object: Map<String, Value>,
+    pub raw: Vec<u8>,
+}
+
+/// The correlation and client facts shared by every built payload.
+#[derive(Debug, Clone)]
+pub struct Context {
+    pub session_id: String,
+    pub run_id: String,
+    pub parent_run_id: Option<String>,
+    pub component: String,
+    pub repository: String,
+    pub script: String,
+    pub user_agent: String,
+    pub telemetry_enabled: bool,
+}
+
+pub fn new_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// RFC 3339 in UTC with milliseconds, e.g. `2026-11-21T23:47:43.120Z`.
+pub fn timestamp(at: OffsetDateTime) -> String {
+    let fmt = format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+    );
+    at.to_offset(time::UtcOffset::UTC)
+        .format(&fmt)
+        .unwrap_or_else(|_| "1970-01-01T00:00:00.000Z".to_string())
+}
+
+/// Reads `PATH` or standard input (`-`) and checks it holds exactly one JSON object.
+pub fn read_object(path: &str) -> Result<(Vec<u8>, Map<String, Value>), UsageError> {
+    let name = if path == "-" { "standard input" } else { path };
+    let mut bytes = Vec::new();
+    let read = if path == "-" {
+        std::io::stdin().lock().take(MAX_INPUT + 1).read_to_end(&mut bytes)
+    } else {
+        std::fs::File::open(path).and_then(|f| f.take(MAX_INPUT + 1).read_to_end(&mut bytes))
+    };
+    read.map_err(|e| UsageError(format!("{name}: cannot read: {}", plain_io(&e))))?;
+    if bytes.len() as u64 > MAX_INPUT {
+        return Err(UsageError(format!("{name}: larger than 16 MiB")));
+    }
+    let value: Value = serde_json::from_slice(&bytes)
+        .map_err(|e| UsageError(format!("{name}: invalid JSON: {e}")))?;
+    match value {
+        Value::Object(object) => Ok((bytes, object)),
+        other => Err(UsageError(format!(
+            "{name}: expected a JSON object, found {}",
+            kind_of(&other)
+        ))),
+    }
+}
+
+fn kind_of(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// `No such file or directory` rather than `... (os error 2)`.
+pub fn plain_io(e: &std::io::Error) -> String {
+    let s = e.to_string();
+    match s.find(" (os error") {
+        Some(i) => s[..i].to_string(),
+        None => s,
+    }
+}
+
+fn head(family: &str, name: &str, ctx: &Context) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert("schema_version".into(), json!("1"));
+    m.insert("event_family".into(), json!(family));
+    m.insert("event_name".into(), json!(name));
+    m.insert("event_id".into(), json!(new_id()));
+    m.insert("sent_at".into(), Value::Null);
+    m.insert("delivery_attempt".into(), json!(1));
+    m.insert("retry_attempt".into(), json!(0));
+    m.insert("is_retry".into(), json!(false));
+    m.insert("retry_of_run_id".into(), Value::Null);
+    m.insert("session_id".into(), json!(ctx.session_id));
+    m.insert("run_id".into(), json!(ctx.run_id));
+    m.insert("parent_run_id".into(), json!(ctx.parent_run_id));
+    m.insert("component".into(), json!(ctx.component));
+    m
+}
+
+fn telemetry_meta() -> Value {
+    json!({ "delivery_mode": "best-effort", "anonymous_by_contract": true })
+}
+
+impl Payload {
+    fn built(object: Map<String, Value>) -> Payload {
+        let event_id = object
+            .get("event_id")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        Payload {
+            kind: Kind::Built,
+            event_id,
+            object,
+            raw: Vec::new(),
+        }
+    }
+
+    /// `send manifest`: the install envelope around the manifest, kept unchanged.
+    pub fn manifest(manifest: Map<String, Value>, ctx: &Context, exit_code: Value) -> Payload {
+        let mut m = head("install", "apply.completed", ctx);
+        m.insert(
+            "client".into(),
+            json!({
+                "repository": ctx.repository,
+                "script": ctx.script,
+                "user_agent": ctx.user_agent,
+                "telemetry_enabled": ctx.telemetry_enabled,
+                "exit_code": exit_code,
+            }),
+        );
+        m.insert("manifest".into(), Value::Object(manifest));
+        m.insert("telemetry_meta".into(), telemetry_meta());
+        Payload::built(m)
+    }
+
+    /// `send event --name`: the standard lifecycle event.
+    pub fn event(
+        family: &str,
+        name: &str,
+        command: Map<String, Value>,
+        ctx: &Context,
+    ) -> Payload {
+        let mut m = head(family, name, ctx);
+        m.insert("command".into(), Value::Object(command));
+        m.insert(
+            "client".into(),
+            json!({
+                "repository": ctx.repository,
+                "script": ctx.script,
+                "telemetry_enabled": ctx.telemetry_enabled,
+            }),
+        );
+        m.insert("telemetry_meta".into(), telemetry_meta());
+        Payload::built(m)
+    }
+
+    /// `send event PATH`: sent as given. Its own `event_id` is the idempotency key when it
+    /// has a usable one; otherwise a fresh id is made (and kept with the outbox entry).
+    pub fn raw(bytes: Vec<u8>, object: &Map<String, Value>) -> Payload {
+        let event_id = object
+            .get("event_id")
+            .and_then(Value::as_str)
+            .filter(|id| usable_key(id))
+            .map(str::to_string)
+            .unwrap_or_else(new_id);
+        Payload {
+            kind: Kind::Raw,
+            event_id,
+            object: Map::new(),
+            raw: bytes,
+        }
+    }
+
+    /// Stamps the attempt fields (built payloads only) for attempt number `attempt` (1-based).
+    pub fn stamp(&mut self, attempt: u32, at: OffsetDateTime) {
+        if self.kind == Kind::Raw {
+            return;
+        }
+        let retry_of = if attempt > 1 {
+            self.object.get("run_id").cloned().unwrap_or(Value::Null)
+        } else {
+            Value::Null
+        };
+        let m = &mut self.object;
+        m.insert("sent_at".into(), json!(timestamp(at)));
+        m.insert("delivery_attempt".into(), json!(attempt));
+        m.insert("retry_attempt".into(), json!(attempt - 1));
+        m.insert("is_retry".into(), json!(attempt > 1));
+        m.insert("retry_of_run_id".into(), retry_of);
+    }
+
+    /// The body as it goes on the wire now.
+    pub fn body(&self) -> Vec<u8> {
+        match self.kind {
+            Kind::Raw => self.raw.clone(),
+            Kind::Built => serde_json::to_vec(&self.object).unwrap_or_default(),
+        }
+    }
+}
+
+/// A header value a receiver can use as a key: short, printable ASCII.
+fn usable_key(id: &str) -> bool {
+    !id.is_empty() && id.len() <= 200 && id.bytes().all(|b| b.is_ascii_graphic())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx() -> Context {
+        Context {
+            session_id: "s".into(),
+            run_id: "r".into(),
+            parent_run_id: None,
+            component: "core".into(),
+            repository: "productive-k3s".into(),
+            script: "scripts/apply.sh".into(),
+            user_agent: "productive-k3s/0".into(),
+            telemetry_enabled: true,
+        }
+    }
+
+    #[test]
+    fn stamping_refreshes_attempt_fields_but_never_the_event_id() {
+        let mut p = Payload::manifest(Map::new(), &ctx(), json!(0));
+        let id = p.event_id.clone();
+        p.stamp(1, OffsetDateTime::UNIX_EPOCH);
+        assert_eq!(p.object["retry_of_run_id"], Value::Null);
+        p.stamp(3, OffsetDateTime::UNIX_EPOCH);
+        assert_eq!(p.object["delivery_attempt"], json!(3));
+        assert_eq!(p.object["retry_attempt"], json!(2));
+        assert_eq!(p.object["is_retry"], json!(true));
+        assert_eq!(p.object["retry_of_run_id"], json!("r"));
+        assert_eq!(p.object["sent_at"], json!("1970-01-01T00:00:00.000Z"));
+        assert_eq!(p.object["event_id"], json!(id));
+    }
+
+    #[test]
+    fn raw_events_keep_a_usable_event_id_as_key() {
+        let obj = |id: Value| {
+            let mut m = Map::new();
+            m.insert("event_id".into(), id);
+            m
+        };
+        assert_eq!(Payload::raw(vec![], &obj(json!("abc-1"))).event_id, "abc-1");
+        assert_ne!(Payload::raw(vec![], &obj(json!("a b"))).event_id, "a b");
+        assert_eq!(Payload::raw(vec![], &obj(json!(7))).event_id.len(), 36);
+    }
+}

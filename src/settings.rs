@@ -1,0 +1,251 @@
+//! Effective settings: the `TELEMETRY_*` environment with the contract's defaults and
+//! validation, overridden by the global flags. Invalid values warn and fall back; they
+//! never stop a bootstrap.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::cli::Global;
+use crate::cmd::UsageError;
+
+pub const DEFAULT_ENDPOINT: &str = "https://telemetry.productive-k3s.io/telemetry";
+pub const DEFAULT_MARKER: &str = "pk3s-public-v1";
+pub const DEFAULT_MAX_RETRIES: u32 = 3;
+pub const DEFAULT_CONNECT_TIMEOUT: f64 = 5.0;
+pub const DEFAULT_REQUEST_TIMEOUT: f64 = 10.0;
+pub const DEFAULT_OUTBOX_DIR: &str = "runs/telemetry-outbox";
+pub const DEFAULT_COMPONENT: &str = "core";
+pub const DEFAULT_REPOSITORY: &str = "productive-k3s";
+pub const DEFAULT_SCRIPT: &str = "scripts/apply.sh";
+
+/// Reads one variable; a value that is not valid UTF-8 is taken lossily rather than
+/// failing the run.
+pub fn var(name: &str) -> Option<String> {
+    std::env::var_os(name).map(|v| v.to_string_lossy().into_owned())
+}
+
+/// A variable that is set and not empty.
+pub fn non_empty(name: &str) -> Option<String> {
+    var(name).filter(|v| !v.is_empty())
+}
+
+/// The contract's truthiness: `Some(true)` / `Some(false)` for the listed words (any case),
+/// `None` for anything else.
+pub fn parse_bool(value: &str) -> Option<bool> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "y" | "on" => Some(true),
+        "0" | "false" | "no" | "n" | "off" => Some(false),
+        _ => None,
+    }
+}
+
+/// Where to report: warnings are suppressed by `-q`, details shown by `-v`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Verbosity {
+    pub quiet: bool,
+    pub verbose: bool,
+}
+
+impl Verbosity {
+    pub fn warn(&self, msg: impl std::fmt::Display) {
+        if !self.quiet {
+            eprintln!("pk3s-telemetry: warning: {msg}");
+        }
+    }
+
+    pub fn info(&self, msg: impl std::fmt::Display) {
+        if self.verbose {
+            eprintln!("pk3s-telemetry: {msg}");
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// TELEMETRY_ENABLED when set and non-empty; an unrecognised word counts as off.
+    pub enabled: Option<bool>,
+    /// DO_NOT_TRACK is truthy.
+    pub do_not_track: bool,
+    /// `None` when the endpoint is set but empty: nothing is sent. Checked by `endpoint()`
+    /// only when something is to be sent, so that a no-op stays a no-op.
+    pub endpoint: Option<String>,
+    /// The name the endpoint came from, for error messages.
+    pub endpoint_source: &'static str,
+    pub marker: String,
+    pub token: Option<String>,
+    pub max_attempts: u32,
+    pub connect_timeout: Duration,
+    pub request_timeout: Duration,
+    pub outbox_dir: PathBuf,
+    pub user_agent: String,
+    pub session_id: Option<String>,
+    pub run_id: Option<String>,
+    pub parent_run_id: Option<String>,
+    pub component: String,
+    pub repository: String,
+    pub script: String,
+    /// TELEMETRY_EXIT_CODE as given; validated where it is used.
+    pub exit_code: Option<String>,
+    pub out: Verbosity,
+}
+
+impl Settings {
+    /// The endpoint, checked: `Ok(None)` when it is set but empty.
+    pub fn endpoint(&self) -> Result<Option<String>, UsageError> {
+        self.endpoint
+            .as_deref()
+            .map(|e| validate_endpoint(e, self.endpoint_source))
+            .transpose()
+    }
+
+    pub fn load(global: &Global) -> Settings {
+        let out = Verbosity {
+            quiet: global.quiet,
+            verbose: global.verbose,
+        };
+
+        let enabled = non_empty("TELEMETRY_ENABLED").map(|v| {
+            parse_bool(&v).unwrap_or_else(|| {
+                out.warn(format_args!(
+                    "TELEMETRY_ENABLED={v:?} is not one of 1 true yes y on / 0 false no n off; telemetry is off"
+                ));
+                false
+            })
+        });
+        let do_not_track = non_empty("DO_NOT_TRACK").is_some_and(|v| {
+            // DO_NOT_TRACK=1 is the convention; any value that is not a "no" counts.
+            parse_bool(&v) != Some(false)
+        });
+
+        let (endpoint, endpoint_source) = match &global.endpoint {
+            Some(e) => (e.clone(), "--endpoint"),
+            None => (
+                var("TELEMETRY_ENDPOINT").unwrap_or_else(|| DEFAULT_ENDPOINT.to_string()),
+                "TELEMETRY_ENDPOINT",
+            ),
+        };
+        let endpoint = Some(endpoint.trim().to_string()).filter(|e| !e.is_empty());
+
+        let max_attempts = match non_empty("TELEMETRY_MAX_RETRIES") {
+            None => DEFAULT_MAX_RETRIES,
+            Some(v) => match v.trim().parse::<u32>() {
+                Ok(n) if n >= 1 => n.min(100),
+                _ => {
+                    out.warn(format_args!(
+                        "TELEMETRY_MAX_RETRIES={v:?} is not a whole number of at least 1; using {DEFAULT_MAX_RETRIES}"
+                    ));
+                    DEFAULT_MAX_RETRIES
+                }
+            },
+        };
+
+        let outbox_dir = global
+            .outbox
+            .clone()
+            .or_else(|| non_empty("TELEMETRY_OUTBOX_DIR").map(PathBuf::from))
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_OUTBOX_DIR));
+
+        Settings {
+            enabled,
+            do_not_track,
+            endpoint,
+            endpoint_source,
+            marker: non_empty("TELEMETRY_MARKER").unwrap_or_else(|| DEFAULT_MARKER.to_string()),
+            token: non_empty("TELEMETRY_BEARER_TOKEN"),
+            max_attempts,
+            connect_timeout: seconds(
+                "TELEMETRY_CONNECT_TIMEOUT_SECONDS",
+                DEFAULT_CONNECT_TIMEOUT,
+                out,
+            ),
+            request_timeout: seconds(
+                "TELEMETRY_REQUEST_TIMEOUT_SECONDS",
+                DEFAULT_REQUEST_TIMEOUT,
+                out,
+            ),
+            outbox_dir,
+            user_agent: non_empty("TELEMETRY_USER_AGENT").unwrap_or_else(default_user_agent),
+            session_id: non_empty("TELEMETRY_SESSION_ID"),
+            run_id: non_empty("TELEMETRY_RUN_ID"),
+            parent_run_id: non_empty("TELEMETRY_PARENT_RUN_ID"),
+            component: non_empty("TELEMETRY_COMPONENT")
+                .unwrap_or_else(|| DEFAULT_COMPONENT.to_string()),
+            repository: non_empty("TELEMETRY_SOURCE_REPOSITORY")
+                .unwrap_or_else(|| DEFAULT_REPOSITORY.to_string()),
+            script: non_empty("TELEMETRY_SOURCE_SCRIPT")
+                .unwrap_or_else(|| DEFAULT_SCRIPT.to_string()),
+            exit_code: non_empty("TELEMETRY_EXIT_CODE"),
+            out,
+        }
+    }
+}
+
+pub fn default_user_agent() -> String {
+    format!("productive-k3s/{}", env!("CARGO_PKG_VERSION"))
+}
+
+/// A positive number of seconds (fractions allowed); anything else warns and uses the default.
+fn seconds(name: &str, default: f64, out: Verbosity) -> Duration {
+    let Some(v) = non_empty(name) else {
+        return Duration::from_secs_f64(default);
+    };
+    match v.trim().parse::<f64>() {
+        Ok(s) if s.is_finite() && s > 0.0 && s <= 3600.0 => Duration::from_secs_f64(s),
+        _ => {
+            out.warn(format_args!(
+                "{name}={v:?} is not a number of seconds between 0 and 3600; using {default}"
+            ));
+            Duration::from_secs_f64(default)
+        }
+    }
+}
+
+/// An endpoint must be an absolute http or https URL with a host.
+pub fn validate_endpoint(url: &str, source: &str) -> Result<String, UsageError> {
+    let bad = |why: &str| UsageError(format!("{source}: {url:?} {why}"));
+    let uri: ureq::http::Uri = url
+        .parse()
+        .map_err(|_| bad("is not a valid URL"))?;
+    match uri.scheme_str() {
+        Some("http") | Some("https") => {}
+        _ => return Err(bad("is not an http or https URL")),
+    }
+    if uri.host().is_none_or(str::is_empty) {
+        return Err(bad("has no host"));
+    }
+    if uri.authority().is_some_and(|a| a.as_str().contains('@')) {
+        // Not echoed: the value holds a secret.
+        return Err(UsageError(format!(
+            "{source}: the URL must not hold credentials; use TELEMETRY_BEARER_TOKEN"
+        )));
+    }
+    Ok(url.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn truthiness_follows_the_contract() {
+        for t in ["1", "true", "YES", "y", "On", " on "] {
+            assert_eq!(parse_bool(t), Some(true), "{t}");
+        }
+        for f in ["0", "false", "No", "N", "OFF"] {
+            assert_eq!(parse_bool(f), Some(false), "{f}");
+        }
+        for x in ["", "2", "enable", "yess"] {
+            assert_eq!(parse_bool(x), None, "{x}");
+        }
+    }
+
+    #[test]
+    fn endpoints_are_http_or_https_with_a_host() {
+        assert!(validate_endpoint("https://t.example/telemetry", "X").is_ok());
+        assert!(validate_endpoint("http://127.0.0.1:8080/", "X").is_ok());
+        for bad in ["ftp://t.example/", "t.example/x", "https://", "not a url", "https://u:p@h/"] {
+            let err = validate_endpoint(bad, "TELEMETRY_ENDPOINT").unwrap_err();
+            assert!(err.0.starts_with("TELEMETRY_ENDPOINT: "), "{}", err.0);
+        }
+    }
+}

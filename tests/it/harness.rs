@@ -1,0 +1,224 @@
+//! The shared harness: an isolated environment (a temp dir as HOME and working directory,
+//! a clean environment, its own outbox) for running the real binary.
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::Write;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use crate::server::Server;
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_pk3s-telemetry");
+/// A test run that takes longer than this is killed and fails.
+const RUN_LIMIT: Duration = Duration::from_secs(90);
+
+pub struct Sandbox {
+    pub root: PathBuf,
+    env: BTreeMap<String, String>,
+}
+
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+    pub elapsed: Duration,
+}
+
+impl Run {
+    pub fn ok(&self) -> &Self {
+        assert_eq!(self.code, 0, "expected success: {self:#?}");
+        self
+    }
+}
+
+impl Sandbox {
+    pub fn new() -> Sandbox {
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let root = std::env::temp_dir().join(format!(
+            "pk3s-it-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::SeqCst)
+        ));
+        let _ = fs::remove_dir_all(&root);
+        fs::create_dir_all(root.join("home")).unwrap();
+        let mut env = BTreeMap::new();
+        env.insert(
+            "PATH".to_string(),
+            std::env::var("PATH").unwrap_or_else(|_| "/usr/bin:/bin".into()),
+        );
+        env.insert("HOME".into(), root.join("home").display().to_string());
+        env.insert(
+            "TELEMETRY_OUTBOX_DIR".into(),
+            root.join("outbox").display().to_string(),
+        );
+        // Keep the system store out of reach so a TLS test proves SSL_CERT_FILE is used.
+        Sandbox { root, env }
+    }
+
+    /// Telemetry on, pointed at `server`.
+    pub fn for_server(server: &Server) -> Sandbox {
+        let mut s = Sandbox::new();
+        s.set("TELEMETRY_ENABLED", "1")
+            .set("TELEMETRY_ENDPOINT", &server.url());
+        s
+    }
+
+    pub fn set(&mut self, key: &str, value: &str) -> &mut Self {
+        self.env.insert(key.into(), value.into());
+        self
+    }
+
+    pub fn unset(&mut self, key: &str) -> &mut Self {
+        self.env.remove(key);
+        self
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.root.join(name)
+    }
+
+    pub fn write(&self, name: &str, contents: &str) -> PathBuf {
+        let p = self.root.join(name);
+        if let Some(dir) = p.parent() {
+            fs::create_dir_all(dir).unwrap();
+        }
+        fs::write(&p, contents).unwrap();
+        p
+    }
+
+    pub fn outbox(&self) -> PathBuf {
+        self.root.join("outbox")
+    }
+
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(BIN);
+        c.args(args)
+            .env_clear()
+            .envs(&self.env)
+            .current_dir(&self.root);
+        c
+    }
+
+    pub fn run(&self, args: &[&str]) -> Run {
+        self.run_with_stdin(args, None)
+    }
+
+    pub fn run_with_stdin(&self, args: &[&str], stdin: Option<&[u8]>) -> Run {
+        let mut c = self.command(args);
+        c.stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+        finish(c, stdin)
+    }
+}
+
+/// Runs a command to its end, bounded by `RUN_LIMIT`.
+pub fn finish(mut c: Command, stdin: Option<&[u8]>) -> Run {
+    let started = Instant::now();
+    let mut child = c.spawn().expect("spawn");
+    if let Some(input) = stdin {
+        let mut w = child.stdin.take().unwrap();
+        let _ = w.write_all(input);
+    }
+    // Drain the pipes on threads so a chatty child cannot block.
+    let mut out = child.stdout.take();
+    let mut err = child.stderr.take();
+    let out_t = std::thread::spawn(move || read_all(out.as_mut()));
+    let err_t = std::thread::spawn(move || read_all(err.as_mut()));
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if started.elapsed() > RUN_LIMIT {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{c:?} ran longer than {RUN_LIMIT:?}");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    Run {
+        code: status.code().unwrap_or(-1),
+        stdout: out_t.join().unwrap(),
+        stderr: err_t.join().unwrap(),
+        elapsed: started.elapsed(),
+    }
+}
+
+fn read_all<R: std::io::Read>(r: Option<&mut R>) -> String {
+    let mut s = Vec::new();
+    if let Some(r) = r {
+        let _ = r.read_to_end(&mut s);
+    }
+    String::from_utf8_lossy(&s).into_owned()
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            let _ = fs::remove_dir_all(&self.root);
+        }
+    }
+}
+
+/// Every file under `dir`, recursively, sorted.
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(rd) = fs::read_dir(dir) {
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(files_under(&p));
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The outbox entries (`*.json`) directly in `dir`.
+pub fn entries(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = fs::read_dir(dir)
+        .map(|rd| {
+            rd.flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "json"))
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+pub fn mode(p: &Path) -> u32 {
+    fs::metadata(p).unwrap().permissions().mode() & 0o777
+}
+
+/// A port on which nothing listens (bound, then released).
+pub fn refused_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
+}
+
+pub const MANIFEST: &str = r#"{
+  "schema": "run-manifest/v1",
+  "mode": "single-node",
+  "os": {"id": "ubuntu", "version_id": "24.04"},
+  "k3s_version": "v1.29.3+k3s1",
+  "ratio": 1.50,
+  "steps": [{"name": "install-k3s", "result": "ok", "seconds": 42}],
+  "zeta": true,
+  "alpha": null
+}"#;

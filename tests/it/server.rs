@@ -1,0 +1,443 @@
+//! A real HTTP/1.1 receiver on 127.0.0.1:0 (optionally TLS), and a CONNECT proxy, for the
+//! tests and for `make demo`. Each connection is a thread; every loop is bounded in time,
+//! and dropping a server stops it.
+
+#![allow(dead_code)]
+
+use std::collections::VecDeque;
+use std::io::{self, BufRead, BufReader, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+/// No connection lives longer than this, whatever a test asks.
+const MAX_CONNECTION_LIFE: Duration = Duration::from_secs(60);
+
+#[derive(Debug, Clone)]
+pub enum Reply {
+    Status(u16),
+    /// A status with extra headers, e.g. `Retry-After`.
+    With(u16, Vec<(&'static str, String)>),
+    /// Read the request, then never answer (until the server stops).
+    Hang,
+    /// Read the request, then close the connection without a word.
+    Drop,
+}
+
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    pub method: String,
+    pub target: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    /// Which connection (1-based, in accept order) carried it.
+    pub connection: usize,
+    pub at: Instant,
+}
+
+impl Recorded {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).expect("the body is JSON")
+    }
+}
+
+struct State {
+    requests: Mutex<Vec<Recorded>>,
+    script: Mutex<VecDeque<Reply>>,
+    fallback: Reply,
+    connections: AtomicUsize,
+    stop: AtomicBool,
+    /// Print each request as it arrives (for `make demo`).
+    echo: bool,
+}
+
+pub struct Server {
+    pub addr: SocketAddr,
+    state: Arc<State>,
+    accept: Option<JoinHandle<()>>,
+    pub tls: bool,
+}
+
+pub type Tls = Option<Arc<rustls::ServerConfig>>;
+
+impl Server {
+    /// Answers with `script` in order, then `fallback` for ever.
+    pub fn start(script: Vec<Reply>, fallback: Reply) -> Server {
+        Server::start_with(script, fallback, None, false)
+    }
+
+    pub fn start_with(script: Vec<Reply>, fallback: Reply, tls: Tls, echo: bool) -> Server {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+        let addr = listener.local_addr().expect("local addr");
+        let state = Arc::new(State {
+            requests: Mutex::new(Vec::new()),
+            script: Mutex::new(script.into()),
+            fallback,
+            connections: AtomicUsize::new(0),
+            stop: AtomicBool::new(false),
+            echo,
+        });
+        let is_tls = tls.is_some();
+        let st = state.clone();
+        let accept = thread::spawn(move || {
+            for stream in listener.incoming() {
+                if st.stop.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(stream) = stream else { continue };
+                let n = st.connections.fetch_add(1, Ordering::SeqCst) + 1;
+                let st = st.clone();
+                let tls = tls.clone();
+                thread::spawn(move || {
+                    let _ = serve(stream, n, &st, tls);
+                });
+            }
+        });
+        Server {
+            addr,
+            state,
+            accept: Some(accept),
+            tls: is_tls,
+        }
+    }
+
+    pub fn url(&self) -> String {
+        if self.tls {
+            format!("https://localhost:{}/telemetry", self.addr.port())
+        } else {
+            format!("http://127.0.0.1:{}/telemetry", self.addr.port())
+        }
+    }
+
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.state.requests.lock().unwrap().clone()
+    }
+
+    pub fn connections(&self) -> usize {
+        self.state.connections.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.state.stop.store(true, Ordering::SeqCst);
+        // Wake the accept loop.
+        let _ = TcpStream::connect_timeout(&self.addr, Duration::from_secs(1));
+        if let Some(h) = self.accept.take() {
+            let _ = h.join();
+        }
+    }
+}
+
+fn serve(stream: TcpStream, n: usize, st: &State, tls: Tls) -> io::Result<()> {
+    stream.set_read_timeout(Some(Duration::from_millis(100)))?;
+    let started = Instant::now();
+    let raw = stream.try_clone()?;
+    match tls {
+        Some(config) => {
+            let conn = rustls::ServerConnection::new(config).map_err(io::Error::other)?;
+            let tls = rustls::StreamOwned::new(conn, stream);
+            exchange(tls, &raw, n, st, started)
+        }
+        None => exchange(stream, &raw, n, st, started),
+    }
+}
+
+/// Reads requests off one connection and answers them, keep-alive, until the peer closes.
+fn exchange<S: Read + Write>(
+    stream: S,
+    raw: &TcpStream,
+    n: usize,
+    st: &State,
+    started: Instant,
+) -> io::Result<()> {
+    let mut reader = BufReader::new(stream);
+    loop {
+        let Some(req) = read_request(&mut reader, st, started)? else {
+            return Ok(());
+        };
+        let reply = st
+            .script
+            .lock()
+            .unwrap()
+            .pop_front()
+            .unwrap_or_else(|| st.fallback.clone());
+        let recorded = Recorded {
+            connection: n,
+            at: Instant::now(),
+            ..req
+        };
+        if st.echo {
+            echo(&recorded);
+        }
+        st.requests.lock().unwrap().push(recorded);
+        let (status, extra) = match reply {
+            Reply::Status(s) => (s, Vec::new()),
+            Reply::With(s, h) => (s, h),
+            Reply::Hang => {
+                while !st.stop.load(Ordering::SeqCst) && started.elapsed() < MAX_CONNECTION_LIFE {
+                    thread::sleep(Duration::from_millis(20));
+                }
+                return Ok(());
+            }
+            Reply::Drop => {
+                let _ = raw.shutdown(Shutdown::Both);
+                return Ok(());
+            }
+        };
+        let body = "ok\n";
+        let mut head = format!(
+            "HTTP/1.1 {status} {}\r\nContent-Length: {}\r\nContent-Type: text/plain\r\n",
+            reason(status),
+            body.len()
+        );
+        for (k, v) in extra {
+            head.push_str(&format!("{k}: {v}\r\n"));
+        }
+        head.push_str("\r\n");
+        head.push_str(body);
+        let w = reader.get_mut();
+        w.write_all(head.as_bytes())?;
+        w.flush()?;
+    }
+}
+
+/// Reads one request; `None` on a clean close, on stop, or when the connection is too old.
+fn read_request<R: BufRead>(
+    r: &mut R,
+    st: &State,
+    started: Instant,
+) -> io::Result<Option<Recorded>> {
+    let mut head = Vec::new();
+    // Header lines, tolerating the 100 ms read timeouts used to notice `stop`.
+    loop {
+        if st.stop.load(Ordering::SeqCst) || started.elapsed() > MAX_CONNECTION_LIFE {
+            return Ok(None);
+        }
+        let mut line = Vec::new();
+        match r.read_until(b'\n', &mut line) {
+            Ok(0) if head.is_empty() && line.is_empty() => return Ok(None),
+            Ok(0) => return Ok(None),
+            Ok(_) => {}
+            Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
+                head.extend_from_slice(&line);
+                continue;
+            }
+            Err(_) => return Ok(None),
+        }
+        head.extend_from_slice(&line);
+        if head.ends_with(b"\r\n\r\n") || head == b"\r\n" {
+            if head == b"\r\n" {
+                head.clear();
+                continue;
+            }
+            break;
+        }
+    }
+    let text = String::from_utf8_lossy(&head).into_owned();
+    let mut lines = text.split("\r\n");
+    let mut first = lines.next().unwrap_or_default().split(' ');
+    let method = first.next().unwrap_or_default().to_string();
+    let target = first.next().unwrap_or_default().to_string();
+    let headers: Vec<(String, String)> = lines
+        .filter(|l| !l.is_empty())
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+        .collect();
+    let len = headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, v)| v.parse::<usize>().ok())
+        .unwrap_or(0);
+    let mut body = vec![0; len];
+    let mut got = 0;
+    while got < len {
+        if started.elapsed() > MAX_CONNECTION_LIFE {
+            return Ok(None);
+        }
+        match r.read(&mut body[got..]) {
+            Ok(0) => return Ok(None),
+            Ok(k) => got += k,
+            Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {}
+            Err(_) => return Ok(None),
+        }
+    }
+    Ok(Some(Recorded {
+        method,
+        target,
+        headers,
+        body,
+        connection: 0,
+        at: Instant::now(),
+    }))
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        202 => "Accepted",
+        204 => "No Content",
+        307 => "Temporary Redirect",
+        400 => "Bad Request",
+        408 => "Request Timeout",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        _ => "Status",
+    }
+}
+
+fn echo(r: &Recorded) {
+    let mut out = format!("--- {} {}\n", r.method, r.target);
+    for (k, v) in &r.headers {
+        out.push_str(&format!("{k}: {v}\n"));
+    }
+    let body = serde_json::from_slice::<serde_json::Value>(&r.body)
+        .ok()
+        .and_then(|v| serde_json::to_string_pretty(&v).ok())
+        .unwrap_or_else(|| String::from_utf8_lossy(&r.body).into_owned());
+    out.push_str(&format!("\n{body}\n"));
+    let mut stdout = io::stdout().lock();
+    let _ = stdout.write_all(out.as_bytes());
+    let _ = stdout.flush();
+}
+
+/// A throwaway CA and a server certificate for `localhost` and 127.0.0.1 signed by it.
+/// Returns the server config and the CA in PEM (for `SSL_CERT_FILE`).
+pub fn throwaway_tls() -> (Arc<rustls::ServerConfig>, String) {
+    use rcgen::{
+        BasicConstraints, CertificateParams, CertifiedIssuer, DnType, ExtendedKeyUsagePurpose,
+        IsCa, KeyPair, KeyUsagePurpose, SanType,
+    };
+    let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca.distinguished_name
+        .push(DnType::CommonName, "pk3s-telemetry test CA");
+    ca.key_usages = vec![
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::CrlSign,
+        KeyUsagePurpose::DigitalSignature,
+    ];
+    let ca = CertifiedIssuer::self_signed(ca, KeyPair::generate().unwrap()).unwrap();
+    let mut leaf = CertificateParams::new(vec!["localhost".to_string()]).unwrap();
+    leaf.subject_alt_names
+        .push(SanType::IpAddress([127, 0, 0, 1].into()));
+    leaf.distinguished_name.push(DnType::CommonName, "localhost");
+    leaf.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+    let leaf_key = KeyPair::generate().unwrap();
+    let cert = leaf.signed_by(&leaf_key, &ca).unwrap();
+    let key = rustls::pki_types::PrivateKeyDer::try_from(leaf_key.serialize_der()).unwrap();
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(vec![cert.der().clone()], key)
+    .unwrap();
+    (Arc::new(config), ca.pem())
+}
+
+/// A loopback HTTP CONNECT proxy that records the targets it tunnels to. It refuses any
+/// target that is not on this machine.
+pub struct Proxy {
+    pub addr: SocketAddr,
+    targets: Arc<Mutex<Vec<String>>>,
+    stop: Arc<AtomicBool>,
+    accept: Option<JoinHandle<()>>,
+}
+
+impl Proxy {
+    pub fn start() -> Proxy {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind proxy");
+        let addr = listener.local_addr().unwrap();
+        let targets = Arc::new(Mutex::new(Vec::new()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (t, s) = (targets.clone(), stop.clone());
+        let accept = thread::spawn(move || {
+            for stream in listener.incoming() {
+                if s.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(stream) = stream else { continue };
+                let t = t.clone();
+                thread::spawn(move || {
+                    let _ = tunnel(stream, &t);
+                });
+            }
+        });
+        Proxy {
+            addr,
+            targets,
+            stop,
+            accept: Some(accept),
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn targets(&self) -> Vec<String> {
+        self.targets.lock().unwrap().clone()
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        let _ = TcpStream::connect_timeout(&self.addr, Duration::from_secs(1));
+        if let Some(h) = self.accept.take() {
+            let _ = h.join();
+        }
+    }
+}
+
+fn tunnel(client: TcpStream, targets: &Mutex<Vec<String>>) -> io::Result<()> {
+    client.set_read_timeout(Some(Duration::from_secs(10)))?;
+    let mut reader = BufReader::new(client.try_clone()?);
+    let mut first = String::new();
+    reader.read_line(&mut first)?;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line)? == 0 || line == "\r\n" {
+            break;
+        }
+    }
+    let mut parts = first.split_whitespace();
+    let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+    targets.lock().unwrap().push(format!("{method} {target}"));
+    let mut client_w = client.try_clone()?;
+    let host = target.rsplit_once(':').map(|(h, _)| h).unwrap_or("");
+    let local = matches!(host, "127.0.0.1" | "localhost" | "[::1]");
+    if method != "CONNECT" || !local {
+        client_w.write_all(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n")?;
+        return Ok(());
+    }
+    let upstream = TcpStream::connect(target.replace("localhost", "127.0.0.1"))?;
+    client_w.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")?;
+    client.set_read_timeout(None)?;
+    let mut up_r = upstream.try_clone()?;
+    let mut up_w = upstream;
+    let pending = reader.buffer().to_vec();
+    up_w.write_all(&pending)?;
+    let mut client_r = client;
+    let down = thread::spawn(move || {
+        let _ = io::copy(&mut up_r, &mut client_w);
+        let _ = client_w.shutdown(Shutdown::Write);
+    });
+    let _ = io::copy(&mut client_r, &mut up_w);
+    let _ = up_w.shutdown(Shutdown::Write);
+    let _ = down.join();
+    Ok(())
+}

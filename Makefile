@@ -1,7 +1,7 @@
 # pk3s-telemetry: build, demo, test. Everything the targets need is installed by them.
 CARGO ?= cargo
 
-.PHONY: all build release demo test fmt clippy check
+.PHONY: all build release demo test fmt bench
 
 all: build
 
@@ -23,3 +23,7 @@ test:
 
 fmt:
 	$(CARGO) fmt --all
+
+# Speed, memory and size figures with ratios (installs hyperfine and wrk if missing).
+bench:
+	./scripts/bench.sh

@@ -58,6 +58,8 @@ struct State {
     stop: AtomicBool,
     /// Print each request as it arrives (for `make demo`).
     echo: bool,
+    /// Keep what arrives (off for benchmarks, where it would only grow).
+    record: bool,
 }
 
 pub struct Server {
@@ -76,6 +78,16 @@ impl Server {
     }
 
     pub fn start_with(script: Vec<Reply>, fallback: Reply, tls: Tls, echo: bool) -> Server {
+        Server::start_full(script, fallback, tls, echo, true)
+    }
+
+    pub fn start_full(
+        script: Vec<Reply>,
+        fallback: Reply,
+        tls: Tls,
+        echo: bool,
+        record: bool,
+    ) -> Server {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
         let addr = listener.local_addr().expect("local addr");
         let state = Arc::new(State {
@@ -85,6 +97,7 @@ impl Server {
             connections: AtomicUsize::new(0),
             stop: AtomicBool::new(false),
             echo,
+            record,
         });
         let is_tls = tls.is_some();
         let st = state.clone();
@@ -140,6 +153,8 @@ impl Drop for Server {
 
 fn serve(stream: TcpStream, n: usize, st: &State, tls: Tls) -> io::Result<()> {
     stream.set_read_timeout(Some(Duration::from_millis(100)))?;
+    // TLS writes several small records: without this, Nagle and delayed ACKs add ~40 ms.
+    stream.set_nodelay(true)?;
     let started = Instant::now();
     let raw = stream.try_clone()?;
     match tls {
@@ -179,7 +194,9 @@ fn exchange<S: Read + Write>(
         if st.echo {
             echo(&recorded);
         }
-        st.requests.lock().unwrap().push(recorded);
+        if st.record {
+            st.requests.lock().unwrap().push(recorded);
+        }
         let (status, extra) = match reply {
             Reply::Status(s) => (s, Vec::new()),
             Reply::With(s, h) => (s, h),
@@ -228,7 +245,12 @@ fn read_request<R: BufRead>(
             Ok(0) if head.is_empty() && line.is_empty() => return Ok(None),
             Ok(0) => return Ok(None),
             Ok(_) => {}
-            Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
                 head.extend_from_slice(&line);
                 continue;
             }
@@ -267,7 +289,11 @@ fn read_request<R: BufRead>(
         match r.read(&mut body[got..]) {
             Ok(0) => return Ok(None),
             Ok(k) => got += k,
-            Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {}
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) => {}
             Err(_) => return Ok(None),
         }
     }
@@ -332,7 +358,8 @@ pub fn throwaway_tls() -> (Arc<rustls::ServerConfig>, String) {
     let mut leaf = CertificateParams::new(vec!["localhost".to_string()]).unwrap();
     leaf.subject_alt_names
         .push(SanType::IpAddress([127, 0, 0, 1].into()));
-    leaf.distinguished_name.push(DnType::CommonName, "localhost");
+    leaf.distinguished_name
+        .push(DnType::CommonName, "localhost");
     leaf.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
     let leaf_key = KeyPair::generate().unwrap();
     let cert = leaf.signed_by(&leaf_key, &ca).unwrap();

@@ -1,0 +1,166 @@
+#!/usr/bin/env bash
+# make bench: measures pk3s-telemetry on this machine, side by side with what a user would
+# otherwise use, and prints each figure with its ratio and target. Loopback only; every
+# server it starts stops by itself (and is killed on exit).
+#
+#   BENCH_QUICK=1 make bench   fewer runs (a smoke test of the script itself)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/bench-deps.sh
+
+quick=${BENCH_QUICK:-0}
+runs=200; flush_runs=3; big=10000; small=1000; curl_n=1000
+if [ "$quick" = 1 ]; then runs=20; flush_runs=1; big=2000; small=500; curl_n=100; fi
+
+cargo build --quiet --release --bin pk3s-telemetry
+cargo build --quiet --release --example receiver
+bin=$PWD/target/release/pk3s-telemetry
+receiver=$PWD/target/release/examples/receiver
+work=$(mktemp -d)
+pids=()
+cleanup() {
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+results=$work/results.tsv
+: >"$results"
+
+# start_receiver NAME [args...]: starts a quiet receiver, sets $url.
+start_receiver() {
+    local name=$1; shift
+    "$receiver" --quiet --seconds 900 --url-file "$work/$name.url" "$@" 2>/dev/null &
+    pids+=($!)
+    for _ in $(seq 200); do [ -s "$work/$name.url" ] && break; sleep 0.02; done
+    url=$(cat "$work/$name.url")
+}
+
+# median SECONDS from a hyperfine JSON export, for command number $2.
+median() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["results"][int(sys.argv[2])]["median"])' "$1" "$2"; }
+
+# record NAME VALUE UNIT REFERENCE_NAME REFERENCE_VALUE TARGET
+record() { printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$results"; }
+
+clean_env() {
+    env -i PATH="$PATH" HOME="$work/home" TELEMETRY_ENABLED=1 \
+        TELEMETRY_OUTBOX_DIR="$work/outbox-unused" "$@"
+}
+
+mkdir -p "$work/home"
+manifest=examples/manifest.json
+clean_env "$bin" send manifest "$manifest" --dry-run --endpoint http://127.0.0.1:9/ >"$work/req.txt"
+sed -n '/^$/,$p' "$work/req.txt" | tail -n +2 >"$work/body.json"
+headers=(-H 'Content-Type: application/json' -H "User-Agent: productive-k3s/bench"
+         -H 'X-Productive-K3S-Telemetry: pk3s-public-v1'
+         -H 'Idempotency-Key: 6f2c4b0e-1d4c-4d8e-9a55-2b1f0f3f7a10')
+
+echo "== 1. send manifest vs curl, one POST delivered on the first try ($runs runs each)"
+start_receiver http
+http_url=$url
+hyperfine -N --style basic --warmup 10 --runs "$runs" --export-json "$work/send-http.json" \
+    -n "pk3s-telemetry (http)" "env -i PATH=$PATH HOME=$work/home TELEMETRY_ENABLED=1 TELEMETRY_USER_AGENT=productive-k3s/bench TELEMETRY_OUTBOX_DIR=$work/o $bin send manifest $manifest --endpoint $http_url" \
+    -n "curl (http)" "curl -sS -o /dev/null -X POST ${headers[*]@Q} --data-binary @$work/body.json $http_url" >/dev/null
+record "send manifest, http (median)" "$(median "$work/send-http.json" 0)" s "curl" "$(median "$work/send-http.json" 1)" "<= 0.8x"
+
+start_receiver https --tls-ca "$work/ca.pem"
+https_url=$url
+hyperfine -N --style basic --warmup 10 --runs "$runs" --export-json "$work/send-https.json" \
+    -n "pk3s-telemetry (https)" "env -i PATH=$PATH HOME=$work/home SSL_CERT_FILE=$work/ca.pem TELEMETRY_ENABLED=1 TELEMETRY_USER_AGENT=productive-k3s/bench TELEMETRY_OUTBOX_DIR=$work/o $bin send manifest $manifest --endpoint $https_url" \
+    -n "curl (https)" "curl -sS -o /dev/null --cacert $work/ca.pem -X POST ${headers[*]@Q} --data-binary @$work/body.json $https_url" >/dev/null
+record "send manifest, https (median)" "$(median "$work/send-https.json" 0)" s "curl" "$(median "$work/send-https.json" 1)" "<= 0.8x"
+
+echo "== 2. resolve and env vs /bin/true ($runs runs each)"
+hyperfine -N --style basic --warmup 10 --runs "$runs" --export-json "$work/resolve.json" \
+    -n resolve "env -i PATH=$PATH HOME=$work/home CI=true TELEMETRY_ENABLED=1 $bin resolve --component infra" \
+    -n env "env -i PATH=$PATH HOME=$work/home TELEMETRY_ENABLED=1 TELEMETRY_SESSION_ID=s TELEMETRY_RUN_ID=r $bin env" \
+    -n true "env -i PATH=$PATH HOME=$work/home /bin/true" >/dev/null
+record "resolve (median)" "$(median "$work/resolve.json" 0)" s "/bin/true" "$(median "$work/resolve.json" 2)" "<= 2x"
+record "env (median)" "$(median "$work/resolve.json" 1)" s "/bin/true" "$(median "$work/resolve.json" 2)" "<= 2x"
+
+echo "== 3. flush of queued entries"
+# fill DIR N: N undelivered manifests, kept by real failing sends (a refused port).
+fill() {
+    local dir=$1 n=$2
+    seq "$n" | xargs -P 2 -I{} env -i PATH="$PATH" HOME="$work/home" TELEMETRY_ENABLED=1 \
+        TELEMETRY_MAX_RETRIES=1 TELEMETRY_OUTBOX_DIR="$dir" TELEMETRY_OUTBOX_MAX_ENTRIES=1000000 \
+        "$bin" -q send manifest "$manifest" --endpoint http://127.0.0.1:9/telemetry || true
+    local got
+    got=$(find "$dir" -maxdepth 1 -name '*.json' | wc -l)
+    [ "$got" = "$n" ] || { echo "bench: expected $n entries in $dir, found $got" >&2; exit 1; }
+}
+# flush_once TEMPLATE N: copies TEMPLATE, flushes it, appends "seconds peak_kib" to $work/flush-N.
+flush_once() {
+    local tpl=$1 n=$2 dir=$work/flush-run
+    rm -rf "$dir"; cp -a "$tpl" "$dir"
+    /usr/bin/time -f '%e %M' -o "$work/time.txt" env -i PATH="$PATH" HOME="$work/home" \
+        TELEMETRY_ENABLED=1 TELEMETRY_OUTBOX_DIR="$dir" TELEMETRY_OUTBOX_MAX_ENTRIES=1000000 \
+        "$bin" -q flush --endpoint "$http_url" >/dev/null
+    left=$(find "$dir" -maxdepth 1 -name '*.json' | wc -l)
+    [ "$left" = 0 ] || { echo "bench: flush left $left entries" >&2; exit 1; }
+    cat "$work/time.txt" >>"$work/flush-$n"
+}
+echo "   queueing $small and $big entries (real failing sends)..."
+fill "$work/tpl-small" "$small"
+fill "$work/tpl-big" "$big"
+for _ in $(seq "$flush_runs"); do flush_once "$work/tpl-small" "$small"; flush_once "$work/tpl-big" "$big"; done
+med() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+big_s=$(cut -d' ' -f1 "$work/flush-$big" | med)
+big_kib=$(cut -d' ' -f2 "$work/flush-$big" | med)
+small_kib=$(cut -d' ' -f2 "$work/flush-$small" | med)
+big_rate=$(python3 -c "print(round($big / max($big_s, 0.001)))")
+
+# (a) the receiver's ceiling: one keep-alive connection posting the same body, like flush.
+cat >"$work/post.lua" <<LUA
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["X-Productive-K3S-Telemetry"] = "pk3s-public-v1"
+local f = io.open("$work/body.json", "rb"); wrk.body = f:read("*a"); f:close()
+LUA
+wrk -t1 -c1 -d5s -s "$work/post.lua" "$http_url" >"$work/wrk.txt"
+limit=$(awk '/Requests\/sec/ {print $2}' "$work/wrk.txt")
+
+# (b) one curl process per payload, as the shell scripts would have to.
+start=$(date +%s.%N)
+for _ in $(seq "$curl_n"); do
+    curl -sS -o /dev/null -X POST "${headers[@]}" --data-binary @"$work/body.json" "$http_url"
+done
+end=$(date +%s.%N)
+curl_rate=$(python3 -c "print(round($curl_n / ($end - $start)))")
+
+record "flush $big entries (entries/s, median of $flush_runs)" "$big_rate" "/s" "receiver ceiling, wrk 1 conn" "$limit" ">= 5000/s, >= 1/3 of ceiling"
+record "flush, one curl per payload (entries/s)" "$curl_rate" "/s" "flush" "$big_rate" "(reference)"
+record "flush peak RSS, $big entries" "$big_kib" KiB "$small entries" "$small_kib" "<= 12288 KiB, flat"
+
+echo "== 4. worst case against a hanging endpoint, default settings (one run)"
+start_receiver hang --status hang
+start=$(date +%s.%N)
+env -i PATH="$PATH" HOME="$work/home" TELEMETRY_ENABLED=1 TELEMETRY_OUTBOX_DIR="$work/hang-outbox" \
+    "$bin" -q send manifest "$manifest" --endpoint "$url" || true
+end=$(date +%s.%N)
+hang_s=$(python3 -c "print(round($end - $start, 2))")
+record "worst case, hanging endpoint, defaults" "$hang_s" s "documented bound" "31.5" "<= bound"
+
+echo "== 5. stripped release binary"
+size=$(stat -c %s "$bin")
+record "release binary size" "$size" bytes "target" "2621440" "<= 2.5 MiB"
+
+echo
+python3 - "$results" <<'PY'
+import sys
+rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1])]
+def fmt(v, unit):
+    v = float(v)
+    if unit == "s":
+        return f"{v*1000:.2f} ms" if v < 1 else f"{v:.2f} s"
+    if unit == "bytes":
+        return f"{v/1048576:.2f} MiB"
+    if unit == "KiB":
+        return f"{v/1024:.1f} MiB"
+    return f"{v:,.0f}{unit}"
+print("| measure | figure | compared with | its figure | ratio | target |")
+print("|---|---|---|---|---|---|")
+for name, val, unit, ref, refval, target in rows:
+    ratio = float(val) / float(refval) if float(refval) else float("nan")
+    print(f"| {name} | {fmt(val, unit)} | {ref} | {fmt(refval, unit)} | {ratio:.2f}x | {target} |")
+PY

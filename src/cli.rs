@@ -1,9 +1,11 @@
 //! The command-line definition. Settings come from `TELEMETRY_*` variables first (shell
 //! scripts drive this tool); the global flags below only override them.
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::builder::NonEmptyStringValueParser;
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -48,6 +50,62 @@ pub enum Command {
     /// Deliver a run manifest or an event now, with bounded retries; keep it in the outbox if it cannot be delivered
     #[command(subcommand)]
     Send(SendCommand),
+    /// Decide consent (asking once at a terminal) and this run's ids; print every TELEMETRY_* setting for `eval`
+    #[command(
+        long_about = "Decide consent and this run's correlation ids, and print every TELEMETRY_* \
+            setting with its effective value, as export lines for eval:\n\n    \
+            eval \"$(pk3s-telemetry resolve --component infra)\"\n\n\
+            Consent: --telemetry, else TELEMETRY_ENABLED, else DO_NOT_TRACK, else one question \
+            on the terminal when a person is there (stdin and stderr are terminals, CI unset), \
+            else off. The answer is exported, so nested layers never ask again."
+    )]
+    Resolve(ResolveArgs),
+    /// Print the context for a nested child (same session, this run as its parent), or run COMMAND with it
+    #[command(
+        long_about = "Print the context for a nested child: the same session, \
+            TELEMETRY_PARENT_RUN_ID set to this run's id, TELEMETRY_RUN_ID cleared so that the \
+            child makes its own. Never asks. With -- COMMAND, run the command with that \
+            environment and exit with its status (126 or 127 when it cannot be run)."
+    )]
+    Env(EnvArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// export NAME='value' lines, for eval in bash, dash or zsh
+    Shell,
+    /// one JSON object: each setting's value and where it came from; never the token
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Telemetry {
+    Enable,
+    Disable,
+}
+
+#[derive(Debug, Args)]
+pub struct ResolveArgs {
+    /// This layer's name, e.g. cli, infra, core [env: TELEMETRY_COMPONENT] [default: core]
+    #[arg(long, value_name = "NAME", value_parser = NonEmptyStringValueParser::new())]
+    pub component: Option<String>,
+
+    /// The decision for the whole chain; wins over TELEMETRY_ENABLED and DO_NOT_TRACK
+    #[arg(long, value_enum, value_name = "enable|disable")]
+    pub telemetry: Option<Telemetry>,
+
+    #[arg(long, value_enum, default_value = "shell")]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct EnvArgs {
+    #[arg(long, value_enum, default_value = "shell", conflicts_with = "command")]
+    pub format: Format,
+
+    /// Run this command with the child context and exit with its status
+    #[arg(last = true, value_name = "COMMAND")]
+    pub command: Vec<OsString>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,13 +1,16 @@
 //! Who decides whether telemetry is on: a flag, then TELEMETRY_ENABLED, then DO_NOT_TRACK;
 //! only `resolve` may go on to ask a person. `send`, `env` and `flush` never ask.
 
-use crate::settings::Settings;
+use std::io::{BufRead, IsTerminal, Write};
+
+use crate::settings::{Settings, non_empty, parse_bool};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Source {
     Flag,
     Env,
     DoNotTrack,
+    Prompt,
     Default,
 }
 
@@ -17,6 +20,7 @@ impl Source {
             Source::Flag => "flag",
             Source::Env => "env",
             Source::DoNotTrack => "do_not_track",
+            Source::Prompt => "prompt",
             Source::Default => "default",
         }
     }
@@ -54,4 +58,123 @@ pub fn without_prompt(flag: Option<bool>, settings: &Settings) -> Consent {
         enabled: false,
         source: Source::Default,
     })
+}
+
+/// All five steps, for `resolve`: when nobody has decided and a person is at a terminal,
+/// ask once; otherwise off.
+pub fn with_prompt(flag: Option<bool>, settings: &Settings) -> Consent {
+    if let Some(c) = explicit(flag, settings) {
+        return c;
+    }
+    let off = Consent {
+        enabled: false,
+        source: Source::Default,
+    };
+    if !person_at_terminal() {
+        return off;
+    }
+    let stdin = std::io::stdin();
+    match ask(&mut stdin.lock(), &mut std::io::stderr()) {
+        Ok(Some(enabled)) => Consent {
+            enabled,
+            source: Source::Prompt,
+        },
+        // No answer (end of input) or the terminal failed: nobody said yes.
+        Ok(None) => off,
+        Err(e) => {
+            settings.out.warn(format_args!(
+                "cannot ask on the terminal ({e}); telemetry is off"
+            ));
+            off
+        }
+    }
+}
+
+/// Standard input and standard error are terminals and this is not CI. Standard output
+/// is not looked at: under `eval "$(…)"` it is a pipe.
+fn person_at_terminal() -> bool {
+    std::io::stdin().is_terminal() && std::io::stderr().is_terminal() && !under_ci()
+}
+
+/// CI set to anything but empty or a "no" word (CI=true, CI=1, CI=github…).
+pub fn under_ci() -> bool {
+    non_empty("CI").is_some_and(|v| parse_bool(&v) != Some(false))
+}
+
+pub const QUESTION: &str = "\
+productive-k3s can send usage telemetry to its maintainers: which steps ran, how they
+ended, and the OS and software versions involved. The data is anonymous: it holds no
+hostnames, IP addresses, user names, paths or other environment-specific identifiers.
+Change your mind at any time with TELEMETRY_ENABLED=0 (or DO_NOT_TRACK=1).
+";
+const PROMPT: &str = "Send anonymous usage telemetry? [Y/n] ";
+/// Unclear answers are asked again this many times in all, then count as no answer.
+const TRIES: usize = 3;
+
+/// Asks on the terminal, one line at a time (the terminal's own line mode: Ctrl-C stops
+/// the whole script, as at any shell prompt, and no terminal mode is left changed).
+/// Enter means yes. `None`: end of input, or no clear answer.
+pub fn ask(input: &mut impl BufRead, term: &mut impl Write) -> std::io::Result<Option<bool>> {
+    term.write_all(QUESTION.as_bytes())?;
+    for _ in 0..TRIES {
+        term.write_all(PROMPT.as_bytes())?;
+        term.flush()?;
+        let mut line = String::new();
+        if input.read_line(&mut line)? == 0 {
+            term.write_all(b"\n")?;
+            return Ok(None);
+        }
+        let answer = line.trim();
+        if answer.is_empty() {
+            return Ok(Some(true));
+        }
+        if let Some(yes) = parse_bool(answer) {
+            return Ok(Some(yes));
+        }
+        term.write_all(b"Please answer y (yes) or n (no).\n")?;
+    }
+    Ok(None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(typed: &str) -> (Option<bool>, String) {
+        let mut term = Vec::new();
+        let got = ask(&mut typed.as_bytes(), &mut term).unwrap();
+        (got, String::from_utf8(term).unwrap())
+    }
+
+    #[test]
+    fn enter_is_yes_and_words_are_read() {
+        assert_eq!(answer("\n").0, Some(true));
+        assert_eq!(answer("  Y \n").0, Some(true));
+        assert_eq!(answer("yes\n").0, Some(true));
+        assert_eq!(answer("n\n").0, Some(false));
+        assert_eq!(answer("NO\n").0, Some(false));
+    }
+
+    #[test]
+    fn unclear_answers_are_asked_again_then_count_as_none() {
+        let (got, term) = answer("maybe\nn\n");
+        assert_eq!(got, Some(false));
+        assert_eq!(term.matches(PROMPT).count(), 2);
+        let (got, term) = answer("a\nb\nc\ny\n");
+        assert_eq!(got, None);
+        assert_eq!(term.matches(PROMPT).count(), TRIES);
+    }
+
+    #[test]
+    fn end_of_input_is_no_answer() {
+        assert_eq!(answer("").0, None);
+    }
+
+    #[test]
+    fn the_question_says_what_is_and_is_not_sent() {
+        let plain = QUESTION.replace('\n', " ");
+        assert!(plain.contains("The data is anonymous"));
+        assert!(plain.contains("no hostnames"));
+        assert!(plain.contains("environment-specific identifiers"));
+    }
 }

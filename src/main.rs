@@ -4,6 +4,7 @@ mod cli;
 mod cmd;
 mod consent;
 mod delivery;
+mod exports;
 mod outbox;
 mod payload;
 mod settings;

@@ -2,6 +2,7 @@
 //! validation, overridden by the global flags. Invalid values warn and fall back; they
 //! never stop a bootstrap.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -60,6 +61,36 @@ impl Verbosity {
     }
 }
 
+/// Where an effective value came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    Flag,
+    Env,
+    /// The built-in default, also when the variable held an invalid value (warned about).
+    Default,
+}
+
+impl Origin {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Origin::Flag => "flag",
+            Origin::Env => "env",
+            Origin::Default => "default",
+        }
+    }
+}
+
+/// One `TELEMETRY_*` setting with its effective value, as a run hands it down.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Setting {
+    pub name: &'static str,
+    /// `None`: no value (for the token: not set).
+    pub value: Option<String>,
+    pub origin: Origin,
+    /// Never shown: only whether it is set.
+    pub secret: bool,
+}
+
 #[derive(Debug, Clone)]
 pub struct Settings {
     /// TELEMETRY_ENABLED when set and non-empty; an unrecognised word counts as off.
@@ -87,6 +118,8 @@ pub struct Settings {
     /// TELEMETRY_EXIT_CODE as given; validated where it is used.
     pub exit_code: Option<String>,
     pub out: Verbosity,
+    /// Where each setting came from, by variable name; absent means the default.
+    origins: BTreeMap<&'static str, Origin>,
 }
 
 impl Settings {
@@ -98,11 +131,80 @@ impl Settings {
             .transpose()
     }
 
+    /// Where the setting held in `name` came from.
+    pub fn origin(&self, name: &str) -> Origin {
+        self.origins.get(name).copied().unwrap_or(Origin::Default)
+    }
+
+    /// The transport and client settings with their effective values, in a fixed order,
+    /// for `resolve` and `env` to hand down (consent, correlation ids and component are
+    /// theirs to decide). The outbox is made absolute, so that a child that changes
+    /// directory still finds it.
+    pub fn handed_down(&self) -> Vec<Setting> {
+        let outbox = std::path::absolute(&self.outbox_dir).unwrap_or_else(|e| {
+            self.out.warn(format_args!(
+                "TELEMETRY_OUTBOX_DIR: cannot make {} absolute ({e}); handing it down as it is",
+                self.outbox_dir.display()
+            ));
+            self.outbox_dir.clone()
+        });
+        let plain = |name: &'static str, value: String| Setting {
+            name,
+            value: Some(value),
+            origin: self.origin(name),
+            secret: false,
+        };
+        vec![
+            // Set but empty means "no endpoint", so it is handed down as empty, not cleared.
+            plain(
+                "TELEMETRY_ENDPOINT",
+                self.endpoint.clone().unwrap_or_default(),
+            ),
+            plain("TELEMETRY_MARKER", self.marker.clone()),
+            Setting {
+                name: "TELEMETRY_BEARER_TOKEN",
+                value: self.token.clone(),
+                origin: self.origin("TELEMETRY_BEARER_TOKEN"),
+                secret: true,
+            },
+            plain("TELEMETRY_MAX_RETRIES", self.max_attempts.to_string()),
+            plain(
+                "TELEMETRY_CONNECT_TIMEOUT_SECONDS",
+                self.connect_timeout.as_secs_f64().to_string(),
+            ),
+            plain(
+                "TELEMETRY_REQUEST_TIMEOUT_SECONDS",
+                self.request_timeout.as_secs_f64().to_string(),
+            ),
+            plain("TELEMETRY_OUTBOX_DIR", outbox.display().to_string()),
+            plain("TELEMETRY_USER_AGENT", self.user_agent.clone()),
+            plain("TELEMETRY_SOURCE_REPOSITORY", self.repository.clone()),
+            plain("TELEMETRY_SOURCE_SCRIPT", self.script.clone()),
+        ]
+    }
+
     pub fn load(global: &Global) -> Settings {
         let out = Verbosity {
             quiet: global.quiet,
             verbose: global.verbose,
         };
+        let mut origins = BTreeMap::new();
+        // The variables whose value, when set and not empty, is taken as it is.
+        for name in [
+            "TELEMETRY_MARKER",
+            "TELEMETRY_BEARER_TOKEN",
+            "TELEMETRY_USER_AGENT",
+            "TELEMETRY_SESSION_ID",
+            "TELEMETRY_RUN_ID",
+            "TELEMETRY_PARENT_RUN_ID",
+            "TELEMETRY_COMPONENT",
+            "TELEMETRY_SOURCE_REPOSITORY",
+            "TELEMETRY_SOURCE_SCRIPT",
+        ] {
+            if non_empty(name).is_some() {
+                origins.insert(name, Origin::Env);
+            }
+        }
 
         let enabled = non_empty("TELEMETRY_ENABLED").map(|v| {
             parse_bool(&v).unwrap_or_else(|| {
@@ -118,18 +220,30 @@ impl Settings {
         });
 
         let (endpoint, endpoint_source) = match &global.endpoint {
-            Some(e) => (e.clone(), "--endpoint"),
-            None => (
-                var("TELEMETRY_ENDPOINT").unwrap_or_else(|| DEFAULT_ENDPOINT.to_string()),
-                "TELEMETRY_ENDPOINT",
-            ),
+            Some(e) => {
+                origins.insert("TELEMETRY_ENDPOINT", Origin::Flag);
+                (e.clone(), "--endpoint")
+            }
+            None => {
+                let e = var("TELEMETRY_ENDPOINT");
+                if e.is_some() {
+                    origins.insert("TELEMETRY_ENDPOINT", Origin::Env);
+                }
+                (
+                    e.unwrap_or_else(|| DEFAULT_ENDPOINT.to_string()),
+                    "TELEMETRY_ENDPOINT",
+                )
+            }
         };
         let endpoint = Some(endpoint.trim().to_string()).filter(|e| !e.is_empty());
 
         let max_attempts = match non_empty("TELEMETRY_MAX_RETRIES") {
             None => DEFAULT_MAX_RETRIES,
             Some(v) => match v.trim().parse::<u32>() {
-                Ok(n) if n >= 1 => n.min(100),
+                Ok(n) if n >= 1 => {
+                    origins.insert("TELEMETRY_MAX_RETRIES", Origin::Env);
+                    n.min(100)
+                }
                 _ => {
                     out.warn(format_args!(
                         "TELEMETRY_MAX_RETRIES={v:?} is not a whole number of at least 1; using {DEFAULT_MAX_RETRIES}"
@@ -139,11 +253,15 @@ impl Settings {
             },
         };
 
-        let outbox_dir = global
-            .outbox
-            .clone()
-            .or_else(|| non_empty("TELEMETRY_OUTBOX_DIR").map(PathBuf::from))
-            .unwrap_or_else(|| PathBuf::from(DEFAULT_OUTBOX_DIR));
+        let outbox_dir = if let Some(dir) = &global.outbox {
+            origins.insert("TELEMETRY_OUTBOX_DIR", Origin::Flag);
+            dir.clone()
+        } else if let Some(dir) = non_empty("TELEMETRY_OUTBOX_DIR") {
+            origins.insert("TELEMETRY_OUTBOX_DIR", Origin::Env);
+            PathBuf::from(dir)
+        } else {
+            PathBuf::from(DEFAULT_OUTBOX_DIR)
+        };
 
         Settings {
             enabled,
@@ -157,11 +275,13 @@ impl Settings {
                 "TELEMETRY_CONNECT_TIMEOUT_SECONDS",
                 DEFAULT_CONNECT_TIMEOUT,
                 out,
+                &mut origins,
             ),
             request_timeout: seconds(
                 "TELEMETRY_REQUEST_TIMEOUT_SECONDS",
                 DEFAULT_REQUEST_TIMEOUT,
                 out,
+                &mut origins,
             ),
             outbox_dir,
             user_agent: non_empty("TELEMETRY_USER_AGENT").unwrap_or_else(default_user_agent),
@@ -176,6 +296,7 @@ impl Settings {
                 .unwrap_or_else(|| DEFAULT_SCRIPT.to_string()),
             exit_code: non_empty("TELEMETRY_EXIT_CODE"),
             out,
+            origins,
         }
     }
 }
@@ -185,12 +306,20 @@ pub fn default_user_agent() -> String {
 }
 
 /// A positive number of seconds (fractions allowed); anything else warns and uses the default.
-fn seconds(name: &str, default: f64, out: Verbosity) -> Duration {
+fn seconds(
+    name: &'static str,
+    default: f64,
+    out: Verbosity,
+    origins: &mut BTreeMap<&'static str, Origin>,
+) -> Duration {
     let Some(v) = non_empty(name) else {
         return Duration::from_secs_f64(default);
     };
     match v.trim().parse::<f64>() {
-        Ok(s) if s.is_finite() && s > 0.0 && s <= 3600.0 => Duration::from_secs_f64(s),
+        Ok(s) if s.is_finite() && s > 0.0 && s <= 3600.0 => {
+            origins.insert(name, Origin::Env);
+            Duration::from_secs_f64(s)
+        }
         _ => {
             out.warn(format_args!(
                 "{name}={v:?} is not a number of seconds between 0 and 3600; using {default}"

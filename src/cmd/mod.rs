@@ -1,5 +1,7 @@
 //! Dispatch, exit statuses and the few output helpers every command shares.
 
+pub mod env;
+pub mod resolve;
 pub mod send;
 
 use std::fmt;
@@ -53,6 +55,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Send(SendCommand::Manifest(args)) => send::manifest(&args, &settings),
         Command::Send(SendCommand::Event(args)) => send::event(&args, &settings),
+        Command::Resolve(args) => resolve::run(&args, &settings),
+        Command::Env(args) => env::run(&args, &settings),
     }
 }
 

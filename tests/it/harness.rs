@@ -106,6 +106,16 @@ impl Sandbox {
         c
     }
 
+    /// Like `command`, for another program in the same environment (a shell, a script).
+    pub fn program(&self, program: &str, args: &[&str]) -> Command {
+        let mut c = Command::new(program);
+        c.args(args)
+            .env_clear()
+            .envs(&self.env)
+            .current_dir(&self.root);
+        c
+    }
+
     pub fn run(&self, args: &[&str]) -> Run {
         self.run_with_stdin(args, None)
     }

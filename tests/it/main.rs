@@ -1,5 +1,7 @@
 //! The integration tests: the real binary against real loopback servers.
 
 mod harness;
+mod pty;
+mod resolve;
 mod send;
 mod server;

@@ -1,0 +1,204 @@
+//! The `TELEMETRY_*` context a run hands down, decided once here for both `resolve` and
+//! `env`, and rendered as `export NAME='value'` lines for `eval` (bash, dash, zsh) or as
+//! JSON for machines. JSON never holds the token, only whether one is set; the shell lines
+//! leave it out too (see `shell`).
+
+use std::process::Command;
+
+use serde_json::{Map, Value, json};
+
+use crate::consent::Consent;
+use crate::payload::new_id;
+use crate::settings::{Origin, Settings};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Export {
+    pub name: &'static str,
+    /// `None`: cleared, exported as empty (every setting reads empty as absent), JSON null.
+    pub value: Option<String>,
+    /// flag, env, prompt, do_not_track or default.
+    pub source: &'static str,
+    /// The token: never rendered, only whether it is set.
+    pub secret: bool,
+}
+
+fn export(name: &'static str, value: Option<String>, source: &'static str) -> Export {
+    Export {
+        name,
+        value,
+        source,
+        secret: false,
+    }
+}
+
+/// An id taken from the environment, or a new one (its default).
+fn id_or_new(id: &Option<String>) -> (Option<String>, &'static str) {
+    match id {
+        Some(id) => (Some(id.clone()), Origin::Env.as_str()),
+        None => (Some(new_id()), Origin::Default.as_str()),
+    }
+}
+
+fn passed(id: &Option<String>) -> (Option<String>, &'static str) {
+    let origin = if id.is_some() {
+        Origin::Env
+    } else {
+        Origin::Default
+    };
+    (id.clone(), origin.as_str())
+}
+
+fn consent_value(c: Consent) -> Export {
+    export(
+        "TELEMETRY_ENABLED",
+        Some(if c.enabled { "1" } else { "0" }.to_string()),
+        c.source.as_str(),
+    )
+}
+
+/// `resolve`: this run's own context. Consent is always decided (so nested layers never
+/// ask again); the session is reused or created; the run id is a new one unless one was
+/// handed in; the parent is passed through; the component comes from the flag, the
+/// environment or the default.
+pub fn resolved(settings: &Settings, consent: Consent, component: Option<&str>) -> Vec<Export> {
+    let (session, session_src) = id_or_new(&settings.session_id);
+    let (run, run_src) = id_or_new(&settings.run_id);
+    let (parent, parent_src) = passed(&settings.parent_run_id);
+    let (component, component_src) = match component {
+        Some(c) => (c.to_string(), Origin::Flag),
+        None => (
+            settings.component.clone(),
+            settings.origin("TELEMETRY_COMPONENT"),
+        ),
+    };
+    let mut v = vec![
+        consent_value(consent),
+        export("TELEMETRY_SESSION_ID", session, session_src),
+        export("TELEMETRY_RUN_ID", run, run_src),
+        export("TELEMETRY_PARENT_RUN_ID", parent, parent_src),
+        export(
+            "TELEMETRY_COMPONENT",
+            Some(component),
+            component_src.as_str(),
+        ),
+    ];
+    v.extend(handed_down(settings));
+    v
+}
+
+/// `env`: the context for a nested child. Same session, this run as its parent, its own
+/// run id (and exit code) to make; consent only as decided so far (`env` never asks, and
+/// an undecided chain stays undecided). Nothing is made up: without a session or run id
+/// in the environment, the child starts a chain of its own.
+pub fn for_child(settings: &Settings, consent: Option<Consent>) -> Vec<Export> {
+    let default = Origin::Default.as_str();
+    let (session, session_src) = passed(&settings.session_id);
+    let (parent, parent_src) = passed(&settings.run_id);
+    let mut v = vec![
+        match consent {
+            Some(c) => consent_value(c),
+            None => export("TELEMETRY_ENABLED", None, default),
+        },
+        export("TELEMETRY_SESSION_ID", session, session_src),
+        export("TELEMETRY_RUN_ID", None, default),
+        export("TELEMETRY_PARENT_RUN_ID", parent, parent_src),
+        export(
+            "TELEMETRY_COMPONENT",
+            Some(settings.component.clone()),
+            settings.origin("TELEMETRY_COMPONENT").as_str(),
+        ),
+        // A run's result is its own, not its parent's.
+        export("TELEMETRY_EXIT_CODE", None, default),
+    ];
+    v.extend(handed_down(settings));
+    v
+}
+
+fn handed_down(settings: &Settings) -> impl Iterator<Item = Export> {
+    settings.handed_down().into_iter().map(|s| Export {
+        name: s.name,
+        value: s.value,
+        source: s.origin.as_str(),
+        secret: s.secret,
+    })
+}
+
+/// `export NAME='value'` lines, safe to `eval` in bash, dash and zsh whatever the values
+/// hold. The token is left out: `resolve` only ever sees an exported token, so exporting
+/// it again adds nothing, and an `eval` under `set -x` would copy it into the log.
+pub fn shell(list: &[Export]) -> String {
+    let mut out = String::new();
+    for e in list.iter().filter(|e| !e.secret) {
+        out.push_str("export ");
+        out.push_str(e.name);
+        out.push('=');
+        out.push_str(&quote(e.value.as_deref().unwrap_or("")));
+        out.push('\n');
+    }
+    out
+}
+
+/// Single quotes keep everything literal in every POSIX shell and zsh (`$`, backticks,
+/// backslashes, newlines); a single quote itself is closed, escaped and reopened.
+pub fn quote(value: &str) -> String {
+    format!("'{}'", value.replace('\'', r"'\''"))
+}
+
+/// One object keyed by variable name: `{"value": …, "source": …}`, or for the token
+/// `{"set": true|false, "source": …}`.
+pub fn json(list: &[Export]) -> anyhow::Result<String> {
+    let mut m = Map::new();
+    for e in list {
+        let entry = if e.secret {
+            json!({"set": e.value.is_some(), "source": e.source})
+        } else {
+            json!({"value": e.value, "source": e.source})
+        };
+        m.insert(e.name.to_string(), entry);
+    }
+    Ok(serde_json::to_string_pretty(&Value::Object(m))? + "\n")
+}
+
+/// Gives `cmd` the same environment that `eval` of `shell` would make.
+pub fn apply(list: &[Export], cmd: &mut Command) {
+    for e in list.iter().filter(|e| !e.secret) {
+        cmd.env(e.name, e.value.as_deref().unwrap_or(""));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoting_keeps_everything_literal() {
+        assert_eq!(quote(""), "''");
+        assert_eq!(quote("plain"), "'plain'");
+        assert_eq!(quote("it's"), r"'it'\''s'");
+        assert_eq!(quote("$(x) `y` \\ \n"), "'$(x) `y` \\ \n'");
+    }
+
+    #[test]
+    fn secrets_never_rendered() {
+        let list = vec![
+            export("TELEMETRY_RUN_ID", None, "default"),
+            Export {
+                name: "TELEMETRY_BEARER_TOKEN",
+                value: Some("s3cret".into()),
+                source: "env",
+                secret: true,
+            },
+        ];
+        assert_eq!(shell(&list), "export TELEMETRY_RUN_ID=''\n");
+        let j = json(&list).unwrap();
+        assert!(!j.contains("s3cret"), "{j}");
+        let v: Value = serde_json::from_str(&j).unwrap();
+        assert_eq!(
+            v,
+            json!({
+                "TELEMETRY_RUN_ID": {"value": null, "source": "default"},
+                "TELEMETRY_BEARER_TOKEN": {"set": true, "source": "env"}
+            })
+        );
+    }
+}

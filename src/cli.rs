@@ -48,6 +48,8 @@ pub enum Command {
     /// Deliver a run manifest or an event now, with bounded retries; keep it in the outbox if it cannot be delivered
     #[command(subcommand)]
     Send(SendCommand),
+    /// Check JSON files (run manifests, test artifacts) for identifiers; exit 1 naming each path found
+    Check(CheckArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -127,4 +129,11 @@ pub struct SendOptions {
     /// Print the exact request (token masked) and send nothing, write nothing
     #[arg(long)]
     pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// JSON files (one document, or several such as JSON Lines), or - for standard input
+    #[arg(value_name = "FILE", required = true)]
+    pub files: Vec<String>,
 }

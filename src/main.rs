@@ -6,6 +6,7 @@ mod consent;
 mod delivery;
 mod outbox;
 mod payload;
+mod privacy;
 mod settings;
 
 use std::process::ExitCode;

@@ -68,6 +68,8 @@ pub enum Command {
             environment and exit with its status (126 or 127 when it cannot be run)."
     )]
     Env(EnvArgs),
+    /// Check JSON files (run manifests, test artifacts) for identifiers; exit 1 naming each path found
+    Check(CheckArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -185,4 +187,11 @@ pub struct SendOptions {
     /// Print the exact request (token masked) and send nothing, write nothing
     #[arg(long)]
     pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// JSON files (one document, or several such as JSON Lines), or - for standard input
+    #[arg(value_name = "FILE", required = true)]
+    pub files: Vec<String>,
 }

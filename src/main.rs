@@ -7,6 +7,7 @@ mod delivery;
 mod exports;
 mod outbox;
 mod payload;
+mod privacy;
 mod settings;
 
 use std::process::ExitCode;

@@ -1,5 +1,6 @@
 //! Dispatch, exit statuses and the few output helpers every command shares.
 
+pub mod check;
 pub mod env;
 pub mod resolve;
 pub mod send;
@@ -57,6 +58,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Send(SendCommand::Event(args)) => send::event(&args, &settings),
         Command::Resolve(args) => resolve::run(&args, &settings),
         Command::Env(args) => env::run(&args, &settings),
+        Command::Check(args) => check::run(&args, &settings),
     }
 }
 

@@ -14,6 +14,7 @@ use crate::consent::{self, Consent};
 use crate::delivery::{Client, Outcome, headers};
 use crate::outbox::Outbox;
 use crate::payload::{self, Context, Payload};
+use crate::privacy::{self, Guard};
 use crate::settings::Settings;
 
 pub fn manifest(args: &ManifestArgs, settings: &Settings) -> anyhow::Result<ExitCode> {
@@ -143,6 +144,9 @@ fn deliver(
     url: Option<&str>,
 ) -> anyhow::Result<ExitCode> {
     let out = settings.out;
+    // Before anything is printed, sent or kept.
+    let guard = Guard::from_env(settings.token.as_deref());
+    privacy::protect(&mut payload, &guard, privacy::Mode::from_env(out), out)?;
     if opts.dry_run {
         payload.stamp(1, OffsetDateTime::now_utc());
         print(&dry_run(&payload, settings, url)?)?;

@@ -1,0 +1,510 @@
+//! The privacy guard: redaction before sending, printing or keeping; strict refusal;
+//! `check`; ordinary data left alone; the token nowhere; consent off opens no connection.
+
+use std::fs;
+
+use serde_json::{Value, json};
+
+use crate::harness::{MANIFEST, Sandbox, files_under};
+use crate::server::{Reply, Server};
+
+const TOKEN: &str = "tok-SECRET-5f1e";
+
+/// This machine's hostname, when it is one the guard looks for (not `localhost`).
+fn real_hostname() -> Option<String> {
+    let h = fs::read_to_string("/proc/sys/kernel/hostname").ok()?;
+    let h = h.trim().to_ascii_lowercase();
+    (!h.is_empty() && h != "localhost").then_some(h)
+}
+
+/// A manifest seeded with one identifier of each kind (and a few ordinary fields), and
+/// the lines `(path, kind)` the guard must report for it, in document order.
+fn seeded(s: &Sandbox) -> (Value, Vec<(String, &'static str)>) {
+    let home = s.path("home").display().to_string();
+    let cwd = fs::canonicalize(&s.root).unwrap().display().to_string();
+    let mut m = json!({
+        "mode": "single-node",
+        "os": {"id": "ubuntu", "version_id": "24.04"},
+        "k3s_version": "v1.29.3+k3s1",
+        "node": {"hostname": real_hostname().unwrap_or_default(), "role": "server"},
+        "owner": "built by alice-ops",
+        "kubeconfig": format!("{home}/.kube/config"),
+        "data_dir": format!("{cwd}/runs/data"),
+        "nfs": {"export": "/srv/nfs/export", "clients": ["10.10.0.0/24", "fd00:10::/64"]},
+        "addresses": ["192.168.10.20", "2001:db8::10", "52:54:00:12:34:56"],
+        "server_url": "https://10.0.0.5:6443",
+        "registry_mirror": "https://deploy:pw@registry.lab.example.com",
+        "ingress": {"grafana": "grafana.lab.example.com"},
+        "ssh": "deploy@nfs01",
+        "contact": "ops@example.org",
+        "iam_role": "arn:aws:iam::123456789012:role/k3s",
+        "aws_account_id": "123456789012",
+        "notes": "cluster acme-prod",
+        "auth": format!("Bearer {TOKEN}"),
+        "nodes": {"nfs01.lab.example.com": {"role": "agent"}},
+        "steps": [{"name": "install-k3s", "result": "ok", "seconds": 42}]
+    });
+    let mut expected = vec![];
+    if real_hostname().is_some() {
+        expected.push(("$.node.hostname", "hostname"));
+    } else {
+        m["node"].as_object_mut().unwrap().remove("hostname");
+    }
+    expected.extend([
+        ("$.owner", "user name"),
+        ("$.kubeconfig", "home directory"),
+        ("$.data_dir", "current directory"),
+        ("$.nfs.export", "absolute path"),
+        ("$.nfs.clients[0]", "cidr network"),
+        ("$.nfs.clients[1]", "cidr network"),
+        ("$.addresses[0]", "ip address"),
+        ("$.addresses[1]", "ip address"),
+        ("$.addresses[2]", "mac address"),
+        ("$.server_url", "url"),
+        ("$.registry_mirror", "url with credentials"),
+        ("$.ingress.grafana", "infrastructure host name"),
+        ("$.ssh", "ssh target"),
+        ("$.contact", "e-mail address"),
+        ("$.iam_role", "cloud account id"),
+        ("$.aws_account_id", "cloud account id"),
+        ("$.notes", "listed identifier"),
+        ("$.auth", "bearer token"),
+    ]);
+    let mut expected: Vec<(String, &str)> = expected
+        .into_iter()
+        .map(|(p, k)| (p.to_string(), k))
+        .collect();
+    expected.push((
+        "$.nodes[\"[redacted]\"]".to_string(),
+        "infrastructure host name, object key",
+    ));
+    (m, expected)
+}
+
+fn seeded_sandbox(server: &Server) -> (Sandbox, Value, Vec<(String, &'static str)>) {
+    let mut s = Sandbox::for_server(server);
+    s.set("TELEMETRY_BEARER_TOKEN", TOKEN)
+        .set("USER", "alice-ops")
+        .set("TELEMETRY_PRIVACY_EXTRA", "acme-prod, other-name");
+    let (m, expected) = seeded(&s);
+    s.write("manifest.json", &serde_json::to_string_pretty(&m).unwrap());
+    (s, m, expected)
+}
+
+/// Every string the seeded manifest holds, for "never echoed" checks.
+fn strings(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::String(s) => out.push(s.clone()),
+        Value::Array(a) => a.iter().for_each(|x| strings(x, out)),
+        Value::Object(m) => m.iter().for_each(|(k, x)| {
+            out.push(k.clone());
+            strings(x, out)
+        }),
+        _ => {}
+    }
+}
+
+#[test]
+fn each_kind_of_identifier_is_redacted_with_its_path_reported() {
+    let server = Server::start(vec![], Reply::Status(200));
+    let (s, original, expected) = seeded_sandbox(&server);
+    let run = s.run(&["send", "manifest", "manifest.json"]);
+    run.ok();
+
+    let reported: Vec<&str> = run.stderr.lines().collect();
+    let wanted: Vec<String> = expected
+        .iter()
+        .map(|(p, k)| format!("pk3s-telemetry: redacted $.manifest{} ({k})", &p[1..]))
+        .collect();
+    assert_eq!(reported, wanted, "{}", run.stderr);
+
+    // The receiver sees the redacted body: each seeded value replaced, the rest intact.
+    let reqs = server.requests();
+    assert_eq!(reqs.len(), 1);
+    let body = reqs[0].json();
+    let mut want = original.clone();
+    for (path, kind) in &expected {
+        if kind.ends_with("object key") {
+            continue;
+        }
+        *pointer_mut(&mut want, path) = json!("[redacted]");
+    }
+    let nodes = want["nodes"].as_object_mut().unwrap();
+    let inner = nodes.remove("nfs01.lab.example.com").unwrap();
+    nodes.insert("[redacted]".into(), inner);
+    assert_eq!(body["manifest"], want);
+    assert_eq!(
+        body["manifest"]["os"],
+        json!({"id": "ubuntu", "version_id": "24.04"})
+    );
+    assert_eq!(body["manifest"]["node"]["role"], json!("server"));
+
+    // No seeded value is echoed anywhere (the ordinary ones are allowed, of course).
+    let mut seeded_values = vec![];
+    strings(&original, &mut seeded_values);
+    let wire = String::from_utf8(reqs[0].body.clone()).unwrap();
+    for v in seeded_values.iter().filter(|v| !wire.contains(v.as_str())) {
+        assert!(!run.stderr.contains(v.as_str()), "stderr echoes {v:?}");
+    }
+    assert!(!wire.contains(TOKEN));
+}
+
+/// `$.a.b[1]` into a JSON value (the simple paths the seeded manifest uses).
+fn pointer_mut<'a>(v: &'a mut Value, path: &str) -> &'a mut Value {
+    let pointer: String = path[1..]
+        .replace('[', ".")
+        .replace(']', "")
+        .split('.')
+        .filter(|p| !p.is_empty())
+        .map(|p| format!("/{p}"))
+        .collect();
+    v.pointer_mut(&pointer).unwrap_or_else(|| panic!("{path}"))
+}
+
+#[test]
+fn check_names_each_file_and_path_and_passes_clean_ones() {
+    let server = Server::start(vec![], Reply::Status(200));
+    let (mut s, _, expected) = seeded_sandbox(&server);
+    // No consent needed, and no network: the receiver must see nothing.
+    s.unset("TELEMETRY_ENABLED");
+    s.write("runs/clean.json", MANIFEST);
+    s.write("runs/lines.jsonl", "{\"a\": \"ok\"}\n{\"b\": \"/srv/x\"}\n");
+    let run = s.run(&[
+        "check",
+        "runs/clean.json",
+        "manifest.json",
+        "runs/lines.jsonl",
+    ]);
+    assert_eq!(run.code, 1, "{run:#?}");
+    let mut want: Vec<String> = expected
+        .iter()
+        .map(|(p, k)| {
+            let k = k.replace(", object key", " (object key)");
+            format!("manifest.json: {p}: {k}")
+        })
+        .collect();
+    want.push("runs/lines.jsonl:2: $.b: absolute path".into());
+    assert_eq!(run.stdout.lines().collect::<Vec<_>>(), want);
+    assert_eq!(run.stderr, "");
+    assert!(!run.stdout.contains(TOKEN));
+
+    let clean = s.run(&["check", "runs/clean.json"]);
+    assert_eq!(
+        (clean.code, clean.stdout.as_str(), clean.stderr.as_str()),
+        (0, "", "")
+    );
+
+    // Unreadable or invalid: 2, one error line each, the others still checked.
+    s.write("runs/broken.json", "{\"a\": ");
+    let run = s.run(&["check", "runs/broken.json", "manifest.json", "missing.json"]);
+    assert_eq!(run.code, 2, "{run:#?}");
+    assert_eq!(run.stdout.lines().count(), expected.len());
+    let errors: Vec<&str> = run.stderr.lines().collect();
+    assert_eq!(errors.len(), 2, "{}", run.stderr);
+    assert!(errors[0].starts_with("pk3s-telemetry: error: runs/broken.json: invalid JSON"));
+    assert!(errors[1].starts_with("pk3s-telemetry: error: missing.json: cannot read"));
+    assert_eq!(s.run(&["check"]).code, 2, "FILE is required");
+    assert_eq!(server.connections(), 0);
+}
+
+#[test]
+fn strict_refuses_exit_2_nothing_sent_nothing_kept() {
+    // A 503 would keep the payload in the outbox, were it sent.
+    let server = Server::start(vec![], Reply::Status(503));
+    let (mut s, _, expected) = seeded_sandbox(&server);
+    s.set("TELEMETRY_PRIVACY", "strict");
+    for args in [
+        &["send", "manifest", "manifest.json"][..],
+        &["send", "manifest", "manifest.json", "--dry-run"][..],
+    ] {
+        let run = s.run(args);
+        assert_eq!(run.code, 2, "{args:?}: {run:#?}");
+        assert_eq!(run.stdout, "");
+        let lines: Vec<&str> = run.stderr.lines().collect();
+        assert_eq!(lines.len(), expected.len() + 1, "{}", run.stderr);
+        assert!(
+            lines[0].starts_with("pk3s-telemetry: found $.manifest."),
+            "{}",
+            lines[0]
+        );
+        assert!(
+            lines[expected.len()].starts_with("pk3s-telemetry: error: TELEMETRY_PRIVACY=strict:"),
+            "{}",
+            run.stderr
+        );
+        assert!(!run.stderr.contains(TOKEN));
+    }
+    s.write(
+        "event.json",
+        "{\"event_id\": \"e-1\", \"where\": \"10.1.2.3\"}",
+    );
+    assert_eq!(s.run(&["send", "event", "event.json"]).code, 2);
+    let run = s.run(&[
+        "send",
+        "event",
+        "--name",
+        "core.apply.completed",
+        "--field",
+        "nfs=/srv/nfs",
+    ]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("found $.command.nfs (absolute path)"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(server.connections(), 0, "nothing sent");
+    assert!(!s.outbox().exists(), "nothing kept");
+
+    // A clean payload goes out under strict as usual.
+    let ok = Server::start(vec![], Reply::Status(200));
+    let mut s = Sandbox::for_server(&ok);
+    s.set("TELEMETRY_PRIVACY", "strict");
+    s.write("manifest.json", MANIFEST);
+    let run = s.run(&["send", "manifest", "manifest.json"]);
+    run.ok();
+    assert_eq!(run.stderr, "");
+    assert_eq!(ok.requests().len(), 1);
+}
+
+#[test]
+fn ordinary_data_survives_even_when_the_host_is_named_ubuntu() {
+    let server = Server::start(vec![], Reply::Status(200));
+    let mut s = Sandbox::for_server(&server);
+    // As if this machine were called `ubuntu` (or `single-node`, or `k3s`): listed names
+    // follow the hostname rules, and these are ordinary words.
+    s.set("TELEMETRY_PRIVACY_EXTRA", "ubuntu,single-node,k3s")
+        .set("TELEMETRY_PRIVACY", "strict")
+        .set(
+            "TELEMETRY_SESSION_ID",
+            "0b6c1a2e-3f4d-4e5f-8a9b-123456789012",
+        );
+    let benign = json!({
+        "schema": "run-manifest/v1",
+        "mode": "single-node",
+        "os": {"id": "ubuntu", "version_id": "24.04", "pretty_name": "Ubuntu 24.04.1 LTS"},
+        "k3s_version": "v1.29.3+k3s1",
+        "kernel": "6.8.0-45-generic",
+        "firmware": "v1.2.3.4",
+        "script": "scripts/apply.sh",
+        "events": ["core.apply.single_node.completed", "infra.nfs.ready", "apply.completed"],
+        "run_id": "5d0f6a52-2b1e-4c77-9d7e-0e4c2b9a1f33",
+        "started_at": "2026-11-21T23:47:43.120Z",
+        "labels": ["node-role.kubernetes.io/control-plane", "rancher.io/local-path"],
+        "listen": "127.0.0.1:6443",
+        "bind": "0.0.0.0",
+        "netmask": "255.255.255.0",
+        "ratio": "1/2",
+        "images": ["docker.io/rancher/k3s:v1.29.3-k3s1", "nginx@sha256:0123abcd"],
+        "files": ["README.md", "k3s.yaml", "./scripts/check.sh"]
+    });
+    let text = serde_json::to_string_pretty(&benign).unwrap();
+    s.write("manifest.json", &text);
+    let run = s.run(&["send", "manifest", "manifest.json"]);
+    run.ok();
+    assert_eq!(run.stderr, "", "nothing redacted");
+    let r = &server.requests()[0];
+    let body = r.json();
+    assert_eq!(body["manifest"], benign);
+    // The envelope's own fields survive the guard.
+    let event_id = body["event_id"].as_str().unwrap();
+    assert_eq!(event_id.len(), 36);
+    assert_eq!(r.header("idempotency-key"), Some(event_id));
+    assert_eq!(
+        body["session_id"],
+        json!("0b6c1a2e-3f4d-4e5f-8a9b-123456789012")
+    );
+    assert_eq!(
+        body["client"]["user_agent"],
+        json!(concat!("productive-k3s/", env!("CARGO_PKG_VERSION")))
+    );
+    assert_eq!(body["client"]["script"], json!("scripts/apply.sh"));
+    assert!(body["sent_at"].as_str().unwrap().ends_with('Z'));
+
+    // The other side of the rule: where `ubuntu` stands as a host, it is one.
+    s.write(
+        "host.json",
+        "{\"hostname\": \"ubuntu\", \"ssh\": \"ssh://ubuntu:22\"}",
+    );
+    let run = s.run(&["check", "manifest.json", "host.json"]);
+    assert_eq!(run.code, 1);
+    assert_eq!(
+        run.stdout,
+        "host.json: $.hostname: listed identifier\nhost.json: $.ssh: listed identifier\n"
+    );
+
+    // A built event and a clean ready-made event (byte-for-byte) also pass untouched.
+    s.run(&[
+        "send",
+        "event",
+        "--name",
+        "core.apply.single_node.completed",
+        "--command",
+        "apply",
+        "--result",
+        "success",
+        "--field",
+        "mode=single-node",
+        "--field",
+        "os=ubuntu",
+    ])
+    .ok();
+    let ev = server.requests()[1].json();
+    assert_eq!(ev["command"]["os"], json!("ubuntu"));
+    assert_eq!(ev["event_name"], json!("core.apply.single_node.completed"));
+    let raw = "{ \"event_id\": \"evt-7\",\n  \"event_name\": \"infra.nfs.ready\", \"n\": 1.50 }\n";
+    s.write("event.json", raw);
+    s.run(&["send", "event", "event.json"]).ok();
+    assert_eq!(server.requests()[2].body, raw.as_bytes());
+}
+
+#[test]
+fn a_dirty_ready_made_event_is_reserialized_and_keeps_its_key() {
+    let server = Server::start(vec![], Reply::Status(200));
+    let s = Sandbox::for_server(&server);
+    s.write(
+        "event.json",
+        "{ \"event_id\": \"evt-9\", \"event_name\": \"infra.nfs.ready\",\n  \"export\": \"/srv/nfs\", \"n\": 1.50 }",
+    );
+    let run = s.run(&["send", "event", "event.json"]);
+    run.ok();
+    assert_eq!(
+        run.stderr,
+        "pk3s-telemetry: redacted $.export (absolute path)\n"
+    );
+    let r = &server.requests()[0];
+    assert_eq!(
+        String::from_utf8(r.body.clone()).unwrap(),
+        r#"{"event_id":"evt-9","event_name":"infra.nfs.ready","export":"[redacted]","n":1.50}"#
+    );
+    assert_eq!(r.header("idempotency-key"), Some("evt-9"));
+}
+
+#[test]
+fn the_token_never_appears_in_any_output_file_or_payload() {
+    let server = Server::start(vec![], Reply::Status(503));
+    let (mut s, _, _) = seeded_sandbox(&server);
+    s.set("TELEMETRY_MAX_RETRIES", "2");
+    s.write(
+        "event.json",
+        &format!("{{\"event_id\": \"e-{TOKEN}\", \"auth\": \"{TOKEN}\"}}"),
+    );
+    let mut outputs = vec![];
+    for privacy in ["redact", "off", "strict"] {
+        s.set("TELEMETRY_PRIVACY", privacy);
+        for args in [
+            &["send", "manifest", "manifest.json"][..],
+            &["send", "manifest", "manifest.json", "--dry-run"][..],
+            &["send", "event", "event.json"][..],
+            &["send", "event", "event.json", "--dry-run"][..],
+            &[
+                "send",
+                "event",
+                "--name",
+                "x.y",
+                "--field",
+                &format!("t={TOKEN}"),
+            ][..],
+            &["check", "manifest.json", "event.json"][..],
+        ] {
+            let run = s.run(args);
+            outputs.push((
+                format!("{privacy}: {}", args.join(" ")),
+                run.stdout + &run.stderr,
+            ));
+        }
+    }
+    for (args, out) in &outputs {
+        assert!(!out.contains(TOKEN), "{args}: {out}");
+    }
+    let reqs = server.requests();
+    assert!(!reqs.is_empty());
+    for r in &reqs {
+        assert!(!String::from_utf8_lossy(&r.body).contains(TOKEN));
+        let key = r.header("idempotency-key").unwrap();
+        assert!(
+            !key.contains(TOKEN),
+            "the event_id held it: a new key is used"
+        );
+    }
+    let kept = files_under(&s.outbox());
+    assert!(!kept.is_empty(), "the 503s kept payloads");
+    for f in kept {
+        assert!(!fs::read_to_string(&f).unwrap().contains(TOKEN), "{f:?}");
+    }
+}
+
+#[test]
+fn consent_off_opens_no_connection_whatever_the_payload_holds() {
+    let server = Server::start(vec![], Reply::Status(200));
+    let (mut s, _, _) = seeded_sandbox(&server);
+    for (enabled, privacy) in [("0", "strict"), ("0", "redact"), ("", "off")] {
+        s.set("TELEMETRY_ENABLED", enabled)
+            .set("TELEMETRY_PRIVACY", privacy);
+        for args in [
+            &["send", "manifest", "manifest.json"][..],
+            &["send", "event", "manifest.json"][..],
+            &[
+                "send",
+                "event",
+                "--name",
+                "core.apply.completed",
+                "--field",
+                "p=/srv",
+            ][..],
+        ] {
+            let run = s.run(args);
+            assert_eq!(
+                (run.code, run.stdout.as_str(), run.stderr.as_str()),
+                (0, "", ""),
+                "{args:?}"
+            );
+        }
+    }
+    assert_eq!(server.connections(), 0, "the receiver saw no connection");
+    assert!(!s.outbox().exists());
+}
+
+#[test]
+fn an_unknown_privacy_mode_warns_and_redacts() {
+    let server = Server::start(vec![], Reply::Status(200));
+    let (mut s, _, expected) = seeded_sandbox(&server);
+    s.set("TELEMETRY_PRIVACY", "paranoid");
+    let run = s.run(&["send", "manifest", "manifest.json"]);
+    run.ok();
+    assert!(
+        run.stderr.starts_with(
+            "pk3s-telemetry: warning: TELEMETRY_PRIVACY=\"paranoid\" is not one of redact, strict, off; using redact\n"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        run.stderr.matches("redacted $.manifest").count(),
+        expected.len()
+    );
+    assert_eq!(
+        server.requests()[0].json()["manifest"]["nfs"]["export"],
+        json!("[redacted]")
+    );
+
+    s.set("TELEMETRY_PRIVACY", "off");
+    let run = s.run(&["send", "manifest", "manifest.json"]);
+    run.ok();
+    assert!(
+        run.stderr.contains("warning: TELEMETRY_PRIVACY=off"),
+        "{}",
+        run.stderr
+    );
+    let body = server.requests()[1].json();
+    assert_eq!(
+        body["manifest"]["nfs"]["export"],
+        json!("/srv/nfs/export"),
+        "off sends as given"
+    );
+    assert_eq!(
+        body["manifest"]["auth"],
+        json!("[redacted]"),
+        "except the token"
+    );
+}

@@ -1,7 +1,7 @@
 # pk3s-telemetry: build, demo, test. Everything the targets need is installed by them.
 CARGO ?= cargo
 
-.PHONY: all build release demo test fmt bench
+.PHONY: all build release demo test fmt bench generate install uninstall
 
 all: build
 
@@ -27,3 +27,40 @@ fmt:
 # Speed, memory and size figures with ratios (installs hyperfine and wrk if missing).
 bench:
 	./scripts/bench.sh
+
+# Regenerate the committed completions/ and man/ from the clap definition.
+generate:
+	$(CARGO) run --quiet -- generate .
+
+# make install PREFIX=/usr/local DESTDIR=...: the binary, man pages, and completions where
+# each shell looks for them. Builds the release binary first when it is missing.
+PREFIX ?= /usr/local
+DESTDIR ?=
+BINDIR = $(DESTDIR)$(PREFIX)/bin
+MANDIR = $(DESTDIR)$(PREFIX)/share/man/man1
+BASHDIR = $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+ZSHDIR = $(DESTDIR)$(PREFIX)/share/zsh/site-functions
+FISHDIR = $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
+ELVDIR = $(DESTDIR)$(PREFIX)/share/elvish/lib
+PSDIR = $(DESTDIR)$(PREFIX)/share/pk3s-telemetry/completions
+BIN = target/release/pk3s-telemetry
+
+$(BIN):
+	$(CARGO) build --release --locked
+
+install: $(BIN)
+	install -d $(BINDIR) $(MANDIR) $(BASHDIR) $(ZSHDIR) $(FISHDIR) $(ELVDIR) $(PSDIR)
+	install -m 0755 $(BIN) $(BINDIR)/pk3s-telemetry
+	install -m 0644 man/*.1 $(MANDIR)/
+	install -m 0644 completions/pk3s-telemetry.bash $(BASHDIR)/pk3s-telemetry
+	install -m 0644 completions/_pk3s-telemetry $(ZSHDIR)/_pk3s-telemetry
+	install -m 0644 completions/pk3s-telemetry.fish $(FISHDIR)/pk3s-telemetry.fish
+	install -m 0644 completions/pk3s-telemetry.elv $(ELVDIR)/pk3s-telemetry.elv
+	install -m 0644 completions/_pk3s-telemetry.ps1 $(PSDIR)/_pk3s-telemetry.ps1
+
+uninstall:
+	rm -f $(BINDIR)/pk3s-telemetry
+	rm -f $(addprefix $(MANDIR)/,$(notdir $(wildcard man/*.1)))
+	rm -f $(BASHDIR)/pk3s-telemetry $(ZSHDIR)/_pk3s-telemetry $(FISHDIR)/pk3s-telemetry.fish
+	rm -f $(ELVDIR)/pk3s-telemetry.elv $(PSDIR)/_pk3s-telemetry.ps1
+	-rmdir $(PSDIR) $(DESTDIR)$(PREFIX)/share/pk3s-telemetry 2>/dev/null

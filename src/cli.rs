@@ -7,15 +7,44 @@ use std::path::PathBuf;
 use clap::builder::NonEmptyStringValueParser;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+pub const ABOUT: &str = "Anonymous, opt-in usage telemetry for the productive-k3s shell layers";
+pub const LONG_ABOUT: &str = "Anonymous, opt-in usage telemetry for the productive-k3s shell layers.\n\n\
+    Settings are read from TELEMETRY_* environment variables; the global flags override them.\n\
+    Telemetry never stalls or fails an installation: sends are bounded in time, and what \
+    cannot be delivered is kept in a local outbox.";
+
+/// Shown under every command's `--help` (and in the man pages): each setting's variable
+/// and default, since the environment is the primary interface.
+pub const ENVIRONMENT: &str = "\
+Environment (flags override; see the README for the details):
+  TELEMETRY_ENABLED                  consent: 1 true yes y on / 0 false no n off [default: unset = off, or ask in `resolve`]
+  DO_NOT_TRACK                       truthy means off unless a flag or TELEMETRY_ENABLED says otherwise [default: unset]
+  TELEMETRY_ENDPOINT                 receiver URL, http or https; empty: send nothing [default: https://telemetry.productive-k3s.io/telemetry]
+  TELEMETRY_BEARER_TOKEN             sent as Authorization: Bearer; never written to disk [default: unset]
+  TELEMETRY_MARKER                   X-Productive-K3S-Telemetry header [default: pk3s-public-v1]
+  TELEMETRY_MAX_RETRIES              attempts in all, the first included [default: 3]
+  TELEMETRY_CONNECT_TIMEOUT_SECONDS  per attempt: DNS, TCP, proxy, TLS [default: 5]
+  TELEMETRY_REQUEST_TIMEOUT_SECONDS  the whole attempt [default: 10]
+  TELEMETRY_OUTBOX_DIR               undelivered payloads [default: runs/telemetry-outbox]
+  TELEMETRY_USER_AGENT               User-Agent header [default: productive-k3s/<version>]
+  TELEMETRY_SESSION_ID               the chain's session [default: a new UUID]
+  TELEMETRY_RUN_ID                   this run [default: a new UUID]
+  TELEMETRY_PARENT_RUN_ID            the run that started this one [default: none]
+  TELEMETRY_COMPONENT                cli, infra, core... [default: core]
+  TELEMETRY_SOURCE_REPOSITORY        client.repository [default: productive-k3s]
+  TELEMETRY_SOURCE_SCRIPT            client.script [default: scripts/apply.sh]
+  TELEMETRY_EXIT_CODE                client.exit_code of a manifest [default: 0]
+  TELEMETRY_PRIVACY                  redact, strict or off [default: redact]
+  TELEMETRY_PRIVACY_EXTRA            more identifiers to redact [default: unset]
+  HTTPS_PROXY HTTP_PROXY ALL_PROXY NO_PROXY (either case), SSL_CERT_FILE, SSL_CERT_DIR: as with curl";
+
 #[derive(Debug, Parser)]
 #[command(
     name = "pk3s-telemetry",
     version,
-    about = "Anonymous, opt-in usage telemetry for the productive-k3s shell layers",
-    long_about = "Anonymous, opt-in usage telemetry for the productive-k3s shell layers.\n\n\
-        Settings are read from TELEMETRY_* environment variables; the global flags override them.\n\
-        Telemetry never stalls or fails an installation: sends are bounded in time, and what \
-        cannot be delivered is kept in a local outbox.",
+    about = ABOUT,
+    long_about = LONG_ABOUT,
+    after_long_help = ENVIRONMENT,
     propagate_version = true
 )]
 pub struct Cli {
@@ -57,7 +86,8 @@ pub enum Command {
             eval \"$(pk3s-telemetry resolve --component infra)\"\n\n\
             Consent: --telemetry, else TELEMETRY_ENABLED, else DO_NOT_TRACK, else one question \
             on the terminal when a person is there (stdin and stderr are terminals, CI unset), \
-            else off. The answer is exported, so nested layers never ask again."
+            else off. The answer is exported, so nested layers never ask again.",
+        after_long_help = ENVIRONMENT
     )]
     Resolve(ResolveArgs),
     /// Print the context for a nested child (same session, this run as its parent), or run COMMAND with it
@@ -65,11 +95,23 @@ pub enum Command {
         long_about = "Print the context for a nested child: the same session, \
             TELEMETRY_PARENT_RUN_ID set to this run's id, TELEMETRY_RUN_ID cleared so that the \
             child makes its own. Never asks. With -- COMMAND, run the command with that \
-            environment and exit with its status (126 or 127 when it cannot be run)."
+            environment and exit with its status (126 or 127 when it cannot be run).",
+        after_long_help = ENVIRONMENT
     )]
     Env(EnvArgs),
     /// Check JSON files (run manifests, test artifacts) for identifiers; exit 1 naming each path found
+    #[command(after_long_help = ENVIRONMENT)]
     Check(CheckArgs),
+    /// Write shell completions and man pages into DIR/completions and DIR/man (for packaging)
+    #[command(hide = true)]
+    Generate(GenerateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// The directory that receives completions/ and man/
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -113,8 +155,10 @@ pub struct EnvArgs {
 #[derive(Debug, Subcommand)]
 pub enum SendCommand {
     /// Wrap a run manifest (a JSON object) in the install envelope and deliver it
+    #[command(after_long_help = ENVIRONMENT)]
     Manifest(ManifestArgs),
     /// Deliver a ready-made JSON event object as it is, or build the standard lifecycle event with --name
+    #[command(after_long_help = ENVIRONMENT)]
     Event(EventArgs),
 }
 

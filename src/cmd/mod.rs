@@ -2,6 +2,7 @@
 
 pub mod check;
 pub mod env;
+pub mod generate;
 pub mod resolve;
 pub mod send;
 
@@ -59,6 +60,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Resolve(args) => resolve::run(&args, &settings),
         Command::Env(args) => env::run(&args, &settings),
         Command::Check(args) => check::run(&args, &settings),
+        Command::Generate(args) => generate::run(&args),
     }
 }
 

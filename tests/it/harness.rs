@@ -121,20 +121,20 @@ impl Sandbox {
     }
 
     pub fn run_with_stdin(&self, args: &[&str], stdin: Option<&[u8]>) -> Run {
-        let mut c = self.command(args);
-        c.stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-        finish(c, stdin)
+        finish(self.command(args), stdin)
     }
 }
 
-/// Runs a command to its end, bounded by `RUN_LIMIT`.
+/// Runs a command to its end, bounded by `RUN_LIMIT`, with `stdin` (or nothing) as its
+/// input and its output captured.
 pub fn finish(mut c: Command, stdin: Option<&[u8]>) -> Run {
+    c.stdin(if stdin.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    })
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
     let started = Instant::now();
     let mut child = c.spawn().expect("spawn");
     if let Some(input) = stdin {

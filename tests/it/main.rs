@@ -1,8 +1,10 @@
 //! The integration tests: the real binary against real loopback servers.
 
 mod harness;
+mod packaging;
 mod privacy;
 mod pty;
 mod resolve;
+mod schema;
 mod send;
 mod server;

@@ -48,11 +48,7 @@ fn is_uuid(v: &Value) -> bool {
 
 /// Runs `script` with `shell -c` in the sandbox, no terminal anywhere.
 fn shell(s: &Sandbox, shell: &str, script: &str) -> Run {
-    let mut c = s.program(shell, &["-c", script]);
-    c.stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    finish(c, None)
+    finish(s.program(shell, &["-c", script]), None)
 }
 
 fn shell_available(name: &str) -> bool {

@@ -148,6 +148,17 @@ impl Drop for Server {
         if let Some(h) = self.accept.take() {
             let _ = h.join();
         }
+        // In the tests, every built payload that arrived must match the published schemas.
+        #[cfg(test)]
+        if !thread::panicking() {
+            for r in self.requests() {
+                if let Ok(body) = serde_json::from_slice::<serde_json::Value>(&r.body) {
+                    if let Err(e) = crate::schema::validate(&body) {
+                        panic!("the receiver got a payload outside the schema: {e}\n{body:#}");
+                    }
+                }
+            }
+        }
     }
 }
 

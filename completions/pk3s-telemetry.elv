@@ -1,0 +1,164 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[pk3s-telemetry] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'pk3s-telemetry'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'pk3s-telemetry'= {
+            cand --outbox 'Directory for undelivered payloads [env: TELEMETRY_OUTBOX_DIR] [default: runs/telemetry-outbox]'
+            cand --endpoint 'Receiver URL, http or https [env: TELEMETRY_ENDPOINT] [default: https://telemetry.productive-k3s.io/telemetry]'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Describe each attempt on stderr'
+            cand --verbose 'Describe each attempt on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand send 'Deliver a run manifest or an event now, with bounded retries; keep it in the outbox if it cannot be delivered'
+            cand resolve 'Decide consent (asking once at a terminal) and this run''s ids; print every TELEMETRY_* setting for `eval`'
+            cand env 'Print the context for a nested child (same session, this run as its parent), or run COMMAND with it'
+            cand check 'Check JSON files (run manifests, test artifacts) for identifiers; exit 1 naming each path found'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'pk3s-telemetry;send'= {
+            cand --outbox 'Directory for undelivered payloads [env: TELEMETRY_OUTBOX_DIR] [default: runs/telemetry-outbox]'
+            cand --endpoint 'Receiver URL, http or https [env: TELEMETRY_ENDPOINT] [default: https://telemetry.productive-k3s.io/telemetry]'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Describe each attempt on stderr'
+            cand --verbose 'Describe each attempt on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand manifest 'Wrap a run manifest (a JSON object) in the install envelope and deliver it'
+            cand event 'Deliver a ready-made JSON event object as it is, or build the standard lifecycle event with --name'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'pk3s-telemetry;send;manifest'= {
+            cand --repository 'Source repository for the envelope''s client block [env: TELEMETRY_SOURCE_REPOSITORY] [default: productive-k3s]'
+            cand --script 'Source script for the envelope''s client block [env: TELEMETRY_SOURCE_SCRIPT] [default: scripts/apply.sh]'
+            cand --exit-code 'Exit code of the run, a number [env: TELEMETRY_EXIT_CODE] [default: 0]'
+            cand --outbox 'Directory for undelivered payloads [env: TELEMETRY_OUTBOX_DIR] [default: runs/telemetry-outbox]'
+            cand --endpoint 'Receiver URL, http or https [env: TELEMETRY_ENDPOINT] [default: https://telemetry.productive-k3s.io/telemetry]'
+            cand --dry-run 'Print the exact request (token masked) and send nothing, write nothing'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Describe each attempt on stderr'
+            cand --verbose 'Describe each attempt on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'pk3s-telemetry;send;event'= {
+            cand --name 'Build the standard lifecycle event with this event_name (e.g. core.apply.completed)'
+            cand --command 'The command.name of a built event'
+            cand --result 'The command.result of a built event (e.g. success, failure)'
+            cand --family 'The event_family of a built event'
+            cand --field 'An extra command.K string field of a built event; repeatable'
+            cand --repository 'Source repository for the event''s client block [env: TELEMETRY_SOURCE_REPOSITORY] [default: productive-k3s]'
+            cand --script 'Source script for the event''s client block [env: TELEMETRY_SOURCE_SCRIPT] [default: scripts/apply.sh]'
+            cand --outbox 'Directory for undelivered payloads [env: TELEMETRY_OUTBOX_DIR] [default: runs/telemetry-outbox]'
+            cand --endpoint 'Receiver URL, http or https [env: TELEMETRY_ENDPOINT] [default: https://telemetry.productive-k3s.io/telemetry]'
+            cand --dry-run 'Print the exact request (token masked) and send nothing, write nothing'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Describe each attempt on stderr'
+            cand --verbose 'Describe each attempt on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'pk3s-telemetry;send;help'= {
+            cand manifest 'Wrap a run manifest (a JSON object) in the install envelope and deliver it'
+            cand event 'Deliver a ready-made JSON event object as it is, or build the standard lifecycle event with --name'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'pk3s-telemetry;send;help;manifest'= {
+        }
+        &'pk3s-telemetry;send;help;event'= {
+        }
+        &'pk3s-telemetry;send;help;help'= {
+        }
+        &'pk3s-telemetry;resolve'= {
+            cand --component 'This layer''s name, e.g. cli, infra, core [env: TELEMETRY_COMPONENT] [default: core]'
+            cand --telemetry 'The decision for the whole chain; wins over TELEMETRY_ENABLED and DO_NOT_TRACK'
+            cand --format 'format'
+            cand --outbox 'Directory for undelivered payloads [env: TELEMETRY_OUTBOX_DIR] [default: runs/telemetry-outbox]'
+            cand --endpoint 'Receiver URL, http or https [env: TELEMETRY_ENDPOINT] [default: https://telemetry.productive-k3s.io/telemetry]'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Describe each attempt on stderr'
+            cand --verbose 'Describe each attempt on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'pk3s-telemetry;env'= {
+            cand --format 'format'
+            cand --outbox 'Directory for undelivered payloads [env: TELEMETRY_OUTBOX_DIR] [default: runs/telemetry-outbox]'
+            cand --endpoint 'Receiver URL, http or https [env: TELEMETRY_ENDPOINT] [default: https://telemetry.productive-k3s.io/telemetry]'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Describe each attempt on stderr'
+            cand --verbose 'Describe each attempt on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'pk3s-telemetry;check'= {
+            cand --outbox 'Directory for undelivered payloads [env: TELEMETRY_OUTBOX_DIR] [default: runs/telemetry-outbox]'
+            cand --endpoint 'Receiver URL, http or https [env: TELEMETRY_ENDPOINT] [default: https://telemetry.productive-k3s.io/telemetry]'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Describe each attempt on stderr'
+            cand --verbose 'Describe each attempt on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'pk3s-telemetry;help'= {
+            cand send 'Deliver a run manifest or an event now, with bounded retries; keep it in the outbox if it cannot be delivered'
+            cand resolve 'Decide consent (asking once at a terminal) and this run''s ids; print every TELEMETRY_* setting for `eval`'
+            cand env 'Print the context for a nested child (same session, this run as its parent), or run COMMAND with it'
+            cand check 'Check JSON files (run manifests, test artifacts) for identifiers; exit 1 naming each path found'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'pk3s-telemetry;help;send'= {
+            cand manifest 'Wrap a run manifest (a JSON object) in the install envelope and deliver it'
+            cand event 'Deliver a ready-made JSON event object as it is, or build the standard lifecycle event with --name'
+        }
+        &'pk3s-telemetry;help;send;manifest'= {
+        }
+        &'pk3s-telemetry;help;send;event'= {
+        }
+        &'pk3s-telemetry;help;resolve'= {
+        }
+        &'pk3s-telemetry;help;env'= {
+        }
+        &'pk3s-telemetry;help;check'= {
+        }
+        &'pk3s-telemetry;help;help'= {
+        }
+    ]
+    $completions[$command]
+}

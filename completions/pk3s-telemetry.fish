@@ -1,0 +1,105 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_pk3s_telemetry_global_optspecs
+    string join \n outbox= endpoint= q/quiet v/verbose h/help V/version
+end
+
+function __fish_pk3s_telemetry_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_pk3s_telemetry_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_pk3s_telemetry_using_subcommand
+    set -l cmd (__fish_pk3s_telemetry_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_needs_command" -l outbox -d 'Directory for undelivered payloads [env: TELEMETRY_OUTBOX_DIR] [default: runs/telemetry-outbox]' -r -F
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_needs_command" -l endpoint -d 'Receiver URL, http or https [env: TELEMETRY_ENDPOINT] [default: https://telemetry.productive-k3s.io/telemetry]' -r
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_needs_command" -s q -l quiet -d 'Print nothing but errors'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_needs_command" -s v -l verbose -d 'Describe each attempt on stderr'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_needs_command" -s V -l version -d 'Print version'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_needs_command" -f -a "send" -d 'Deliver a run manifest or an event now, with bounded retries; keep it in the outbox if it cannot be delivered'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_needs_command" -f -a "resolve" -d 'Decide consent (asking once at a terminal) and this run\'s ids; print every TELEMETRY_* setting for `eval`'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_needs_command" -f -a "env" -d 'Print the context for a nested child (same session, this run as its parent), or run COMMAND with it'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_needs_command" -f -a "check" -d 'Check JSON files (run manifests, test artifacts) for identifiers; exit 1 naming each path found'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and not __fish_seen_subcommand_from manifest event help" -l outbox -d 'Directory for undelivered payloads [env: TELEMETRY_OUTBOX_DIR] [default: runs/telemetry-outbox]' -r -F
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and not __fish_seen_subcommand_from manifest event help" -l endpoint -d 'Receiver URL, http or https [env: TELEMETRY_ENDPOINT] [default: https://telemetry.productive-k3s.io/telemetry]' -r
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and not __fish_seen_subcommand_from manifest event help" -s q -l quiet -d 'Print nothing but errors'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and not __fish_seen_subcommand_from manifest event help" -s v -l verbose -d 'Describe each attempt on stderr'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and not __fish_seen_subcommand_from manifest event help" -s h -l help -d 'Print help'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and not __fish_seen_subcommand_from manifest event help" -s V -l version -d 'Print version'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and not __fish_seen_subcommand_from manifest event help" -f -a "manifest" -d 'Wrap a run manifest (a JSON object) in the install envelope and deliver it'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and not __fish_seen_subcommand_from manifest event help" -f -a "event" -d 'Deliver a ready-made JSON event object as it is, or build the standard lifecycle event with --name'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and not __fish_seen_subcommand_from manifest event help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from manifest" -l repository -d 'Source repository for the envelope\'s client block [env: TELEMETRY_SOURCE_REPOSITORY] [default: productive-k3s]' -r
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from manifest" -l script -d 'Source script for the envelope\'s client block [env: TELEMETRY_SOURCE_SCRIPT] [default: scripts/apply.sh]' -r
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from manifest" -l exit-code -d 'Exit code of the run, a number [env: TELEMETRY_EXIT_CODE] [default: 0]' -r
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from manifest" -l outbox -d 'Directory for undelivered payloads [env: TELEMETRY_OUTBOX_DIR] [default: runs/telemetry-outbox]' -r -F
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from manifest" -l endpoint -d 'Receiver URL, http or https [env: TELEMETRY_ENDPOINT] [default: https://telemetry.productive-k3s.io/telemetry]' -r
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from manifest" -l dry-run -d 'Print the exact request (token masked) and send nothing, write nothing'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from manifest" -s q -l quiet -d 'Print nothing but errors'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from manifest" -s v -l verbose -d 'Describe each attempt on stderr'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from manifest" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from manifest" -s V -l version -d 'Print version'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from event" -l name -d 'Build the standard lifecycle event with this event_name (e.g. core.apply.completed)' -r
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from event" -l command -d 'The command.name of a built event' -r
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from event" -l result -d 'The command.result of a built event (e.g. success, failure)' -r
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from event" -l family -d 'The event_family of a built event' -r
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from event" -l field -d 'An extra command.K string field of a built event; repeatable' -r
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from event" -l repository -d 'Source repository for the event\'s client block [env: TELEMETRY_SOURCE_REPOSITORY] [default: productive-k3s]' -r
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from event" -l script -d 'Source script for the event\'s client block [env: TELEMETRY_SOURCE_SCRIPT] [default: scripts/apply.sh]' -r
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from event" -l outbox -d 'Directory for undelivered payloads [env: TELEMETRY_OUTBOX_DIR] [default: runs/telemetry-outbox]' -r -F
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from event" -l endpoint -d 'Receiver URL, http or https [env: TELEMETRY_ENDPOINT] [default: https://telemetry.productive-k3s.io/telemetry]' -r
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from event" -l dry-run -d 'Print the exact request (token masked) and send nothing, write nothing'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from event" -s q -l quiet -d 'Print nothing but errors'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from event" -s v -l verbose -d 'Describe each attempt on stderr'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from event" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from event" -s V -l version -d 'Print version'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from help" -f -a "manifest" -d 'Wrap a run manifest (a JSON object) in the install envelope and deliver it'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from help" -f -a "event" -d 'Deliver a ready-made JSON event object as it is, or build the standard lifecycle event with --name'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand resolve" -l component -d 'This layer\'s name, e.g. cli, infra, core [env: TELEMETRY_COMPONENT] [default: core]' -r
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand resolve" -l telemetry -d 'The decision for the whole chain; wins over TELEMETRY_ENABLED and DO_NOT_TRACK' -r -f -a "enable\t''
+disable\t''"
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand resolve" -l format -r -f -a "shell\t'export NAME=\'value\' lines, for eval in bash, dash or zsh'
+json\t'one JSON object: each setting\'s value and where it came from; never the token'"
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand resolve" -l outbox -d 'Directory for undelivered payloads [env: TELEMETRY_OUTBOX_DIR] [default: runs/telemetry-outbox]' -r -F
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand resolve" -l endpoint -d 'Receiver URL, http or https [env: TELEMETRY_ENDPOINT] [default: https://telemetry.productive-k3s.io/telemetry]' -r
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand resolve" -s q -l quiet -d 'Print nothing but errors'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand resolve" -s v -l verbose -d 'Describe each attempt on stderr'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand resolve" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand resolve" -s V -l version -d 'Print version'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand env" -l format -r -f -a "shell\t'export NAME=\'value\' lines, for eval in bash, dash or zsh'
+json\t'one JSON object: each setting\'s value and where it came from; never the token'"
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand env" -l outbox -d 'Directory for undelivered payloads [env: TELEMETRY_OUTBOX_DIR] [default: runs/telemetry-outbox]' -r -F
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand env" -l endpoint -d 'Receiver URL, http or https [env: TELEMETRY_ENDPOINT] [default: https://telemetry.productive-k3s.io/telemetry]' -r
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand env" -s q -l quiet -d 'Print nothing but errors'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand env" -s v -l verbose -d 'Describe each attempt on stderr'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand env" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand env" -s V -l version -d 'Print version'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand check" -l outbox -d 'Directory for undelivered payloads [env: TELEMETRY_OUTBOX_DIR] [default: runs/telemetry-outbox]' -r -F
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand check" -l endpoint -d 'Receiver URL, http or https [env: TELEMETRY_ENDPOINT] [default: https://telemetry.productive-k3s.io/telemetry]' -r
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand check" -s q -l quiet -d 'Print nothing but errors'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand check" -s v -l verbose -d 'Describe each attempt on stderr'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand check" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand check" -s V -l version -d 'Print version'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand help; and not __fish_seen_subcommand_from send resolve env check help" -f -a "send" -d 'Deliver a run manifest or an event now, with bounded retries; keep it in the outbox if it cannot be delivered'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand help; and not __fish_seen_subcommand_from send resolve env check help" -f -a "resolve" -d 'Decide consent (asking once at a terminal) and this run\'s ids; print every TELEMETRY_* setting for `eval`'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand help; and not __fish_seen_subcommand_from send resolve env check help" -f -a "env" -d 'Print the context for a nested child (same session, this run as its parent), or run COMMAND with it'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand help; and not __fish_seen_subcommand_from send resolve env check help" -f -a "check" -d 'Check JSON files (run manifests, test artifacts) for identifiers; exit 1 naming each path found'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand help; and not __fish_seen_subcommand_from send resolve env check help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand help; and __fish_seen_subcommand_from send" -f -a "manifest" -d 'Wrap a run manifest (a JSON object) in the install envelope and deliver it'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand help; and __fish_seen_subcommand_from send" -f -a "event" -d 'Deliver a ready-made JSON event object as it is, or build the standard lifecycle event with --name'

@@ -32,7 +32,10 @@ fn main() {
     eprintln!("receiver: listening on {url}");
     if let Some(f) = url_file {
         let tmp = format!("{f}.tmp");
-        if std::fs::write(&tmp, &url).and_then(|()| std::fs::rename(&tmp, &f)).is_err() {
+        if std::fs::write(&tmp, &url)
+            .and_then(|()| std::fs::rename(&tmp, &f))
+            .is_err()
+        {
             eprintln!("receiver: cannot write {f}");
             std::process::exit(1);
         }

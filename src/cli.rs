@@ -83,7 +83,11 @@ pub struct ManifestArgs {
 #[derive(Debug, Args)]
 pub struct EventArgs {
     /// A ready-made event file (a JSON object), or - for standard input; sent byte-for-byte
-    #[arg(value_name = "PATH|-", required_unless_present = "name", conflicts_with = "name")]
+    #[arg(
+        value_name = "PATH|-",
+        required_unless_present = "name",
+        conflicts_with = "name"
+    )]
     pub path: Option<String>,
 
     /// Build the standard lifecycle event with this event_name (e.g. core.apply.completed)

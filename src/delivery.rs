@@ -299,7 +299,10 @@ pub fn proxy_for(url: &str) -> Result<(Option<Proxy>, Option<String>), UsageErro
         .or_else(|| var("NO_PROXY"))
         .unwrap_or_default();
     if no_proxy_matches(&no_proxy, host) {
-        return Ok((None, Some(format!("{host} matches NO_PROXY: not using {name}"))));
+        return Ok((
+            None,
+            Some(format!("{host} matches NO_PROXY: not using {name}")),
+        ));
     }
     // The value is not echoed: it may hold proxy credentials.
     let proxy = Proxy::new(value.trim())
@@ -354,12 +357,20 @@ fn ip_matches(entry: &str, ip: IpAddr) -> bool {
     match (net, ip) {
         (IpAddr::V4(n), IpAddr::V4(a)) => {
             let bits = bits.unwrap_or(32).min(32);
-            let mask = if bits == 0 { 0 } else { u32::MAX << (32 - bits) };
+            let mask = if bits == 0 {
+                0
+            } else {
+                u32::MAX << (32 - bits)
+            };
             u32::from(n) & mask == u32::from(a) & mask
         }
         (IpAddr::V6(n), IpAddr::V6(a)) => {
             let bits = bits.unwrap_or(128).min(128);
-            let mask = if bits == 0 { 0 } else { u128::MAX << (128 - bits) };
+            let mask = if bits == 0 {
+                0
+            } else {
+                u128::MAX << (128 - bits)
+            };
             u128::from(n) & mask == u128::from(a) & mask
         }
         _ => false,

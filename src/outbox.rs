@@ -47,7 +47,11 @@ impl Outbox {
         let history = History::new(payload, created, attempts, outcome);
         // The history first: the .json is what makes an entry, so a crash in between leaves
         // an orphan history (swept later), never a payload without its key.
-        write_atomic(&dir, &format!("{name}.history"), history.render().as_bytes())?;
+        write_atomic(
+            &dir,
+            &format!("{name}.history"),
+            history.render().as_bytes(),
+        )?;
         write_atomic(&dir, &format!("{name}.json"), &payload.body())?;
         Ok(dir.join(format!("{name}.json")))
     }
@@ -55,9 +59,8 @@ impl Outbox {
 
 /// `20261121T234743.123456789Z-<event id>`: sorts oldest first.
 fn entry_name(at: OffsetDateTime, event_id: &str) -> String {
-    let fmt = format_description!(
-        "[year][month][day]T[hour][minute][second].[subsecond digits:9]Z"
-    );
+    let fmt =
+        format_description!("[year][month][day]T[hour][minute][second].[subsecond digits:9]Z");
     let stamp = at
         .to_offset(time::UtcOffset::UTC)
         .format(&fmt)
@@ -71,12 +74,18 @@ fn entry_name(at: OffsetDateTime, event_id: &str) -> String {
 }
 
 pub fn create_private_dir(dir: &Path) -> io::Result<()> {
-    fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
 }
 
 /// Temp file, fsync, rename, fsync of the directory: a reader sees the whole file or none.
 pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<()> {
-    let tmp = dir.join(format!("{TEMP_PREFIX}{}-{name}", uuid::Uuid::new_v4().simple()));
+    let tmp = dir.join(format!(
+        "{TEMP_PREFIX}{}-{name}",
+        uuid::Uuid::new_v4().simple()
+    ));
     let result = (|| {
         let mut f = OpenOptions::new()
             .write(true)

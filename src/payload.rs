@@ -58,9 +58,8 @@ pub fn new_id() -> String {
 
 /// RFC 3339 in UTC with milliseconds, e.g. `2026-11-21T23:47:43.120Z`.
 pub fn timestamp(at: OffsetDateTime) -> String {
-    let fmt = format_description!(
-        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
-    );
+    let fmt =
+        format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
     at.to_offset(time::UtcOffset::UTC)
         .format(&fmt)
         .unwrap_or_else(|_| "1970-01-01T00:00:00.000Z".to_string())
@@ -71,7 +70,10 @@ pub fn read_object(path: &str) -> Result<(Vec<u8>, Map<String, Value>), UsageErr
     let name = if path == "-" { "standard input" } else { path };
     let mut bytes = Vec::new();
     let read = if path == "-" {
-        std::io::stdin().lock().take(MAX_INPUT + 1).read_to_end(&mut bytes)
+        std::io::stdin()
+            .lock()
+            .take(MAX_INPUT + 1)
+            .read_to_end(&mut bytes)
     } else {
         std::fs::File::open(path).and_then(|f| f.take(MAX_INPUT + 1).read_to_end(&mut bytes))
     };
@@ -166,12 +168,7 @@ impl Payload {
     }
 
     /// `send event --name`: the standard lifecycle event.
-    pub fn event(
-        family: &str,
-        name: &str,
-        command: Map<String, Value>,
-        ctx: &Context,
-    ) -> Payload {
+    pub fn event(family: &str, name: &str, command: Map<String, Value>, ctx: &Context) -> Payload {
         let mut m = head(family, name, ctx);
         m.insert("command".into(), Value::Object(command));
         m.insert(

@@ -203,9 +203,7 @@ fn seconds(name: &str, default: f64, out: Verbosity) -> Duration {
 /// An endpoint must be an absolute http or https URL with a host.
 pub fn validate_endpoint(url: &str, source: &str) -> Result<String, UsageError> {
     let bad = |why: &str| UsageError(format!("{source}: {url:?} {why}"));
-    let uri: ureq::http::Uri = url
-        .parse()
-        .map_err(|_| bad("is not a valid URL"))?;
+    let uri: ureq::http::Uri = url.parse().map_err(|_| bad("is not a valid URL"))?;
     match uri.scheme_str() {
         Some("http") | Some("https") => {}
         _ => return Err(bad("is not an http or https URL")),
@@ -243,7 +241,13 @@ mod tests {
     fn endpoints_are_http_or_https_with_a_host() {
         assert!(validate_endpoint("https://t.example/telemetry", "X").is_ok());
         assert!(validate_endpoint("http://127.0.0.1:8080/", "X").is_ok());
-        for bad in ["ftp://t.example/", "t.example/x", "https://", "not a url", "https://u:p@h/"] {
+        for bad in [
+            "ftp://t.example/",
+            "t.example/x",
+            "https://",
+            "not a url",
+            "https://u:p@h/",
+        ] {
             let err = validate_endpoint(bad, "TELEMETRY_ENDPOINT").unwrap_err();
             assert!(err.0.starts_with("TELEMETRY_ENDPOINT: "), "{}", err.0);
         }

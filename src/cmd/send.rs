@@ -92,10 +92,7 @@ fn preflight(
 
 fn context(settings: &Settings, consent: Consent) -> Context {
     Context {
-        session_id: settings
-            .session_id
-            .clone()
-            .unwrap_or_else(payload::new_id),
+        session_id: settings.session_id.clone().unwrap_or_else(payload::new_id),
         run_id: settings.run_id.clone().unwrap_or_else(payload::new_id),
         parent_run_id: settings.parent_run_id.clone(),
         component: settings.component.clone(),
@@ -198,7 +195,12 @@ fn dry_run(payload: &Payload, settings: &Settings, url: Option<&str>) -> anyhow:
     }
     let masked = settings.token.as_ref().map(|_| "********");
     let mut s = format!("POST {}\n", url.unwrap_or("(no endpoint)"));
-    for (name, value) in headers(&settings.user_agent, &settings.marker, masked, &payload.event_id) {
+    for (name, value) in headers(
+        &settings.user_agent,
+        &settings.marker,
+        masked,
+        &payload.event_id,
+    ) {
         s.push_str(&format!("{name}: {value}\n"));
     }
     s.push('\n');

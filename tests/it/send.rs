@@ -45,12 +45,19 @@ fn delivered_after_two_5xx_with_attempt_fields_and_one_key() {
         assert_eq!(body["delivery_attempt"], json!(attempt));
         assert_eq!(body["retry_attempt"], json!(retry));
         assert_eq!(body["is_retry"], json!(is_retry));
-        let retry_of = if is_retry { json!("run-1") } else { Value::Null };
+        let retry_of = if is_retry {
+            json!("run-1")
+        } else {
+            Value::Null
+        };
         assert_eq!(body["retry_of_run_id"], retry_of);
         assert_eq!(body["event_id"], first_id, "event_id is fixed");
         assert_eq!(r.header("idempotency-key"), first_id.as_str());
         assert_eq!(r.header("content-type"), Some("application/json"));
-        assert_eq!(r.header("x-productive-k3s-telemetry"), Some("pk3s-public-v1"));
+        assert_eq!(
+            r.header("x-productive-k3s-telemetry"),
+            Some("pk3s-public-v1")
+        );
         assert_eq!(
             r.header("user-agent"),
             Some(concat!("productive-k3s/", env!("CARGO_PKG_VERSION")))
@@ -62,7 +69,12 @@ fn delivered_after_two_5xx_with_attempt_fields_and_one_key() {
     }
 
     let body = reqs[2].json();
-    let keys: Vec<&str> = body.as_object().unwrap().keys().map(|k| k.as_str()).collect();
+    let keys: Vec<&str> = body
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(|k| k.as_str())
+        .collect();
     assert_eq!(
         keys,
         [
@@ -111,7 +123,10 @@ fn delivered_after_two_5xx_with_attempt_fields_and_one_key() {
     let wire = String::from_utf8(reqs[0].body.clone()).unwrap();
     let compact: Value = serde_json::from_str(MANIFEST).unwrap();
     assert!(
-        wire.contains(&format!("\"manifest\":{}", serde_json::to_string(&compact).unwrap())),
+        wire.contains(&format!(
+            "\"manifest\":{}",
+            serde_json::to_string(&compact).unwrap()
+        )),
         "{wire}"
     );
     assert!(wire.contains("\"ratio\":1.50"), "{wire}");
@@ -125,7 +140,12 @@ fn exhausted_keeps_one_entry_without_the_token() {
     let run = s.run(&["send", "manifest", "manifest.json"]);
     assert_eq!(run.code, 1, "{run:#?}");
     assert_eq!(server.requests().len(), 3);
-    assert!(run.stderr.contains("not delivered after 3 attempts (HTTP 503)"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("not delivered after 3 attempts (HTTP 503)"),
+        "{}",
+        run.stderr
+    );
     assert!(!run.stderr.contains(TOKEN));
 
     let kept = entries(&s.outbox());
@@ -133,7 +153,11 @@ fn exhausted_keeps_one_entry_without_the_token() {
     assert_eq!(mode(&kept[0]), 0o600);
     assert_eq!(mode(&s.outbox()), 0o700);
     let all = files_under(&s.outbox());
-    assert_eq!(all.len(), 2, "the entry and its history, no debris: {all:?}");
+    assert_eq!(
+        all.len(),
+        2,
+        "the entry and its history, no debris: {all:?}"
+    );
     for f in &all {
         let text = fs::read_to_string(f).unwrap();
         assert!(!text.contains(TOKEN), "{f:?} holds the token");
@@ -153,7 +177,13 @@ fn exhausted_keeps_one_entry_without_the_token() {
     ] {
         assert!(history.lines().any(|l| l == line), "{line} in {history}");
     }
-    assert_eq!(history.lines().filter(|l| l.starts_with("attempt=")).count(), 3);
+    assert_eq!(
+        history
+            .lines()
+            .filter(|l| l.starts_with("attempt="))
+            .count(),
+        3
+    );
 }
 
 #[test]
@@ -225,7 +255,11 @@ fn a_hanging_server_is_given_up_on_within_the_bound() {
     assert_eq!(server.requests().len(), 2);
     // attempts × request timeout + the one wait (at most 0.5 s), plus process slack.
     assert!(run.elapsed >= Duration::from_secs(2), "{:?}", run.elapsed);
-    assert!(run.elapsed < Duration::from_millis(3500), "{:?}", run.elapsed);
+    assert!(
+        run.elapsed < Duration::from_millis(3500),
+        "{:?}",
+        run.elapsed
+    );
     let history = fs::read_to_string(entries(&s.outbox())[0].with_extension("history")).unwrap();
     assert!(history.contains("last_error=timed out"), "{history}");
 }
@@ -244,7 +278,10 @@ fn a_refused_port_is_retried_then_kept() {
     assert_eq!(run.code, 1, "{run:#?}");
     let history = fs::read_to_string(entries(&s.outbox())[0].with_extension("history")).unwrap();
     assert!(history.contains("attempts=2\n"), "{history}");
-    assert!(history.contains("last_error=connection refused"), "{history}");
+    assert!(
+        history.contains("last_error=connection refused"),
+        "{history}"
+    );
 }
 
 #[test]
@@ -346,26 +383,63 @@ fn bad_input_is_exit_2_with_one_line_and_nothing_sent() {
     fs::create_dir_all(s.path("adir")).unwrap();
     // Our own errors are one line naming the culprit; clap's usage errors start with one.
     let cases: &[(&[&str], &str)] = &[
-        (&["send", "manifest", "missing.json"], "missing.json: cannot read: No such file"),
+        (
+            &["send", "manifest", "missing.json"],
+            "missing.json: cannot read: No such file",
+        ),
         (&["send", "manifest", "adir"], "adir: cannot read"),
-        (&["send", "manifest", "broken.json"], "broken.json: invalid JSON"),
-        (&["send", "manifest", "array.json"], "array.json: expected a JSON object, found an array"),
+        (
+            &["send", "manifest", "broken.json"],
+            "broken.json: invalid JSON",
+        ),
+        (
+            &["send", "manifest", "array.json"],
+            "array.json: expected a JSON object, found an array",
+        ),
         (&["send", "event", "two.json"], "two.json: invalid JSON"),
-        (&["send", "event", "array.json"], "array.json: expected a JSON object"),
-        (&["send", "manifest", "manifest.json", "--exit-code", "x"], "--exit-code: \"x\" is not a whole number"),
-        (&["send", "event", "--name", "a.b", "--field", "novalue"], "--field \"novalue\": expected K=V"),
-        (&["send", "manifest", "manifest.json", "--endpoint", "ftp://127.0.0.1/x"], "--endpoint: \"ftp://127.0.0.1/x\" is not an http or https URL"),
+        (
+            &["send", "event", "array.json"],
+            "array.json: expected a JSON object",
+        ),
+        (
+            &["send", "manifest", "manifest.json", "--exit-code", "x"],
+            "--exit-code: \"x\" is not a whole number",
+        ),
+        (
+            &["send", "event", "--name", "a.b", "--field", "novalue"],
+            "--field \"novalue\": expected K=V",
+        ),
+        (
+            &[
+                "send",
+                "manifest",
+                "manifest.json",
+                "--endpoint",
+                "ftp://127.0.0.1/x",
+            ],
+            "--endpoint: \"ftp://127.0.0.1/x\" is not an http or https URL",
+        ),
     ];
     for (args, expected) in cases {
         let run = s.run(args);
         assert_eq!(run.code, 2, "{args:?}: {run:#?}");
         assert_eq!(run.stderr.lines().count(), 1, "{args:?}: {}", run.stderr);
-        assert!(run.stderr.starts_with("pk3s-telemetry: error: "), "{}", run.stderr);
+        assert!(
+            run.stderr.starts_with("pk3s-telemetry: error: "),
+            "{}",
+            run.stderr
+        );
         assert!(run.stderr.contains(expected), "{args:?}: {}", run.stderr);
     }
     let usage: &[(&[&str], &str)] = &[
-        (&["send", "manifest", "manifest.json", "--bogus"], "error: unexpected argument '--bogus'"),
-        (&["send", "event"], "error: the following required arguments"),
+        (
+            &["send", "manifest", "manifest.json", "--bogus"],
+            "error: unexpected argument '--bogus'",
+        ),
+        (
+            &["send", "event"],
+            "error: the following required arguments",
+        ),
         (&["send"], "Usage: pk3s-telemetry send"),
     ];
     for (args, expected) in usage {
@@ -377,7 +451,12 @@ fn bad_input_is_exit_2_with_one_line_and_nothing_sent() {
     bad_env.set("TELEMETRY_ENDPOINT", "file:///etc/passwd");
     let run = bad_env.run(&["send", "manifest", "manifest.json"]);
     assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("TELEMETRY_ENDPOINT: \"file:///etc/passwd\""), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("TELEMETRY_ENDPOINT: \"file:///etc/passwd\""),
+        "{}",
+        run.stderr
+    );
     assert_eq!(server.connections(), 0);
     assert!(!s.outbox().exists());
 }
@@ -388,16 +467,29 @@ fn stdin_is_read_with_a_dash() {
     let s = Sandbox::for_server(&server);
     s.run_with_stdin(&["send", "manifest", "-"], Some(MANIFEST.as_bytes()))
         .ok();
-    assert_eq!(server.requests()[0].json()["manifest"]["mode"], json!("single-node"));
+    assert_eq!(
+        server.requests()[0].json()["manifest"]["mode"],
+        json!("single-node")
+    );
     let run = s.run_with_stdin(&["send", "manifest", "-"], Some(b"nope"));
     assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("standard input: invalid JSON"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("standard input: invalid JSON"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
 fn consent_off_sends_nothing_and_writes_nothing() {
     let server = Server::start(vec![], Reply::Status(200));
-    for (enabled, dnt) in [(Some("0"), None), (None, Some("1")), (None, None), (Some("off"), Some("1")), (Some("maybe"), None)] {
+    for (enabled, dnt) in [
+        (Some("0"), None),
+        (None, Some("1")),
+        (None, None),
+        (Some("off"), Some("1")),
+        (Some("maybe"), None),
+    ] {
         let mut s = manifest_sandbox(&server);
         s.unset("TELEMETRY_ENABLED");
         if let Some(v) = enabled {
@@ -426,7 +518,8 @@ fn consent_off_sends_nothing_and_writes_nothing() {
 fn an_empty_endpoint_means_nothing_is_sent() {
     let mut s = Sandbox::new();
     s.write("manifest.json", MANIFEST);
-    s.set("TELEMETRY_ENABLED", "1").set("TELEMETRY_ENDPOINT", "");
+    s.set("TELEMETRY_ENABLED", "1")
+        .set("TELEMETRY_ENDPOINT", "");
     let run = s.run(&["send", "manifest", "manifest.json"]);
     assert_eq!(run.code, 0, "{run:#?}");
     assert!(!s.outbox().exists());
@@ -442,13 +535,22 @@ fn dry_run_prints_the_request_with_the_token_masked_and_touches_nothing() {
     assert!(!run.stdout.contains(TOKEN) && !run.stderr.contains(TOKEN));
     let (head, body) = run.stdout.split_once("\n\n").unwrap();
     let mut lines = head.lines();
-    assert_eq!(lines.next(), Some(format!("POST {}", server.url()).as_str()));
+    assert_eq!(
+        lines.next(),
+        Some(format!("POST {}", server.url()).as_str())
+    );
     let headers: Vec<&str> = lines.collect();
-    assert!(headers.contains(&"Authorization: Bearer ********"), "{headers:?}");
+    assert!(
+        headers.contains(&"Authorization: Bearer ********"),
+        "{headers:?}"
+    );
     assert!(headers.contains(&"Content-Type: application/json"));
     assert!(headers.contains(&"X-Productive-K3S-Telemetry: pk3s-public-v1"));
     let body: Value = serde_json::from_str(body.trim()).unwrap();
-    assert!(headers.contains(&format!("Idempotency-Key: {}", body["event_id"].as_str().unwrap()).as_str()));
+    assert!(
+        headers
+            .contains(&format!("Idempotency-Key: {}", body["event_id"].as_str().unwrap()).as_str())
+    );
     assert_eq!(body["manifest"]["os"]["version_id"], json!("24.04"));
     assert_eq!(server.connections(), 0);
     assert!(!s.outbox().exists());
@@ -461,23 +563,54 @@ fn a_built_event_has_the_contract_shape() {
     s.set("TELEMETRY_SESSION_ID", "sess-9")
         .set("TELEMETRY_COMPONENT", "cli");
     s.run(&[
-        "send", "event", "--name", "core.apply.single_node.completed", "--command", "apply",
-        "--result", "success", "--field", "mode=single-node", "--field", "duration_seconds=42",
+        "send",
+        "event",
+        "--name",
+        "core.apply.single_node.completed",
+        "--command",
+        "apply",
+        "--result",
+        "success",
+        "--field",
+        "mode=single-node",
+        "--field",
+        "duration_seconds=42",
     ])
     .ok();
     let r = &server.requests()[0];
     let body = r.json();
-    let keys: Vec<&str> = body.as_object().unwrap().keys().map(|k| k.as_str()).collect();
+    let keys: Vec<&str> = body
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(|k| k.as_str())
+        .collect();
     assert_eq!(
         keys,
         [
-            "schema_version", "event_family", "event_name", "event_id", "sent_at",
-            "delivery_attempt", "retry_attempt", "is_retry", "retry_of_run_id", "session_id",
-            "run_id", "parent_run_id", "component", "command", "client", "telemetry_meta"
+            "schema_version",
+            "event_family",
+            "event_name",
+            "event_id",
+            "sent_at",
+            "delivery_attempt",
+            "retry_attempt",
+            "is_retry",
+            "retry_of_run_id",
+            "session_id",
+            "run_id",
+            "parent_run_id",
+            "component",
+            "command",
+            "client",
+            "telemetry_meta"
         ]
     );
     assert_eq!(body["event_family"], json!("usage"));
-    assert_eq!(body["event_name"], json!("core.apply.single_node.completed"));
+    assert_eq!(
+        body["event_name"],
+        json!("core.apply.single_node.completed")
+    );
     assert_eq!(body["session_id"], json!("sess-9"));
     assert_eq!(body["component"], json!("cli"));
     assert_eq!(body["parent_run_id"], Value::Null);

@@ -228,7 +228,12 @@ fn read_request<R: BufRead>(
             Ok(0) if head.is_empty() && line.is_empty() => return Ok(None),
             Ok(0) => return Ok(None),
             Ok(_) => {}
-            Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
                 head.extend_from_slice(&line);
                 continue;
             }
@@ -267,7 +272,11 @@ fn read_request<R: BufRead>(
         match r.read(&mut body[got..]) {
             Ok(0) => return Ok(None),
             Ok(k) => got += k,
-            Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {}
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) => {}
             Err(_) => return Ok(None),
         }
     }
@@ -332,7 +341,8 @@ pub fn throwaway_tls() -> (Arc<rustls::ServerConfig>, String) {
     let mut leaf = CertificateParams::new(vec!["localhost".to_string()]).unwrap();
     leaf.subject_alt_names
         .push(SanType::IpAddress([127, 0, 0, 1].into()));
-    leaf.distinguished_name.push(DnType::CommonName, "localhost");
+    leaf.distinguished_name
+        .push(DnType::CommonName, "localhost");
     leaf.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
     let leaf_key = KeyPair::generate().unwrap();
     let cert = leaf.signed_by(&leaf_key, &ca).unwrap();

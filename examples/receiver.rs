@@ -1,8 +1,9 @@
 //! A loopback receiver for `make demo` (and by-hand trials): prints every request it gets.
 //!
-//! receiver [--url-file FILE] [--status CODE|hang] [--seconds N]
+//! receiver [--url-file FILE] [--status CODE|hang] [--seconds N] [--quiet]
 //! Listens on 127.0.0.1 (a free port), writes its URL to FILE, answers CODE (default 200)
 //! or never answers (`hang`), and stops by itself after N seconds (default 120) or when killed.
+//! `--quiet` prints nothing but a count of requests at the end (for load tests).
 
 #[path = "../tests/it/server.rs"]
 mod server;
@@ -13,8 +14,13 @@ fn main() {
     let mut url_file = None;
     let mut reply = server::Reply::Status(200);
     let mut seconds = 120u64;
+    let mut echo = true;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
+        if a == "--quiet" {
+            echo = false;
+            continue;
+        }
         let value = args.next();
         match (a.as_str(), value) {
             ("--url-file", Some(v)) => url_file = Some(v),
@@ -22,12 +28,14 @@ fn main() {
             ("--status", Some(v)) => reply = server::Reply::Status(v.parse().unwrap_or(200)),
             ("--seconds", Some(v)) => seconds = v.parse().unwrap_or(120),
             _ => {
-                eprintln!("usage: receiver [--url-file FILE] [--status CODE|hang] [--seconds N]");
+                eprintln!(
+                    "usage: receiver [--url-file FILE] [--status CODE|hang] [--seconds N] [--quiet]"
+                );
                 std::process::exit(2);
             }
         }
     }
-    let server = server::Server::start_with(vec![], reply, None, true);
+    let server = server::Server::start_with(vec![], reply, None, echo);
     let url = server.url();
     eprintln!("receiver: listening on {url}");
     if let Some(f) = url_file {
@@ -43,5 +51,8 @@ fn main() {
     let until = Instant::now() + Duration::from_secs(seconds);
     while Instant::now() < until {
         std::thread::sleep(Duration::from_millis(100));
+    }
+    if !echo {
+        eprintln!("receiver: {} requests", server.requests().len());
     }
 }

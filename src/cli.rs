@@ -48,6 +48,19 @@ pub enum Command {
     /// Deliver a run manifest or an event now, with bounded retries; keep it in the outbox if it cannot be delivered
     #[command(subcommand)]
     Send(SendCommand),
+    /// Replay the outbox oldest first; delete what is delivered, keep the rest for later
+    Flush(FlushArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct FlushArgs {
+    /// List what would be sent, expired or set aside; send nothing, change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Send at most N entries in this run (the rest stay for a later flush)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub limit: Option<u64>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,5 +1,6 @@
 //! Dispatch, exit statuses and the few output helpers every command shares.
 
+pub mod flush;
 pub mod send;
 
 use std::fmt;
@@ -53,6 +54,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Send(SendCommand::Manifest(args)) => send::manifest(&args, &settings),
         Command::Send(SendCommand::Event(args)) => send::event(&args, &settings),
+        Command::Flush(args) => flush::run(&args, &settings),
     }
 }
 

@@ -34,6 +34,8 @@ pub struct Recorded {
     pub body: Vec<u8>,
     /// Which connection (1-based, in accept order) carried it.
     pub connection: usize,
+    /// The status it was answered with (`None`: hung up on or never answered).
+    pub status: Option<u16>,
     pub at: Instant,
 }
 
@@ -173,6 +175,10 @@ fn exchange<S: Read + Write>(
             .unwrap_or_else(|| st.fallback.clone());
         let recorded = Recorded {
             connection: n,
+            status: match &reply {
+                Reply::Status(s) | Reply::With(s, _) => Some(*s),
+                Reply::Hang | Reply::Drop => None,
+            },
             at: Instant::now(),
             ..req
         };
@@ -286,6 +292,7 @@ fn read_request<R: BufRead>(
         headers,
         body,
         connection: 0,
+        status: None,
         at: Instant::now(),
     }))
 }

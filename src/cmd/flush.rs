@@ -5,7 +5,7 @@
 use std::ffi::OsString;
 use std::fmt::Display;
 use std::fs;
-use std::io::IsTerminal as _;
+use std::io::{IsTerminal as _, Read as _};
 use std::path::Path;
 use std::process::ExitCode;
 use std::thread::sleep;
@@ -433,7 +433,7 @@ impl Flush<'_> {
         let mut chosen = None;
         for (n, name) in &run.attempts {
             let path = dir.join(name);
-            let bytes = match fs::read(&path) {
+            let bytes = match read_bounded(&path) {
                 Ok(b) => b,
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
                 Err(e) => return Err(e),
@@ -561,11 +561,7 @@ impl Flush<'_> {
                 break;
             }
             let path = self.outbox.json(stem);
-            let bytes = fs::File::open(&path).and_then(|f| {
-                let mut b = Vec::new();
-                std::io::Read::read_to_end(&mut std::io::Read::take(f, MAX_ENTRY + 1), &mut b)
-                    .map(|_| b)
-            });
+            let bytes = read_bounded(&path);
             match self.load(stem, bytes) {
                 Ok((payload, history)) => {
                     let next = history.attempts.max(payload.last_attempt()).max(1) + 1;
@@ -648,8 +644,20 @@ fn stem_key(stem: &str) -> String {
         .unwrap_or_else(|| derived_key(&format!("outbox:{stem}")))
 }
 
+/// A file's bytes, up to `MAX_ENTRY` (+1, so that "too large" shows).
+fn read_bounded(path: &Path) -> std::io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    fs::File::open(path)?
+        .take(MAX_ENTRY + 1)
+        .read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
 /// An old script's payload must be one JSON object.
 fn legacy_check(bytes: &[u8]) -> Result<(), String> {
+    if bytes.len() as u64 > MAX_ENTRY {
+        return Err("larger than 16 MiB".into());
+    }
     match serde_json::from_slice::<serde_json::Value>(bytes) {
         Ok(serde_json::Value::Object(_)) => Ok(()),
         Ok(other) => Err(format!(

@@ -1,7 +1,7 @@
 # pk3s-telemetry: build, demo, test. Everything the targets need is installed by them.
 CARGO ?= cargo
 
-.PHONY: all build release demo test fmt bench generate install uninstall
+.PHONY: all build release demo test stress fmt bench generate install uninstall
 
 all: build
 
@@ -20,6 +20,11 @@ test:
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --all-targets --locked -- -D warnings
 	$(CARGO) test --locked
+
+# The outbox under load (release build): the SIGKILL loop at scale and a 10,000-entry flush,
+# with figures (entries/s, wall time, peak RSS). Slow, so not part of `make test`.
+stress:
+	./scripts/stress.sh
 
 fmt:
 	$(CARGO) fmt --all

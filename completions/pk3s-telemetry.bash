@@ -22,6 +22,9 @@ _pk3s__telemetry() {
             pk3s__telemetry,env)
                 cmd="pk3s__telemetry__subcmd__env"
                 ;;
+            pk3s__telemetry,flush)
+                cmd="pk3s__telemetry__subcmd__flush"
+                ;;
             pk3s__telemetry,help)
                 cmd="pk3s__telemetry__subcmd__help"
                 ;;
@@ -36,6 +39,9 @@ _pk3s__telemetry() {
                 ;;
             pk3s__telemetry__subcmd__help,env)
                 cmd="pk3s__telemetry__subcmd__help__subcmd__env"
+                ;;
+            pk3s__telemetry__subcmd__help,flush)
+                cmd="pk3s__telemetry__subcmd__help__subcmd__flush"
                 ;;
             pk3s__telemetry__subcmd__help,help)
                 cmd="pk3s__telemetry__subcmd__help__subcmd__help"
@@ -77,7 +83,7 @@ _pk3s__telemetry() {
 
     case "${cmd}" in
         pk3s__telemetry)
-            opts="-q -v -h -V --outbox --endpoint --quiet --verbose --help --version send resolve env check help"
+            opts="-q -v -h -V --outbox --endpoint --quiet --verbose --help --version send resolve env check flush help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -146,8 +152,34 @@ _pk3s__telemetry() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        pk3s__telemetry__subcmd__flush)
+            opts="-q -v -h -V --dry-run --limit --outbox --endpoint --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --outbox)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         pk3s__telemetry__subcmd__help)
-            opts="send resolve env check help"
+            opts="send resolve env check flush help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -175,6 +207,20 @@ _pk3s__telemetry() {
             return 0
             ;;
         pk3s__telemetry__subcmd__help__subcmd__env)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pk3s__telemetry__subcmd__help__subcmd__flush)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

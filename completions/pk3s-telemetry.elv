@@ -32,6 +32,7 @@ set edit:completion:arg-completer[pk3s-telemetry] = {|@words|
             cand resolve 'Decide consent (asking once at a terminal) and this run''s ids; print every TELEMETRY_* setting for `eval`'
             cand env 'Print the context for a nested child (same session, this run as its parent), or run COMMAND with it'
             cand check 'Check JSON files (run manifests, test artifacts) for identifiers; exit 1 naming each path found'
+            cand flush 'Replay the outbox oldest first; delete what is delivered, keep the rest for later'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'pk3s-telemetry;send'= {
@@ -136,11 +137,26 @@ set edit:completion:arg-completer[pk3s-telemetry] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'pk3s-telemetry;flush'= {
+            cand --limit 'Send at most N entries in this run (the rest stay for a later flush)'
+            cand --outbox 'Directory for undelivered payloads [env: TELEMETRY_OUTBOX_DIR] [default: runs/telemetry-outbox]'
+            cand --endpoint 'Receiver URL, http or https [env: TELEMETRY_ENDPOINT] [default: https://telemetry.productive-k3s.io/telemetry]'
+            cand --dry-run 'List what would be sent, expired or set aside; send nothing, change nothing'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Describe each attempt on stderr'
+            cand --verbose 'Describe each attempt on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'pk3s-telemetry;help'= {
             cand send 'Deliver a run manifest or an event now, with bounded retries; keep it in the outbox if it cannot be delivered'
             cand resolve 'Decide consent (asking once at a terminal) and this run''s ids; print every TELEMETRY_* setting for `eval`'
             cand env 'Print the context for a nested child (same session, this run as its parent), or run COMMAND with it'
             cand check 'Check JSON files (run manifests, test artifacts) for identifiers; exit 1 naming each path found'
+            cand flush 'Replay the outbox oldest first; delete what is delivered, keep the rest for later'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'pk3s-telemetry;help;send'= {
@@ -156,6 +172,8 @@ set edit:completion:arg-completer[pk3s-telemetry] = {|@words|
         &'pk3s-telemetry;help;env'= {
         }
         &'pk3s-telemetry;help;check'= {
+        }
+        &'pk3s-telemetry;help;flush'= {
         }
         &'pk3s-telemetry;help;help'= {
         }

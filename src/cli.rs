@@ -26,6 +26,8 @@ Environment (flags override; see the README for the details):
   TELEMETRY_CONNECT_TIMEOUT_SECONDS  per attempt: DNS, TCP, proxy, TLS [default: 5]
   TELEMETRY_REQUEST_TIMEOUT_SECONDS  the whole attempt [default: 10]
   TELEMETRY_OUTBOX_DIR               undelivered payloads [default: runs/telemetry-outbox]
+  TELEMETRY_OUTBOX_MAX_ENTRIES       oldest dropped beyond this many [default: 10000]
+  TELEMETRY_OUTBOX_MAX_AGE_DAYS      entries older than this are dropped [default: 30]
   TELEMETRY_USER_AGENT               User-Agent header [default: productive-k3s/<version>]
   TELEMETRY_SESSION_ID               the chain's session [default: a new UUID]
   TELEMETRY_RUN_ID                   this run [default: a new UUID]
@@ -102,6 +104,9 @@ pub enum Command {
     /// Check JSON files (run manifests, test artifacts) for identifiers; exit 1 naming each path found
     #[command(after_long_help = ENVIRONMENT)]
     Check(CheckArgs),
+    /// Replay the outbox oldest first; delete what is delivered, keep the rest for later
+    #[command(after_long_help = ENVIRONMENT)]
+    Flush(FlushArgs),
     /// Write shell completions and man pages into DIR/completions and DIR/man (for packaging)
     #[command(hide = true)]
     Generate(GenerateArgs),
@@ -150,6 +155,17 @@ pub struct EnvArgs {
     /// Run this command with the child context and exit with its status
     #[arg(last = true, value_name = "COMMAND")]
     pub command: Vec<OsString>,
+}
+
+#[derive(Debug, Args)]
+pub struct FlushArgs {
+    /// List what would be sent, expired or set aside; send nothing, change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Send at most N entries in this run (the rest stay for a later flush)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub limit: Option<u64>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -3,11 +3,15 @@
 //! and the system CA store.
 
 use std::net::IpAddr;
+use std::sync::Mutex;
 use std::thread::sleep;
 use std::time::Duration;
 
 use time::OffsetDateTime;
+use ureq::config::Config;
 use ureq::tls::{RootCerts, TlsConfig};
+use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
+use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
 use ureq::{Agent, Proxy};
 
 use crate::cmd::UsageError;
@@ -115,7 +119,7 @@ impl Client {
             .tls_config(tls)
             .build();
         Ok(Client {
-            agent: Agent::new_with_config(config),
+            agent: Agent::with_parts(config, DefaultConnector::default(), OnceResolver::default()),
             url: url.to_string(),
             marker: settings.marker.clone(),
             token: settings.token.clone(),
@@ -220,6 +224,42 @@ impl Client {
             outcome: Outcome::Kept,
             attempts: done,
         }
+    }
+}
+
+/// Resolves each host once per agent. ureq resolves on every request, even one that goes
+/// over a pooled connection, and with a resolve timeout it does so on a new thread each
+/// time: a flush of thousands of entries would spend most of its time starting threads.
+#[derive(Debug, Default)]
+struct OnceResolver {
+    inner: DefaultResolver,
+    cache: Mutex<Option<(String, ResolvedSocketAddrs)>>,
+}
+
+impl Resolver for OnceResolver {
+    fn resolve(
+        &self,
+        uri: &ureq::http::Uri,
+        config: &Config,
+        timeout: NextTimeout,
+    ) -> Result<ResolvedSocketAddrs, ureq::Error> {
+        let key = format!(
+            "{}://{}",
+            uri.scheme_str().unwrap_or_default(),
+            uri.authority().map_or("", |a| a.as_str())
+        );
+        if let Ok(cache) = self.cache.lock()
+            && let Some((k, addrs)) = cache.as_ref()
+            && *k == key
+        {
+            return Ok(addrs.clone());
+        }
+        // Failures are not cached: the next attempt resolves again.
+        let addrs = self.inner.resolve(uri, config, timeout)?;
+        if let Ok(mut cache) = self.cache.lock() {
+            *cache = Some((key, addrs.clone()));
+        }
+        Ok(addrs)
     }
 }
 

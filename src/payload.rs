@@ -92,7 +92,7 @@ pub fn read_object(path: &str) -> Result<(Vec<u8>, Map<String, Value>), UsageErr
     }
 }
 
-fn kind_of(v: &Value) -> &'static str {
+pub fn kind_of(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",
@@ -200,6 +200,54 @@ impl Payload {
         }
     }
 
+    /// A payload read back from the outbox. `key` is the idempotency key kept with it (its
+    /// history's `event_id`), `fallback` makes a stable one when there is none. A built
+    /// payload keeps its own `event_id` as the key; a raw one keeps the key it was first sent
+    /// under. Errors say why the bytes are not a payload (the entry is then set aside).
+    pub fn stored(
+        kind: Kind,
+        bytes: Vec<u8>,
+        key: Option<&str>,
+        fallback: impl FnOnce() -> String,
+    ) -> Result<Payload, String> {
+        if bytes.is_empty() {
+            return Err("empty file".into());
+        }
+        let object = match serde_json::from_slice::<Value>(&bytes) {
+            Ok(Value::Object(object)) => object,
+            Ok(other) => return Err(format!("expected a JSON object, found {}", kind_of(&other))),
+            Err(e) => return Err(format!("invalid JSON: {e}")),
+        };
+        let own = object
+            .get("event_id")
+            .and_then(Value::as_str)
+            .filter(|id| usable_key(id))
+            .map(str::to_string);
+        let key = key.filter(|k| usable_key(k)).map(str::to_string);
+        Ok(match kind {
+            Kind::Built => Payload {
+                kind,
+                event_id: own.or(key).unwrap_or_else(fallback),
+                object,
+                raw: Vec::new(),
+            },
+            Kind::Raw => Payload {
+                kind,
+                event_id: key.or(own).unwrap_or_else(fallback),
+                object: Map::new(),
+                raw: bytes,
+            },
+        })
+    }
+
+    /// The `delivery_attempt` a built payload was last sent with (0 when unknown).
+    pub fn last_attempt(&self) -> u32 {
+        self.object
+            .get("delivery_attempt")
+            .and_then(Value::as_u64)
+            .map_or(0, |n| n.min(u64::from(u32::MAX)) as u32)
+    }
+
     /// Stamps the attempt fields (built payloads only) for attempt number `attempt` (1-based).
     pub fn stamp(&mut self, attempt: u32, at: OffsetDateTime) {
         if self.kind == Kind::Raw {
@@ -227,8 +275,20 @@ impl Payload {
     }
 }
 
+/// A stable UUID-shaped key derived from `seed` (128-bit FNV-1a, version nibble 8), for
+/// stored payloads that carry no id of their own: every replay reuses the same key.
+pub fn derived_key(seed: &str) -> String {
+    let mut h: u128 = 0x6c62272e07bb014262b821756295c58d;
+    for b in seed.bytes() {
+        h ^= u128::from(b);
+        h = h.wrapping_mul(0x0000000001000000000000000000013b);
+    }
+    let h = (h & !(0xf << 76) | (0x8 << 76)) & !(0x3 << 62) | (0x2 << 62);
+    uuid::Uuid::from_u128(h).to_string()
+}
+
 /// A header value a receiver can use as a key: short, printable ASCII.
-fn usable_key(id: &str) -> bool {
+pub fn usable_key(id: &str) -> bool {
     !id.is_empty() && id.len() <= 200 && id.bytes().all(|b| b.is_ascii_graphic())
 }
 
@@ -262,6 +322,52 @@ mod tests {
         assert_eq!(p.object["retry_of_run_id"], json!("r"));
         assert_eq!(p.object["sent_at"], json!("1970-01-01T00:00:00.000Z"));
         assert_eq!(p.object["event_id"], json!(id));
+    }
+
+    #[test]
+    fn stored_payloads_keep_their_key_and_refuse_what_is_not_an_object() {
+        let never = || -> String { panic!("no fallback needed") };
+        let built = Payload::stored(
+            Kind::Built,
+            br#"{"event_id":"e1","delivery_attempt":3}"#.to_vec(),
+            Some("h"),
+            never,
+        )
+        .unwrap();
+        assert_eq!((built.event_id.as_str(), built.last_attempt()), ("e1", 3));
+        let raw = Payload::stored(
+            Kind::Raw,
+            br#"{"event_id":"e1"}"#.to_vec(),
+            Some("h"),
+            never,
+        )
+        .unwrap();
+        assert_eq!(
+            raw.event_id, "h",
+            "a raw payload keeps the key it was first sent under"
+        );
+        assert_eq!(raw.body(), br#"{"event_id":"e1"}"#);
+        let bare = Payload::stored(Kind::Raw, b"{}".to_vec(), None, || "f".into()).unwrap();
+        assert_eq!(bare.event_id, "f");
+        for (bytes, why) in [
+            (&b""[..], "empty"),
+            (b"{\"a\":", "invalid JSON"),
+            (b"[1]", "found an array"),
+        ] {
+            let err =
+                Payload::stored(Kind::Built, bytes.to_vec(), None, || "f".into()).unwrap_err();
+            assert!(err.contains(why), "{err}");
+        }
+    }
+
+    #[test]
+    fn derived_keys_are_stable_uuids() {
+        let k = derived_key("legacy:bootstrap-run-1");
+        assert_eq!(k, derived_key("legacy:bootstrap-run-1"));
+        assert_ne!(k, derived_key("legacy:event-run-1"));
+        let u = uuid::Uuid::parse_str(&k).unwrap();
+        assert_eq!(u.get_version_num(), 8);
+        assert_eq!(u.get_variant(), uuid::Variant::RFC4122);
     }
 
     #[test]

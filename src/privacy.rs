@@ -177,10 +177,10 @@ impl Guard {
             .iter()
             .filter_map(|v| var(v))
             .collect();
-        if users.iter().all(|u| u.trim().is_empty()) {
-            if let Some(u) = passwd_name() {
-                g.add_name(&u, Kind::UserName);
-            }
+        if users.iter().all(|u| u.trim().is_empty())
+            && let Some(u) = passwd_name()
+        {
+            g.add_name(&u, Kind::UserName);
         }
         for u in &users {
             g.add_name(u, Kind::UserName);
@@ -799,10 +799,11 @@ fn ipv4(b: &[u8]) -> Option<Kind> {
         let cloud_host = (boundary && b.len() >= i + 3 && b[i..i + 3].eq_ignore_ascii_case(b"ip-"))
             .then(|| octets(b, i + 3, b'-'))
             .flatten();
-        if let Some((addr, end)) = cloud_host {
-            if !b.get(end).is_some_and(|&c| is_word(c)) && !anonymous_v4(addr) {
-                return Some(Kind::IpAddress);
-            }
+        if let Some((addr, end)) = cloud_host
+            && !b.get(end).is_some_and(|&c| is_word(c))
+            && !anonymous_v4(addr)
+        {
+            return Some(Kind::IpAddress);
         }
         i += 1;
     }

@@ -18,6 +18,8 @@ pub const DEFAULT_OUTBOX_DIR: &str = "runs/telemetry-outbox";
 pub const DEFAULT_COMPONENT: &str = "core";
 pub const DEFAULT_REPOSITORY: &str = "productive-k3s";
 pub const DEFAULT_SCRIPT: &str = "scripts/apply.sh";
+pub const DEFAULT_OUTBOX_MAX_ENTRIES: usize = 10_000;
+pub const DEFAULT_OUTBOX_MAX_AGE_DAYS: u64 = 30;
 
 /// Reads one variable; a value that is not valid UTF-8 is taken lossily rather than
 /// failing the run.
@@ -51,6 +53,13 @@ impl Verbosity {
     pub fn warn(&self, msg: impl std::fmt::Display) {
         if !self.quiet {
             eprintln!("pk3s-telemetry: warning: {msg}");
+        }
+    }
+
+    /// Ordinary output of a command (e.g. flush's summary): shown unless `-q`.
+    pub fn note(&self, msg: impl std::fmt::Display) {
+        if !self.quiet {
+            eprintln!("pk3s-telemetry: {msg}");
         }
     }
 
@@ -108,6 +117,9 @@ pub struct Settings {
     pub connect_timeout: Duration,
     pub request_timeout: Duration,
     pub outbox_dir: PathBuf,
+    /// Caps on the outbox: the oldest entries beyond them are dropped with a warning.
+    pub outbox_max_entries: usize,
+    pub outbox_max_age: Duration,
     pub user_agent: String,
     pub session_id: Option<String>,
     pub run_id: Option<String>,
@@ -284,6 +296,20 @@ impl Settings {
                 &mut origins,
             ),
             outbox_dir,
+            outbox_max_entries: whole(
+                "TELEMETRY_OUTBOX_MAX_ENTRIES",
+                DEFAULT_OUTBOX_MAX_ENTRIES as u64,
+                1_000_000,
+                out,
+            ) as usize,
+            outbox_max_age: Duration::from_secs(
+                whole(
+                    "TELEMETRY_OUTBOX_MAX_AGE_DAYS",
+                    DEFAULT_OUTBOX_MAX_AGE_DAYS,
+                    3650,
+                    out,
+                ) * 86_400,
+            ),
             user_agent: non_empty("TELEMETRY_USER_AGENT").unwrap_or_else(default_user_agent),
             session_id: non_empty("TELEMETRY_SESSION_ID"),
             run_id: non_empty("TELEMETRY_RUN_ID"),
@@ -325,6 +351,22 @@ fn seconds(
                 "{name}={v:?} is not a number of seconds between 0 and 3600; using {default}"
             ));
             Duration::from_secs_f64(default)
+        }
+    }
+}
+
+/// A whole number in [1, max]; anything else warns naming the value and uses the default.
+fn whole(name: &str, default: u64, max: u64, out: Verbosity) -> u64 {
+    let Some(v) = non_empty(name) else {
+        return default;
+    };
+    match v.trim().parse::<u64>() {
+        Ok(n) if (1..=max).contains(&n) => n,
+        _ => {
+            out.warn(format_args!(
+                "{name}={v:?} is not a whole number between 1 and {max}; using {default}"
+            ));
+            default
         }
     }
 }

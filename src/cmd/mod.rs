@@ -2,6 +2,7 @@
 
 pub mod check;
 pub mod env;
+pub mod flush;
 pub mod generate;
 pub mod resolve;
 pub mod send;
@@ -61,6 +62,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Env(args) => env::run(&args, &settings),
         Command::Check(args) => check::run(&args, &settings),
         Command::Generate(args) => generate::run(&args),
+        Command::Flush(args) => flush::run(&args, &settings),
     }
 }
 

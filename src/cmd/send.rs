@@ -12,7 +12,7 @@ use crate::cli::{EventArgs, ManifestArgs, SendOptions};
 use crate::cmd::{DELIVERED, NOT_DELIVERED, UsageError, print};
 use crate::consent::{self, Consent};
 use crate::delivery::{Client, Outcome, headers};
-use crate::outbox::Outbox;
+use crate::outbox::{Caps, Outbox};
 use crate::payload::{self, Context, Payload};
 use crate::privacy::{self, Guard};
 use crate::settings::Settings;
@@ -172,6 +172,9 @@ fn deliver(
                 settings.outbox_dir.display()
             )
         })?;
+    if report.outcome != Outcome::Rejected {
+        cap(&outbox, &path, settings);
+    }
     let last = report
         .last()
         .map(|a| a.answer.to_string())
@@ -189,6 +192,37 @@ fn deliver(
         )),
     }
     Ok(ExitCode::from(NOT_DELIVERED))
+}
+
+/// Enforces the outbox caps after a write, sparing the entry just written.
+fn cap(outbox: &Outbox, written: &std::path::Path, settings: &Settings) {
+    let out = settings.out;
+    let caps = Caps {
+        max_entries: settings.outbox_max_entries,
+        max_age: settings.outbox_max_age,
+    };
+    let entries = match outbox.scan() {
+        Ok(l) => l.entries,
+        Err(e) => {
+            out.warn(format_args!(
+                "the outbox {}: cannot list it to enforce its caps: {}",
+                outbox.dir.display(),
+                crate::payload::plain_io(&e)
+            ));
+            return;
+        }
+    };
+    let spare = written
+        .file_name()
+        .and_then(|n| n.to_str())
+        .and_then(|n| n.strip_suffix(".json"));
+    let x = outbox.expire(&entries, caps, spare);
+    for e in &x.errors {
+        out.warn(e);
+    }
+    if let Some(note) = x.note() {
+        out.warn(note);
+    }
 }
 
 /// The exact request, token masked.

@@ -34,6 +34,8 @@ pub struct Recorded {
     pub body: Vec<u8>,
     /// Which connection (1-based, in accept order) carried it.
     pub connection: usize,
+    /// The status it was answered with (`None`: hung up on or never answered).
+    pub status: Option<u16>,
     pub at: Instant,
 }
 
@@ -152,10 +154,10 @@ impl Drop for Server {
         #[cfg(test)]
         if !thread::panicking() {
             for r in self.requests() {
-                if let Ok(body) = serde_json::from_slice::<serde_json::Value>(&r.body) {
-                    if let Err(e) = crate::schema::validate(&body) {
-                        panic!("the receiver got a payload outside the schema: {e}\n{body:#}");
-                    }
+                if let Ok(body) = serde_json::from_slice::<serde_json::Value>(&r.body)
+                    && let Err(e) = crate::schema::validate(&body)
+                {
+                    panic!("the receiver got a payload outside the schema: {e}\n{body:#}");
                 }
             }
         }
@@ -199,6 +201,10 @@ fn exchange<S: Read + Write>(
             .unwrap_or_else(|| st.fallback.clone());
         let recorded = Recorded {
             connection: n,
+            status: match &reply {
+                Reply::Status(s) | Reply::With(s, _) => Some(*s),
+                Reply::Hang | Reply::Drop => None,
+            },
             at: Instant::now(),
             ..req
         };
@@ -314,6 +320,7 @@ fn read_request<R: BufRead>(
         headers,
         body,
         connection: 0,
+        status: None,
         at: Instant::now(),
     }))
 }

@@ -508,3 +508,45 @@ fn an_unknown_privacy_mode_warns_and_redacts() {
         "except the token"
     );
 }
+
+#[test]
+fn flush_guards_what_the_old_scripts_left_on_disk() {
+    let server = Server::start(vec![], Reply::Status(200));
+    let s = Sandbox::for_server(&server);
+    let ob = s.outbox();
+    fs::create_dir_all(&ob).unwrap();
+    let legacy = r#"{"event_id":"evt-old-1","event_name":"infra.nfs.ready","export":"/srv/nfs/k3s","clients":"10.20.0.0/16"}"#;
+    fs::write(ob.join("event-run-7-attempt-1.json"), legacy).unwrap();
+    let run = s.run(&["flush"]);
+    assert_eq!(run.code, 0, "{run:#?}");
+    assert!(
+        run.stderr.contains("redacted $.export (absolute path)"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("redacted $.clients"), "{}", run.stderr);
+    let got = server.requests();
+    assert_eq!(got.len(), 1);
+    let body = got[0].json();
+    assert_eq!(body["export"], serde_json::json!("[redacted]"));
+    assert_eq!(body["clients"], serde_json::json!("[redacted]"));
+    assert_eq!(body["event_name"], serde_json::json!("infra.nfs.ready"));
+    assert_eq!(got[0].header("idempotency-key"), Some("evt-old-1"));
+
+    // Strict refuses it: nothing sent, kept apart with the reason.
+    let mut strict = Sandbox::for_server(&server);
+    strict.set("TELEMETRY_PRIVACY", "strict");
+    let ob = strict.outbox();
+    fs::create_dir_all(&ob).unwrap();
+    fs::write(ob.join("event-run-8-attempt-1.json"), legacy).unwrap();
+    let run = strict.run(&["flush"]);
+    assert_eq!(run.code, 1, "{run:#?}");
+    assert_eq!(server.requests().len(), 1, "nothing more was sent");
+    let rejected = files_under(&ob.join("rejected"));
+    assert!(
+        rejected.iter().any(|f| fs::read_to_string(f)
+            .unwrap_or_default()
+            .contains("refused=")),
+        "{rejected:?}"
+    );
+}

@@ -80,6 +80,7 @@ impl Outbox {
             .unwrap_or_else(OffsetDateTime::now_utc);
         let stem = entry_stem(created, &payload.event_id);
         let mut history = History::new(&payload.event_id, payload.kind, created);
+        history.checked = payload.checked;
         for a in attempts {
             history.record(a);
         }
@@ -537,12 +538,15 @@ pub enum Claim {
 
 pub struct Held {
     pub file: File,
+    /// Its size when claimed: reading into a buffer of that size takes two reads, not ten.
+    size: u64,
 }
 
 impl Held {
     /// The claimed file's bytes, up to `MAX_ENTRY` (+1, so that "too large" shows).
     pub fn read(&self) -> io::Result<Vec<u8>> {
-        let mut bytes = Vec::new();
+        let cap = self.size.min(MAX_ENTRY) as usize + 1;
+        let mut bytes = Vec::with_capacity(cap);
         (&self.file).take(MAX_ENTRY + 1).read_to_end(&mut bytes)?;
         Ok(bytes)
     }
@@ -566,7 +570,10 @@ fn lock_verified(file: File, path: &Path) -> io::Result<Claim> {
     }
     let held = file.metadata()?;
     match fs::symlink_metadata(path) {
-        Ok(m) if m.dev() == held.dev() && m.ino() == held.ino() => Ok(Claim::Held(Held { file })),
+        Ok(m) if m.dev() == held.dev() && m.ino() == held.ino() => Ok(Claim::Held(Held {
+            file,
+            size: held.len(),
+        })),
         Ok(_) => Ok(Claim::Gone),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Claim::Gone),
         Err(e) => Err(e),
@@ -639,6 +646,8 @@ pub struct History {
     pub source: Option<String>,
     /// Why the payload was refused before it was sent (see `cmd::flush::loaded`).
     pub refused: Option<String>,
+    /// The privacy guard cleaned the payload before it was kept (`checked=1`).
+    pub checked: bool,
     pub attempts: u32,
     pub last: Option<(String, Answer)>,
     /// The newest `MAX_ATTEMPT_LINES` `attempt=` lines.
@@ -654,6 +663,7 @@ impl History {
             state: "kept".into(),
             source: None,
             refused: None,
+            checked: false,
             attempts: 0,
             last: None,
             lines: Vec::new(),
@@ -669,6 +679,7 @@ impl History {
             state: "kept".into(),
             source: None,
             refused: None,
+            checked: false,
             attempts: 0,
             last: None,
             lines: Vec::new(),
@@ -692,6 +703,7 @@ impl History {
                 "state" => h.state = v.to_string(),
                 "source" => h.source = Some(v.to_string()),
                 "refused" => h.refused = Some(v.to_string()),
+                "checked" => h.checked = v == "1",
                 "attempts" => h.attempts = v.parse().unwrap_or(0),
                 "last_attempt_at" => last_at = v.to_string(),
                 "last_status" => last = v.parse().ok().map(Answer::Status),
@@ -726,6 +738,9 @@ impl History {
         }
         if let Some(why) = &self.refused {
             s.push_str(&format!("refused={}\n", one_line(why)));
+        }
+        if self.checked {
+            s.push_str("checked=1\n");
         }
         s.push_str(&format!("attempts={}\n", self.attempts));
         if let Some((at, answer)) = &self.last {

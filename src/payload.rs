@@ -37,6 +37,9 @@ pub struct Payload {
     /// The object (for `Built`) or the exact bytes (for `Raw`).
     pub object: Map<String, Value>,
     pub raw: Vec<u8>,
+    /// The privacy guard has already cleaned it (kept as `checked=1` in the outbox history),
+    /// so a replay need not scan it again.
+    pub checked: bool,
 }
 
 /// The correlation and client facts shared by every built payload.
@@ -146,6 +149,7 @@ impl Payload {
             event_id,
             object,
             raw: Vec::new(),
+            checked: false,
         }
     }
 
@@ -197,6 +201,7 @@ impl Payload {
             event_id,
             object: Map::new(),
             raw: bytes,
+            checked: false,
         }
     }
 
@@ -230,12 +235,14 @@ impl Payload {
                 event_id: own.or(key).unwrap_or_else(fallback),
                 object,
                 raw: Vec::new(),
+                checked: false,
             },
             Kind::Raw => Payload {
                 kind,
                 event_id: key.or(own).unwrap_or_else(fallback),
                 object: Map::new(),
                 raw: bytes,
+                checked: false,
             },
         })
     }

@@ -394,6 +394,10 @@ pub fn protect(
     mode: Mode,
     out: Verbosity,
 ) -> Result<(), UsageError> {
+    // Already cleaned when it was kept (a replay): the same rules would find nothing new.
+    if payload.checked && mode != Mode::Off {
+        return Ok(());
+    }
     let findings = match payload.kind {
         PayloadKind::Built => {
             let mut v = Value::Object(std::mem::take(&mut payload.object));
@@ -417,6 +421,7 @@ pub fn protect(
             findings
         }
     };
+    payload.checked = mode != Mode::Off;
     if findings.is_empty() {
         return Ok(());
     }

@@ -32,9 +32,9 @@ pub const STOP_AFTER: u32 = 3;
 const PROGRESS_EVERY: Duration = Duration::from_millis(250);
 
 /// Every payload read back from disk passes through here before it is sent or listed: the
-/// one place for checks on stored payloads. The privacy guard runs again (entries left by
-/// the old scripts were never checked; the rules or the host may have changed since). An
-/// `Err` refuses the payload: it is never sent, and is kept apart in `rejected/` with the reason.
+/// one place for checks on stored payloads. The privacy guard runs on any entry it has
+/// not cleaned before (`checked=1` in its history): those left by the old scripts, foreign
+/// files, entries kept with `TELEMETRY_PRIVACY=off`. An `Err` refuses the payload: it is never sent, and is kept apart in `rejected/` with the reason.
 pub fn loaded(
     mut payload: Payload,
     guard: &Guard,
@@ -318,8 +318,9 @@ impl Flush<'_> {
             .as_ref()
             .map(|h| h.event_id.as_str())
             .filter(|k| !k.is_empty());
-        let payload =
+        let mut payload =
             Payload::stored(kind, bytes, key, || stem_key(stem)).map_err(Unusable::Corrupt)?;
+        payload.checked = history.as_ref().is_some_and(|h| h.checked);
         let mut history = history.unwrap_or_else(|| {
             History::new(
                 &payload.event_id,
@@ -330,7 +331,10 @@ impl Flush<'_> {
         history.event_id = payload.event_id.clone();
         history.kind = Some(kind);
         match loaded(payload, &self.guard, self.privacy, self.settings.out) {
-            Ok(p) => Ok((p, history)),
+            Ok(p) => {
+                history.checked = p.checked;
+                Ok((p, history))
+            }
             Err(why) => Err(Unusable::Refused(why, Box::new(history))),
         }
     }

@@ -550,3 +550,54 @@ fn flush_guards_what_the_old_scripts_left_on_disk() {
         "{rejected:?}"
     );
 }
+
+#[test]
+fn an_entry_kept_unchecked_is_cleaned_when_it_is_replayed() {
+    let down = Server::start(vec![], Reply::Status(503));
+    let mut s = Sandbox::for_server(&down);
+    s.write(
+        "m.json",
+        r#"{"mode":"single-node","registry":"10.9.8.7:5000"}"#,
+    );
+    s.set("TELEMETRY_MAX_RETRIES", "1");
+
+    // Kept by a guarded send: marked as cleaned.
+    assert_eq!(s.run(&["send", "manifest", "m.json"]).code, 1);
+    // Kept with the guard off: not marked, the address is still in it.
+    s.set("TELEMETRY_PRIVACY", "off");
+    assert_eq!(s.run(&["-q", "send", "manifest", "m.json"]).code, 1);
+    let histories: Vec<String> = files_under(&s.outbox())
+        .iter()
+        .filter(|f| f.extension().is_some_and(|x| x == "history"))
+        .map(|f| fs::read_to_string(f).unwrap())
+        .collect();
+    assert_eq!(histories.len(), 2);
+    assert_eq!(
+        histories
+            .iter()
+            .filter(|h| h.contains("\nchecked=1\n"))
+            .count(),
+        1
+    );
+
+    let up = Server::start(vec![], Reply::Status(200));
+    s.unset("TELEMETRY_PRIVACY")
+        .set("TELEMETRY_ENDPOINT", &up.url());
+    let run = s.run(&["flush"]);
+    assert_eq!(run.code, 0, "{run:#?}");
+    let got = up.requests();
+    assert_eq!(got.len(), 2);
+    for r in &got {
+        assert_eq!(
+            r.json()["manifest"]["registry"],
+            json!("[redacted]"),
+            "{r:?}"
+        );
+    }
+    assert_eq!(
+        run.stderr.matches("redacted $.manifest.registry").count(),
+        1,
+        "only the unchecked entry is scanned again: {}",
+        run.stderr
+    );
+}

@@ -60,21 +60,21 @@ start_receiver http
 http_url=$url
 hyperfine -N --style basic --warmup 10 --runs "$runs" --export-json "$work/send-http.json" \
     -n "pk3s-telemetry (http)" "env -i PATH=$PATH HOME=$work/home TELEMETRY_ENABLED=1 TELEMETRY_USER_AGENT=productive-k3s/bench TELEMETRY_OUTBOX_DIR=$work/o $bin send manifest $manifest --endpoint $http_url" \
-    -n "curl (http)" "curl -sS -o /dev/null -X POST ${headers[*]@Q} --data-binary @$work/body.json $http_url" >/dev/null
+    -n "curl (http)" "curl -sS -o /dev/null -X POST ${headers[*]@Q} --data-binary @$work/body.json $http_url" >/dev/null 2>>"$work/hyperfine.log"
 record "send manifest, http (median)" "$(median "$work/send-http.json" 0)" s "curl" "$(median "$work/send-http.json" 1)" "<= 0.8x"
 
 start_receiver https --tls-ca "$work/ca.pem"
 https_url=$url
 hyperfine -N --style basic --warmup 10 --runs "$runs" --export-json "$work/send-https.json" \
     -n "pk3s-telemetry (https)" "env -i PATH=$PATH HOME=$work/home SSL_CERT_FILE=$work/ca.pem TELEMETRY_ENABLED=1 TELEMETRY_USER_AGENT=productive-k3s/bench TELEMETRY_OUTBOX_DIR=$work/o $bin send manifest $manifest --endpoint $https_url" \
-    -n "curl (https)" "curl -sS -o /dev/null --cacert $work/ca.pem -X POST ${headers[*]@Q} --data-binary @$work/body.json $https_url" >/dev/null
+    -n "curl (https)" "curl -sS -o /dev/null --cacert $work/ca.pem -X POST ${headers[*]@Q} --data-binary @$work/body.json $https_url" >/dev/null 2>>"$work/hyperfine.log"
 record "send manifest, https (median)" "$(median "$work/send-https.json" 0)" s "curl" "$(median "$work/send-https.json" 1)" "<= 0.8x"
 
 echo "== 2. resolve and env vs /bin/true ($runs runs each)"
 hyperfine -N --style basic --warmup 10 --runs "$runs" --export-json "$work/resolve.json" \
     -n resolve "env -i PATH=$PATH HOME=$work/home CI=true TELEMETRY_ENABLED=1 $bin resolve --component infra" \
     -n env "env -i PATH=$PATH HOME=$work/home TELEMETRY_ENABLED=1 TELEMETRY_SESSION_ID=s TELEMETRY_RUN_ID=r $bin env" \
-    -n true "env -i PATH=$PATH HOME=$work/home /bin/true" >/dev/null
+    -n true "env -i PATH=$PATH HOME=$work/home /bin/true" >/dev/null 2>>"$work/hyperfine.log"
 record "resolve (median)" "$(median "$work/resolve.json" 0)" s "/bin/true" "$(median "$work/resolve.json" 2)" "<= 2x"
 record "env (median)" "$(median "$work/resolve.json" 1)" s "/bin/true" "$(median "$work/resolve.json" 2)" "<= 2x"
 

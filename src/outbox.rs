@@ -660,13 +660,7 @@ impl History {
             event_id: event_id.to_string(),
             kind: Some(kind),
             created_at: timestamp(created),
-            state: "kept".into(),
-            source: None,
-            refused: None,
-            checked: false,
-            attempts: 0,
-            last: None,
-            lines: Vec::new(),
+            ..History::parse("")
         }
     }
 

@@ -68,8 +68,9 @@ pub fn timestamp(at: OffsetDateTime) -> String {
         .unwrap_or_else(|_| "1970-01-01T00:00:00.000Z".to_string())
 }
 
-/// Reads `PATH` or standard input (`-`) and checks it holds exactly one JSON object.
-pub fn read_object(path: &str) -> Result<(Vec<u8>, Map<String, Value>), UsageError> {
+/// Reads `PATH` or standard input (`-`), at most 16 MiB. Returns the name to use in
+/// messages and the bytes; the error is one line naming the input.
+pub fn read_input(path: &str) -> Result<(&str, Vec<u8>), String> {
     let name = if path == "-" { "standard input" } else { path };
     let mut bytes = Vec::new();
     let read = if path == "-" {
@@ -80,10 +81,16 @@ pub fn read_object(path: &str) -> Result<(Vec<u8>, Map<String, Value>), UsageErr
     } else {
         std::fs::File::open(path).and_then(|f| f.take(MAX_INPUT + 1).read_to_end(&mut bytes))
     };
-    read.map_err(|e| UsageError(format!("{name}: cannot read: {}", plain_io(&e))))?;
+    read.map_err(|e| format!("{name}: cannot read: {}", plain_io(&e)))?;
     if bytes.len() as u64 > MAX_INPUT {
-        return Err(UsageError(format!("{name}: larger than 16 MiB")));
+        return Err(format!("{name}: larger than 16 MiB"));
     }
+    Ok((name, bytes))
+}
+
+/// Reads `PATH` or standard input (`-`) and checks it holds exactly one JSON object.
+pub fn read_object(path: &str) -> Result<(Vec<u8>, Map<String, Value>), UsageError> {
+    let (name, bytes) = read_input(path).map_err(UsageError)?;
     let value: Value = serde_json::from_slice(&bytes)
         .map_err(|e| UsageError(format!("{name}: invalid JSON: {e}")))?;
     match value {

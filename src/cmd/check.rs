@@ -3,19 +3,15 @@
 //! files only: no network, no consent needed, nothing written.
 
 use std::fmt::Write as _;
-use std::io::Read;
 use std::process::ExitCode;
 
 use serde_json::Value;
 
 use crate::cli::CheckArgs;
 use crate::cmd::{DELIVERED, NOT_DELIVERED, USAGE, print};
-use crate::payload::plain_io;
+use crate::payload;
 use crate::privacy::{Guard, Mode};
 use crate::settings::Settings;
-
-/// Same bound as payloads: an artifact is a few KiB.
-const MAX_INPUT: u64 = 16 * 1024 * 1024;
 
 /// Exit 0: every file clean; 1: identifiers found (one stdout line per path); 2: a file
 /// could not be read or is not JSON (the others are still checked).
@@ -64,20 +60,7 @@ pub fn run(args: &CheckArgs, settings: &Settings) -> anyhow::Result<ExitCode> {
 
 /// The JSON values in a file: one document, or several separated by whitespace (JSON Lines).
 fn read_documents(path: &str) -> Result<Vec<Value>, String> {
-    let name = if path == "-" { "standard input" } else { path };
-    let mut bytes = Vec::new();
-    let read = if path == "-" {
-        std::io::stdin()
-            .lock()
-            .take(MAX_INPUT + 1)
-            .read_to_end(&mut bytes)
-    } else {
-        std::fs::File::open(path).and_then(|f| f.take(MAX_INPUT + 1).read_to_end(&mut bytes))
-    };
-    read.map_err(|e| format!("{name}: cannot read: {}", plain_io(&e)))?;
-    if bytes.len() as u64 > MAX_INPUT {
-        return Err(format!("{name}: larger than 16 MiB"));
-    }
+    let (name, bytes) = payload::read_input(path)?;
     let docs = serde_json::Deserializer::from_slice(&bytes)
         .into_iter::<Value>()
         .collect::<Result<Vec<_>, _>>()

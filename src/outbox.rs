@@ -92,7 +92,6 @@ impl Outbox {
     /// Lists the outbox once (names and types only, no `stat`), sorted oldest first.
     pub fn scan(&self) -> io::Result<Listing> {
         let mut l = Listing::default();
-        let mut histories = Vec::new();
         let mut legacy: BTreeMap<(String, String), LegacyRun> = BTreeMap::new();
         for e in fs::read_dir(&self.dir)? {
             let Ok(e) = e else { continue };
@@ -110,7 +109,8 @@ impl Outbox {
                 Name::Temp if ft.is_file() => l.temps.push(s.to_string()),
                 Name::Hidden | Name::Temp => {}
                 Name::Entry(stem) if ft.is_file() => l.entries.push(stem.to_string()),
-                Name::History(stem) if ft.is_file() => histories.push(stem.to_string()),
+                // Matched against the entries in a second pass (below).
+                Name::History(_) if ft.is_file() => {}
                 Name::Legacy(kind, run, n, json) if ft.is_file() => {
                     let r = legacy
                         .entry((kind.to_string(), run.to_string()))
@@ -130,11 +130,21 @@ impl Outbox {
             }
         }
         l.entries.sort_unstable();
-        histories.sort_unstable();
-        l.orphans = histories
-            .into_iter()
-            .filter(|h| l.entries.binary_search(h).is_err())
-            .collect();
+        // Histories are matched in a second listing rather than held, so memory grows by one
+        // name per entry, not two. One that gains its `.json` in between is not swept:
+        // `sweep_orphan` looks again under a lock.
+        for e in fs::read_dir(&self.dir)? {
+            let Ok(e) = e else { continue };
+            let name = e.file_name();
+            if let Some(Name::History(stem)) = name.to_str().map(classify)
+                && l.entries
+                    .binary_search_by(|s| s.as_str().cmp(stem))
+                    .is_err()
+                && e.file_type().is_ok_and(|t| t.is_file())
+            {
+                l.orphans.push(stem.to_string());
+            }
+        }
         l.legacy = legacy.into_values().collect();
         for r in &mut l.legacy {
             r.attempts.sort_unstable_by(|a, b| b.cmp(a));

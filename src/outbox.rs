@@ -130,26 +130,30 @@ impl Outbox {
             }
         }
         l.entries.sort_unstable();
-        // Histories are matched in a second listing rather than held, so memory grows by one
-        // name per entry, not two. One that gains its `.json` in between is not swept:
-        // `sweep_orphan` looks again under a lock.
-        for e in fs::read_dir(&self.dir)? {
-            let Ok(e) = e else { continue };
-            let name = e.file_name();
-            if let Some(Name::History(stem)) = name.to_str().map(classify)
-                && l.entries
-                    .binary_search_by(|s| s.as_str().cmp(stem))
-                    .is_err()
-                && e.file_type().is_ok_and(|t| t.is_file())
-            {
-                l.orphans.push(stem.to_string());
-            }
-        }
         l.legacy = legacy.into_values().collect();
         for r in &mut l.legacy {
             r.attempts.sort_unstable_by(|a, b| b.cmp(a));
         }
         Ok(l)
+    }
+
+    /// Histories with no `.json` beside them, among `entries` (sorted) as listed by `scan`.
+    /// A second listing rather than names held from the first, so that memory grows by one
+    /// name per entry, not two; only `flush` sweeps them. One that gains its `.json` in
+    /// between is not swept: `sweep_orphan` looks again under a lock.
+    pub fn orphans(&self, entries: &[String]) -> io::Result<Vec<String>> {
+        let mut orphans = Vec::new();
+        for e in fs::read_dir(&self.dir)? {
+            let Ok(e) = e else { continue };
+            let name = e.file_name();
+            if let Some(Name::History(stem)) = name.to_str().map(classify)
+                && entries.binary_search_by(|s| s.as_str().cmp(stem)).is_err()
+                && e.file_type().is_ok_and(|t| t.is_file())
+            {
+                orphans.push(stem.to_string());
+            }
+        }
+        Ok(orphans)
     }
 
     /// Claims the entry `stem` (see the module comment).
@@ -394,8 +398,6 @@ pub struct Listing {
     pub entries: Vec<String>,
     /// Entries left by the old shell scripts, one per run.
     pub legacy: Vec<LegacyRun>,
-    /// Stems of histories with no `.json` beside them.
-    pub orphans: Vec<String>,
     /// Temp files (`.tmp-*`).
     pub temps: Vec<String>,
     /// Files that are not ours: to be set aside.

@@ -386,8 +386,8 @@ impl Flush<'_> {
         for t in &listing.temps {
             swept += usize::from(self.outbox.sweep_temp(&dir, t).unwrap_or(false));
         }
-        for o in &listing.orphans {
-            swept += usize::from(self.outbox.sweep_orphan(o).unwrap_or(false));
+        for o in self.outbox.orphans(&listing.entries).unwrap_or_default() {
+            swept += usize::from(self.outbox.sweep_orphan(&o).unwrap_or(false));
         }
         if swept > 0 {
             self.info(format!(

@@ -34,8 +34,10 @@ pub struct Payload {
     pub kind: Kind,
     /// Also the `Idempotency-Key`: fixed for the payload's whole life.
     pub event_id: String,
-    /// The object (for `Built`) or the exact bytes (for `Raw`).
+    /// The payload as JSON: what a `Built` one is sent from, and what the privacy guard
+    /// scans for both kinds (a `Raw` one is parsed once, when it is read).
     pub object: Map<String, Value>,
+    /// For `Raw`: the exact bytes that are sent.
     pub raw: Vec<u8>,
     /// The privacy guard has already cleaned it (kept as `checked=1` in the outbox history),
     /// so a replay need not scan it again.
@@ -196,17 +198,11 @@ impl Payload {
 
     /// `send event PATH`: sent as given. Its own `event_id` is the idempotency key when it
     /// has a usable one; otherwise a fresh id is made (and kept with the outbox entry).
-    pub fn raw(bytes: Vec<u8>, object: &Map<String, Value>) -> Payload {
-        let event_id = object
-            .get("event_id")
-            .and_then(Value::as_str)
-            .filter(|id| usable_key(id))
-            .map(str::to_string)
-            .unwrap_or_else(new_id);
+    pub fn raw(bytes: Vec<u8>, object: Map<String, Value>) -> Payload {
         Payload {
             kind: Kind::Raw,
-            event_id,
-            object: Map::new(),
+            event_id: own_key(&object).unwrap_or_else(new_id),
+            object,
             raw: bytes,
             checked: false,
         }
@@ -230,11 +226,7 @@ impl Payload {
             Ok(other) => return Err(format!("expected a JSON object, found {}", kind_of(&other))),
             Err(e) => return Err(format!("invalid JSON: {e}")),
         };
-        let own = object
-            .get("event_id")
-            .and_then(Value::as_str)
-            .filter(|id| usable_key(id))
-            .map(str::to_string);
+        let own = own_key(&object);
         let key = key.filter(|k| usable_key(k)).map(str::to_string);
         Ok(match kind {
             Kind::Built => Payload {
@@ -247,15 +239,19 @@ impl Payload {
             Kind::Raw => Payload {
                 kind,
                 event_id: key.or(own).unwrap_or_else(fallback),
-                object: Map::new(),
+                object,
                 raw: bytes,
                 checked: false,
             },
         })
     }
 
-    /// The `delivery_attempt` a built payload was last sent with (0 when unknown).
+    /// The `delivery_attempt` a built payload was last sent with (0 when unknown, and for a
+    /// raw one, whose fields are not ours).
     pub fn last_attempt(&self) -> u32 {
+        if self.kind == Kind::Raw {
+            return 0;
+        }
         self.object
             .get("delivery_attempt")
             .and_then(Value::as_u64)
@@ -299,6 +295,15 @@ pub fn derived_key(seed: &str) -> String {
     }
     let h = (h & !(0xf << 76) | (0x8 << 76)) & !(0x3 << 62) | (0x2 << 62);
     uuid::Uuid::from_u128(h).to_string()
+}
+
+/// The object's own `event_id`, when it can serve as the idempotency key.
+fn own_key(object: &Map<String, Value>) -> Option<String> {
+    object
+        .get("event_id")
+        .and_then(Value::as_str)
+        .filter(|id| usable_key(id))
+        .map(str::to_string)
 }
 
 /// A header value a receiver can use as a key: short, printable ASCII.
@@ -391,8 +396,8 @@ mod tests {
             m.insert("event_id".into(), id);
             m
         };
-        assert_eq!(Payload::raw(vec![], &obj(json!("abc-1"))).event_id, "abc-1");
-        assert_ne!(Payload::raw(vec![], &obj(json!("a b"))).event_id, "a b");
-        assert_eq!(Payload::raw(vec![], &obj(json!(7))).event_id.len(), 36);
+        assert_eq!(Payload::raw(vec![], obj(json!("abc-1"))).event_id, "abc-1");
+        assert_ne!(Payload::raw(vec![], obj(json!("a b"))).event_id, "a b");
+        assert_eq!(Payload::raw(vec![], obj(json!(7))).event_id.len(), 36);
     }
 }

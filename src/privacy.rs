@@ -384,8 +384,8 @@ impl Guard {
 }
 
 /// Runs the guard over a payload before it is sent, printed or kept, and reports each
-/// redacted path on stderr (never the value). A built payload is redacted in place; a
-/// ready-made one is parsed and re-serialized only when something was redacted (and its
+/// redacted path on stderr (never the value). The payload's JSON is redacted in place; a
+/// ready-made one's bytes are re-serialized only when something was redacted (and its
 /// idempotency key is replaced if it was the event_id that went). `Strict` refuses a
 /// payload with findings: a usage error (exit 2), nothing sent, nothing kept.
 pub fn protect(
@@ -398,29 +398,20 @@ pub fn protect(
     if payload.checked && mode != Mode::Off {
         return Ok(());
     }
-    let findings = match payload.kind {
-        PayloadKind::Built => {
-            let mut v = Value::Object(std::mem::take(&mut payload.object));
-            let findings = guard.scan(&mut v, mode);
-            if let Value::Object(m) = v {
-                payload.object = m;
-            }
-            findings
+    let mut v = Value::Object(std::mem::take(&mut payload.object));
+    let findings = guard.scan(&mut v, mode);
+    if let Value::Object(m) = v {
+        payload.object = m;
+    }
+    // A ready-made event goes out as given unless something had to go.
+    if payload.kind == PayloadKind::Raw && !findings.is_empty() {
+        payload.raw = serde_json::to_vec(&payload.object)
+            .map_err(|e| UsageError(format!("the event cannot be re-serialized: {e}")))?;
+        if payload.object.get("event_id").and_then(Value::as_str) != Some(payload.event_id.as_str())
+        {
+            payload.event_id = payload::new_id();
         }
-        PayloadKind::Raw => {
-            let mut v: Value = serde_json::from_slice(&payload.raw)
-                .map_err(|e| UsageError(format!("the event is not JSON: {e}")))?;
-            let findings = guard.scan(&mut v, mode);
-            if !findings.is_empty() {
-                payload.raw = serde_json::to_vec(&v)
-                    .map_err(|e| UsageError(format!("the event cannot be re-serialized: {e}")))?;
-                if v.get("event_id").and_then(Value::as_str) != Some(payload.event_id.as_str()) {
-                    payload.event_id = payload::new_id();
-                }
-            }
-            findings
-        }
-    };
+    }
     payload.checked = mode != Mode::Off;
     if findings.is_empty() {
         return Ok(());
@@ -1195,7 +1186,7 @@ mod tests {
     fn a_dirty_ready_made_event_is_reserialized_and_gets_a_new_key_if_its_id_went() {
         let raw = br#"{ "event_id": "lab-node-01", "n": 1.50, "ok": "yes" }"#.to_vec();
         let obj = serde_json::from_slice(&raw).unwrap();
-        let mut p = Payload::raw(raw, &obj);
+        let mut p = Payload::raw(raw, obj);
         protect(
             &mut p,
             &guard(),
@@ -1215,7 +1206,7 @@ mod tests {
 
         let clean = br#"{ "event_id": "e-1",  "ok": "yes" }"#.to_vec();
         let obj = serde_json::from_slice(&clean).unwrap();
-        let mut p = Payload::raw(clean.clone(), &obj);
+        let mut p = Payload::raw(clean.clone(), obj);
         protect(&mut p, &guard(), Mode::Strict, Verbosity::default()).unwrap();
         assert_eq!(p.body(), clean, "byte-for-byte when clean");
         assert_eq!(p.event_id, "e-1");

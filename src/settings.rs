@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use crate::cli::Global;
 use crate::cmd::UsageError;
+use crate::outbox::Caps;
 
 pub const DEFAULT_ENDPOINT: &str = "https://telemetry.productive-k3s.io/telemetry";
 pub const DEFAULT_MARKER: &str = "pk3s-public-v1";
@@ -118,8 +119,7 @@ pub struct Settings {
     pub request_timeout: Duration,
     pub outbox_dir: PathBuf,
     /// Caps on the outbox: the oldest entries beyond them are dropped with a warning.
-    pub outbox_max_entries: usize,
-    pub outbox_max_age: Duration,
+    pub outbox_caps: Caps,
     pub user_agent: String,
     pub session_id: Option<String>,
     pub run_id: Option<String>,
@@ -296,20 +296,22 @@ impl Settings {
                 &mut origins,
             ),
             outbox_dir,
-            outbox_max_entries: whole(
-                "TELEMETRY_OUTBOX_MAX_ENTRIES",
-                DEFAULT_OUTBOX_MAX_ENTRIES as u64,
-                1_000_000,
-                out,
-            ) as usize,
-            outbox_max_age: Duration::from_secs(
-                whole(
-                    "TELEMETRY_OUTBOX_MAX_AGE_DAYS",
-                    DEFAULT_OUTBOX_MAX_AGE_DAYS,
-                    3650,
+            outbox_caps: Caps {
+                max_entries: whole(
+                    "TELEMETRY_OUTBOX_MAX_ENTRIES",
+                    DEFAULT_OUTBOX_MAX_ENTRIES as u64,
+                    1_000_000,
                     out,
-                ) * 86_400,
-            ),
+                ) as usize,
+                max_age: Duration::from_secs(
+                    whole(
+                        "TELEMETRY_OUTBOX_MAX_AGE_DAYS",
+                        DEFAULT_OUTBOX_MAX_AGE_DAYS,
+                        3650,
+                        out,
+                    ) * 86_400,
+                ),
+            },
             user_agent: non_empty("TELEMETRY_USER_AGENT").unwrap_or_else(default_user_agent),
             session_id: non_empty("TELEMETRY_SESSION_ID"),
             run_id: non_empty("TELEMETRY_RUN_ID"),

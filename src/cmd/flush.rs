@@ -84,10 +84,7 @@ pub fn run(args: &FlushArgs, settings: &Settings) -> anyhow::Result<ExitCode> {
             ));
         }
     };
-    let caps = Caps {
-        max_entries: settings.outbox_max_entries,
-        max_age: settings.outbox_max_age,
-    };
+    let caps = settings.outbox_caps;
     let flush = Flush {
         outbox,
         settings,

@@ -12,7 +12,7 @@ use crate::cli::{EventArgs, ManifestArgs, SendOptions};
 use crate::cmd::{DELIVERED, NOT_DELIVERED, UsageError, print};
 use crate::consent::{self, Consent};
 use crate::delivery::{Client, Outcome, headers};
-use crate::outbox::{Caps, Outbox};
+use crate::outbox::Outbox;
 use crate::payload::{self, Context, Payload};
 use crate::privacy::{self, Guard};
 use crate::settings::Settings;
@@ -23,13 +23,7 @@ pub fn manifest(args: &ManifestArgs, settings: &Settings) -> anyhow::Result<Exit
     };
     let (_, manifest) = payload::read_object(&args.path)?;
     let exit_code = exit_code(args.exit_code.as_deref(), settings)?;
-    let mut ctx = context(settings, consent);
-    if let Some(r) = &args.repository {
-        ctx.repository = r.clone();
-    }
-    if let Some(s) = &args.script {
-        ctx.script = s.clone();
-    }
+    let ctx = context(settings, consent, &args.repository, &args.script);
     let payload = Payload::manifest(manifest, &ctx, exit_code);
     deliver(payload, &args.send, settings, url.as_deref())
 }
@@ -41,16 +35,10 @@ pub fn event(args: &EventArgs, settings: &Settings) -> anyhow::Result<ExitCode> 
     let payload = match (&args.path, &args.name) {
         (Some(path), _) => {
             let (bytes, object) = payload::read_object(path)?;
-            Payload::raw(bytes, &object)
+            Payload::raw(bytes, object)
         }
         (None, Some(name)) => {
-            let mut ctx = context(settings, consent);
-            if let Some(r) = &args.repository {
-                ctx.repository = r.clone();
-            }
-            if let Some(s) = &args.script {
-                ctx.script = s.clone();
-            }
+            let ctx = context(settings, consent, &args.repository, &args.script);
             Payload::event(&args.family, name, command(args)?, &ctx)
         }
         // clap requires one of the two.
@@ -91,14 +79,21 @@ fn preflight(
     Ok(Some((consent, url)))
 }
 
-fn context(settings: &Settings, consent: Consent) -> Context {
+/// The correlation and client facts of a built payload; `--repository` and `--script`
+/// override their variables.
+fn context(
+    settings: &Settings,
+    consent: Consent,
+    repository: &Option<String>,
+    script: &Option<String>,
+) -> Context {
     Context {
         session_id: settings.session_id.clone().unwrap_or_else(payload::new_id),
         run_id: settings.run_id.clone().unwrap_or_else(payload::new_id),
         parent_run_id: settings.parent_run_id.clone(),
         component: settings.component.clone(),
-        repository: settings.repository.clone(),
-        script: settings.script.clone(),
+        repository: repository.as_ref().unwrap_or(&settings.repository).clone(),
+        script: script.as_ref().unwrap_or(&settings.script).clone(),
         user_agent: settings.user_agent.clone(),
         telemetry_enabled: consent.enabled,
     }
@@ -197,10 +192,7 @@ fn deliver(
 /// Enforces the outbox caps after a write, sparing the entry just written.
 fn cap(outbox: &Outbox, written: &std::path::Path, settings: &Settings) {
     let out = settings.out;
-    let caps = Caps {
-        max_entries: settings.outbox_max_entries,
-        max_age: settings.outbox_max_age,
-    };
+    let caps = settings.outbox_caps;
     let entries = match outbox.scan() {
         Ok(l) => l.entries,
         Err(e) => {

@@ -255,7 +255,7 @@ fn flush_replays_oldest_first_over_one_connection_marking_retries() {
     fs::remove_dir_all(s.outbox()).unwrap();
     let none = s.run(&["flush"]);
     assert_eq!(none.code, 0, "{none:#?}");
-    assert!(none.stderr.contains("does not exist"), "{}", none.stderr);
+    none.stderr_has("does not exist");
 }
 
 #[test]
@@ -466,9 +466,9 @@ fn corrupt_and_foreign_files_are_set_aside_without_blocking_the_rest() {
             .join(format!("{recent}-truncated.history"))
             .exists()
     );
-    assert!(run.stderr.contains("invalid JSON"), "{}", run.stderr);
-    assert!(run.stderr.contains("empty file"), "{}", run.stderr);
-    assert!(run.stderr.contains("found an array"), "{}", run.stderr);
+    run.stderr_has("invalid JSON");
+    run.stderr_has("empty file");
+    run.stderr_has("found an array");
     assert!(
         fs::symlink_metadata(ob.join("corrupt/link.json"))
             .unwrap()
@@ -694,16 +694,8 @@ fn caps_drop_the_oldest_first_with_a_warning_on_send_and_on_flush() {
     s.set("TELEMETRY_OUTBOX_MAX_ENTRIES", "lots")
         .set("TELEMETRY_OUTBOX_MAX_AGE_DAYS", "0");
     let run = s.run(&["flush"]);
-    assert!(
-        run.stderr.contains("TELEMETRY_OUTBOX_MAX_ENTRIES=\"lots\""),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr.contains("TELEMETRY_OUTBOX_MAX_AGE_DAYS=\"0\""),
-        "{}",
-        run.stderr
-    );
+    run.stderr_has("TELEMETRY_OUTBOX_MAX_ENTRIES=\"lots\"");
+    run.stderr_has("TELEMETRY_OUTBOX_MAX_AGE_DAYS=\"0\"");
 }
 
 #[test]
@@ -782,11 +774,7 @@ fn dry_run_lists_what_would_happen_and_changes_nothing() {
         "{out}"
     );
     assert!(!out.contains("tok-SECRET") && !run.stderr.contains("tok-SECRET"));
-    assert!(
-        run.stderr.contains("would send 4, expire 1, set aside 1"),
-        "{}",
-        run.stderr
-    );
+    run.stderr_has("would send 4, expire 1, set aside 1");
 }
 
 #[test]
@@ -917,18 +905,14 @@ fn an_unusable_outbox_is_a_clear_error_not_silence() {
     let run = s.run(&["send", "event", "--name", "a.b"]);
     assert_eq!(run.code, 1, "{run:#?}");
     assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
-    assert!(run.stderr.contains("cannot keep it"), "{}", run.stderr);
-    assert!(run.stderr.contains(bad.to_str().unwrap()), "{}", run.stderr);
-    assert!(run.stderr.contains("Not a directory"), "{}", run.stderr);
+    run.stderr_has("cannot keep it");
+    run.stderr_has(bad.to_str().unwrap());
+    run.stderr_has("Not a directory");
 
     s.set("TELEMETRY_OUTBOX_DIR", s.path("blocker").to_str().unwrap());
     let run = s.run(&["flush"]);
     assert_eq!(run.code, 1, "{run:#?}");
-    assert!(
-        run.stderr.contains("cannot read it: Not a directory"),
-        "{}",
-        run.stderr
-    );
+    run.stderr_has("cannot read it: Not a directory");
 }
 
 #[test]

@@ -36,6 +36,13 @@ impl Run {
         assert_eq!(self.code, 0, "expected success: {self:#?}");
         self
     }
+
+    /// Asserts that stderr holds `needle`, showing stderr when it does not.
+    #[track_caller]
+    pub fn stderr_has(&self, needle: impl AsRef<str>) -> &Self {
+        assert!(self.stderr.contains(needle.as_ref()), "{}", self.stderr);
+        self
+    }
 }
 
 impl Sandbox {

@@ -248,11 +248,7 @@ fn strict_refuses_exit_2_nothing_sent_nothing_kept() {
         "nfs=/srv/nfs",
     ]);
     assert_eq!(run.code, 2);
-    assert!(
-        run.stderr.contains("found $.command.nfs (absolute path)"),
-        "{}",
-        run.stderr
-    );
+    run.stderr_has("found $.command.nfs (absolute path)");
     assert_eq!(server.connections(), 0, "nothing sent");
     assert!(!s.outbox().exists(), "nothing kept");
 
@@ -491,11 +487,7 @@ fn an_unknown_privacy_mode_warns_and_redacts() {
     s.set("TELEMETRY_PRIVACY", "off");
     let run = s.run(&["send", "manifest", "manifest.json"]);
     run.ok();
-    assert!(
-        run.stderr.contains("warning: TELEMETRY_PRIVACY=off"),
-        "{}",
-        run.stderr
-    );
+    run.stderr_has("warning: TELEMETRY_PRIVACY=off");
     let body = server.requests()[1].json();
     assert_eq!(
         body["manifest"]["nfs"]["export"],
@@ -519,12 +511,8 @@ fn flush_guards_what_the_old_scripts_left_on_disk() {
     fs::write(ob.join("event-run-7-attempt-1.json"), legacy).unwrap();
     let run = s.run(&["flush"]);
     assert_eq!(run.code, 0, "{run:#?}");
-    assert!(
-        run.stderr.contains("redacted $.export (absolute path)"),
-        "{}",
-        run.stderr
-    );
-    assert!(run.stderr.contains("redacted $.clients"), "{}", run.stderr);
+    run.stderr_has("redacted $.export (absolute path)");
+    run.stderr_has("redacted $.clients");
     let got = server.requests();
     assert_eq!(got.len(), 1);
     let body = got[0].json();

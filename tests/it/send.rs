@@ -193,7 +193,7 @@ fn a_400_is_permanent_one_attempt_kept_apart() {
     let run = s.run(&["send", "manifest", "manifest.json"]);
     assert_eq!(run.code, 1);
     assert_eq!(server.requests().len(), 1);
-    assert!(run.stderr.contains("rejected"), "{}", run.stderr);
+    run.stderr_has("rejected");
     assert!(entries(&s.outbox()).is_empty(), "not in the replay queue");
     let rejected = entries(&s.outbox().join("rejected"));
     assert_eq!(rejected.len(), 1);
@@ -301,11 +301,7 @@ fn max_retries_bogus_warns_naming_the_value_and_uses_3() {
     s.set("TELEMETRY_MAX_RETRIES", "bogus");
     let run = s.run(&["send", "manifest", "manifest.json"]);
     assert_eq!(run.code, 1);
-    assert!(
-        run.stderr.contains("TELEMETRY_MAX_RETRIES=\"bogus\""),
-        "{}",
-        run.stderr
-    );
+    run.stderr_has("TELEMETRY_MAX_RETRIES=\"bogus\"");
     assert_eq!(server.requests().len(), 3);
 }
 
@@ -473,11 +469,7 @@ fn stdin_is_read_with_a_dash() {
     );
     let run = s.run_with_stdin(&["send", "manifest", "-"], Some(b"nope"));
     assert_eq!(run.code, 2);
-    assert!(
-        run.stderr.contains("standard input: invalid JSON"),
-        "{}",
-        run.stderr
-    );
+    run.stderr_has("standard input: invalid JSON");
 }
 
 #[test]

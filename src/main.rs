@@ -1,9 +1,11 @@
 //! pk3s-telemetry: anonymous, opt-in usage telemetry for the productive-k3s shell layers.
 
+mod attempt;
 mod cli;
 mod cmd;
 mod consent;
 mod delivery;
+mod error;
 mod exports;
 mod outbox;
 mod payload;

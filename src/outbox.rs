@@ -20,7 +20,7 @@ use std::time::{Duration, SystemTime};
 use time::macros::format_description;
 use time::{OffsetDateTime, PrimitiveDateTime};
 
-use crate::delivery::{Answer, Attempt, Outcome};
+use crate::attempt::{Answer, Attempt, Outcome};
 use crate::payload::{Kind, Payload, timestamp};
 
 pub const REJECTED_DIR: &str = "rejected";
@@ -285,7 +285,7 @@ impl Outbox {
                 Err(e) => x.errors.push(format!(
                     "{}: cannot expire it: {}",
                     self.json(stem).display(),
-                    crate::payload::plain_io(&e)
+                    crate::error::plain_io(&e)
                 )),
             }
         }

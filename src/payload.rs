@@ -7,7 +7,7 @@ use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 use time::macros::format_description;
 
-use crate::cmd::UsageError;
+use crate::error::{UsageError, plain_io};
 
 /// Larger inputs are refused: a manifest is a few KiB, and memory must stay small.
 const MAX_INPUT: u64 = 16 * 1024 * 1024;
@@ -116,14 +116,6 @@ pub fn kind_of(v: &Value) -> &'static str {
 }
 
 /// `No such file or directory` rather than `... (os error 2)`.
-pub fn plain_io(e: &std::io::Error) -> String {
-    let s = e.to_string();
-    match s.find(" (os error") {
-        Some(i) => s[..i].to_string(),
-        None => s,
-    }
-}
-
 fn head(family: &str, name: &str, ctx: &Context) -> Map<String, Value> {
     let mut m = Map::new();
     m.insert("schema_version".into(), json!("1"));

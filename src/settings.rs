@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::cli::Global;
-use crate::cmd::UsageError;
+use crate::error::UsageError;
 use crate::outbox::Caps;
 
 pub const DEFAULT_ENDPOINT: &str = "https://telemetry.productive-k3s.io/telemetry";

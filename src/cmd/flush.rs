@@ -14,14 +14,17 @@ use std::time::{Duration, Instant, SystemTime};
 use anyhow::anyhow;
 use time::OffsetDateTime;
 
+use crate::attempt::{Answer, Attempt};
 use crate::cli::FlushArgs;
 use crate::cmd::{DELIVERED, NOT_DELIVERED, print};
 use crate::consent;
-use crate::delivery::{Answer, Attempt, Class, Client, RETRY_AFTER_CAP, classify};
+use crate::delivery::Client;
+use crate::delivery::policy::{Class, RETRY_AFTER_CAP, classify};
+use crate::error::plain_io;
 use crate::outbox::{
     self, Caps, Claim, DEBRIS_AGE, History, LegacyRun, Listing, MAX_ENTRY, Outbox,
 };
-use crate::payload::{Kind, Payload, derived_key, plain_io, usable_key};
+use crate::payload::{Kind, Payload, derived_key, usable_key};
 use crate::privacy::{self, Guard};
 use crate::settings::{Settings, Verbosity};
 

@@ -7,7 +7,6 @@ pub mod generate;
 pub mod resolve;
 pub mod send;
 
-use std::fmt;
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -16,21 +15,7 @@ use clap::Parser;
 use crate::cli::{Cli, Command, SendCommand};
 use crate::settings::Settings;
 
-/// Bad input or usage: exit 2, nothing sent.
-#[derive(Debug)]
-pub struct UsageError(pub String);
-
-impl fmt::Display for UsageError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for UsageError {}
-
-pub const DELIVERED: u8 = 0;
-pub const NOT_DELIVERED: u8 = 1;
-pub const USAGE: u8 = 2;
+pub use crate::error::{DELIVERED, NOT_DELIVERED, USAGE, UsageError};
 
 pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {

@@ -8,10 +8,11 @@ use anyhow::Context as _;
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
+use crate::attempt::Outcome;
 use crate::cli::{EventArgs, ManifestArgs, SendOptions};
 use crate::cmd::{DELIVERED, NOT_DELIVERED, UsageError, print};
 use crate::consent::{self, Consent};
-use crate::delivery::{Client, Outcome, headers};
+use crate::delivery::{Client, headers};
 use crate::outbox::Outbox;
 use crate::payload::{self, Context, Payload};
 use crate::privacy::{self, Guard};
@@ -199,7 +200,7 @@ fn cap(outbox: &Outbox, written: &std::path::Path, settings: &Settings) {
             out.warn(format_args!(
                 "the outbox {}: cannot list it to enforce its caps: {}",
                 outbox.dir.display(),
-                crate::payload::plain_io(&e)
+                crate::error::plain_io(&e)
             ));
             return;
         }

@@ -1,0 +1,35 @@
+//! What one attempt came to: made by delivery, kept by the outbox.
+
+use time::OffsetDateTime;
+
+/// What one attempt came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Answer {
+    Status(u16),
+    Failed(String),
+}
+
+impl std::fmt::Display for Answer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Answer::Status(s) => write!(f, "HTTP {s}"),
+            Answer::Failed(e) => f.write_str(e),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Attempt {
+    pub number: u32,
+    pub at: OffsetDateTime,
+    pub answer: Answer,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Delivered,
+    /// Not delivered; worth replaying later.
+    Kept,
+    /// Refused for good by the receiver.
+    Rejected,
+}

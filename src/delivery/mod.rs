@@ -1,0 +1,239 @@
+//! HTTP delivery: one agent per process (kept-alive connections), per-attempt timeouts,
+//! retry classification, capped backoff with jitter, Retry-After, curl-like proxy choice
+//! and the system CA store.
+
+use std::sync::Mutex;
+use std::thread::sleep;
+use std::time::Duration;
+
+use time::OffsetDateTime;
+use ureq::Agent;
+use ureq::config::Config;
+use ureq::tls::{RootCerts, TlsConfig};
+use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
+use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
+
+pub mod policy;
+pub mod proxy;
+
+use crate::attempt::{Answer, Attempt, Outcome};
+use crate::error::UsageError;
+use crate::payload::Payload;
+use crate::settings::{Settings, Verbosity};
+use policy::{Class, RETRY_AFTER_CAP, backoff, classify, parse_retry_after};
+use proxy::proxy_for;
+
+/// Response bodies are read to the end (so the connection can be reused) up to this size.
+const MAX_RESPONSE: u64 = 64 * 1024;
+
+#[derive(Debug)]
+pub struct Report {
+    pub outcome: Outcome,
+    pub attempts: Vec<Attempt>,
+}
+
+impl Report {
+    pub fn last(&self) -> Option<&Attempt> {
+        self.attempts.last()
+    }
+}
+
+/// Sends to one endpoint over one agent, so attempts and replays reuse the connection.
+pub struct Client {
+    agent: Agent,
+    pub url: String,
+    pub marker: String,
+    token: Option<String>,
+    pub user_agent: String,
+    pub proxy_note: Option<String>,
+}
+
+impl Client {
+    pub fn new(settings: &Settings, url: &str) -> Result<Client, UsageError> {
+        let (proxy, proxy_note) = proxy_for(url)?;
+        let tls = TlsConfig::builder()
+            .root_certs(RootCerts::PlatformVerifier)
+            .build();
+        let config = Agent::config_builder()
+            .http_status_as_error(false)
+            // A redirect is a permanent answer: following it could turn the POST into a GET.
+            .max_redirects(0)
+            .user_agent(settings.user_agent.as_str())
+            .timeout_resolve(Some(settings.connect_timeout))
+            .timeout_connect(Some(settings.connect_timeout))
+            .timeout_global(Some(settings.request_timeout))
+            .proxy(proxy)
+            .tls_config(tls)
+            .build();
+        Ok(Client {
+            agent: Agent::with_parts(config, DefaultConnector::default(), OnceResolver::default()),
+            url: url.to_string(),
+            marker: settings.marker.clone(),
+            token: settings.token.clone(),
+            user_agent: settings.user_agent.clone(),
+            proxy_note,
+        })
+    }
+
+    pub fn headers(&self, key: &str) -> Vec<(&'static str, String)> {
+        headers(&self.user_agent, &self.marker, self.token.as_deref(), key)
+    }
+
+    /// One POST. Returns the answer, whether a failure is permanent, and any Retry-After.
+    pub fn post(&self, body: &[u8], key: &str) -> (Answer, bool, Option<Duration>) {
+        let mut req = self.agent.post(&self.url);
+        for (name, value) in self.headers(key) {
+            if name != "User-Agent" {
+                req = req.header(name, value);
+            }
+        }
+        match req.send(body) {
+            Ok(mut resp) => {
+                let status = resp.status().as_u16();
+                let retry_after = resp
+                    .headers()
+                    .get("retry-after")
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| parse_retry_after(v, OffsetDateTime::now_utc()));
+                // Read to the end so the connection goes back to the pool.
+                let _ = resp
+                    .body_mut()
+                    .with_config()
+                    .limit(MAX_RESPONSE)
+                    .read_to_vec();
+                (Answer::Status(status), false, retry_after)
+            }
+            Err(e) => {
+                let permanent = matches!(
+                    e,
+                    ureq::Error::BadUri(_) | ureq::Error::InvalidProxyUrl | ureq::Error::Http(_)
+                );
+                (Answer::Failed(describe(&e)), permanent, None)
+            }
+        }
+    }
+
+    /// Up to `attempts` tries, numbered from `first`, with backoff between them.
+    pub fn deliver(
+        &self,
+        payload: &mut Payload,
+        first: u32,
+        attempts: u32,
+        out: Verbosity,
+    ) -> Report {
+        let mut done = Vec::new();
+        let last = first + attempts.max(1) - 1;
+        for number in first..=last {
+            let at = OffsetDateTime::now_utc();
+            payload.stamp(number, at);
+            let (answer, permanent, retry_after) = self.post(&payload.body(), &payload.event_id);
+            let class = classify(&answer, permanent);
+            done.push(Attempt {
+                number,
+                at,
+                answer: answer.clone(),
+            });
+            let outcome = match class {
+                Class::Delivered => Some(Outcome::Delivered),
+                Class::Permanent => Some(Outcome::Rejected),
+                Class::Transient if number == last => Some(Outcome::Kept),
+                Class::Transient => None,
+            };
+            if let Some(outcome) = outcome {
+                out.info(format_args!("attempt {number}: {answer}"));
+                return Report {
+                    outcome,
+                    attempts: done,
+                };
+            }
+            let wait = match retry_after {
+                Some(w) if w > RETRY_AFTER_CAP => {
+                    out.info(format_args!(
+                        "attempt {number}: {answer}; the receiver asks to wait {}s, longer than {}s: keeping it for a later flush",
+                        w.as_secs(),
+                        RETRY_AFTER_CAP.as_secs()
+                    ));
+                    return Report {
+                        outcome: Outcome::Kept,
+                        attempts: done,
+                    };
+                }
+                Some(w) => w,
+                None => backoff(number - first + 1),
+            };
+            out.info(format_args!(
+                "attempt {number}: {answer}; retrying in {:.1}s",
+                wait.as_secs_f64()
+            ));
+            sleep(wait);
+        }
+        Report {
+            outcome: Outcome::Kept,
+            attempts: done,
+        }
+    }
+}
+
+/// Resolves each host once per agent. ureq resolves on every request, even one that goes
+/// over a pooled connection, and with a resolve timeout it does so on a new thread each
+/// time: a flush of thousands of entries would spend most of its time starting threads.
+#[derive(Debug, Default)]
+struct OnceResolver {
+    inner: DefaultResolver,
+    cache: Mutex<Option<(String, ResolvedSocketAddrs)>>,
+}
+
+impl Resolver for OnceResolver {
+    fn resolve(
+        &self,
+        uri: &ureq::http::Uri,
+        config: &Config,
+        timeout: NextTimeout,
+    ) -> Result<ResolvedSocketAddrs, ureq::Error> {
+        let key = format!(
+            "{}://{}",
+            uri.scheme_str().unwrap_or_default(),
+            uri.authority().map_or("", |a| a.as_str())
+        );
+        if let Ok(cache) = self.cache.lock()
+            && let Some((k, addrs)) = cache.as_ref()
+            && *k == key
+        {
+            return Ok(addrs.clone());
+        }
+        // Failures are not cached: the next attempt resolves again.
+        let addrs = self.inner.resolve(uri, config, timeout)?;
+        if let Ok(mut cache) = self.cache.lock() {
+            *cache = Some((key, addrs.clone()));
+        }
+        Ok(addrs)
+    }
+}
+
+/// The headers of every request. Pass `token: None`-or-masked for display.
+pub fn headers(
+    user_agent: &str,
+    marker: &str,
+    token: Option<&str>,
+    key: &str,
+) -> Vec<(&'static str, String)> {
+    let mut h = vec![
+        ("Content-Type", "application/json".to_string()),
+        ("User-Agent", user_agent.to_string()),
+        ("X-Productive-K3S-Telemetry", marker.to_string()),
+    ];
+    if let Some(t) = token {
+        h.push(("Authorization", format!("Bearer {t}")));
+    }
+    h.push(("Idempotency-Key", key.to_string()));
+    h
+}
+
+fn describe(e: &ureq::Error) -> String {
+    match e {
+        ureq::Error::Io(io) => crate::error::plain_io(io).to_lowercase(),
+        ureq::Error::Timeout(t) => format!("timed out ({t})"),
+        ureq::Error::HostNotFound => "host not found".to_string(),
+        other => other.to_string(),
+    }
+}

@@ -1,0 +1,131 @@
+//! The proxy curl would choose: the scheme's variable, ALL_PROXY, and NO_PROXY.
+
+use std::net::IpAddr;
+
+use ureq::Proxy;
+
+use crate::error::UsageError;
+use crate::settings::var;
+
+/// The proxy curl would use for `url`: the scheme's own variable (lower case first), then
+/// ALL_PROXY, unless NO_PROXY matches the host. Returns the proxy and a note for `-v`.
+pub fn proxy_for(url: &str) -> Result<(Option<Proxy>, Option<String>), UsageError> {
+    let uri: ureq::http::Uri = url
+        .parse()
+        .map_err(|_| UsageError(format!("{url:?} is not a valid URL")))?;
+    let host = uri.host().unwrap_or_default();
+    let names: [&str; 4] = if uri.scheme_str() == Some("https") {
+        ["https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"]
+    } else {
+        ["http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"]
+    };
+    let Some((name, value)) = names
+        .iter()
+        .find_map(|n| var(n).filter(|v| !v.trim().is_empty()).map(|v| (*n, v)))
+    else {
+        return Ok((None, None));
+    };
+    let no_proxy = var("no_proxy")
+        .filter(|v| !v.trim().is_empty())
+        .or_else(|| var("NO_PROXY"))
+        .unwrap_or_default();
+    if no_proxy_matches(&no_proxy, host) {
+        return Ok((
+            None,
+            Some(format!("{host} matches NO_PROXY: not using {name}")),
+        ));
+    }
+    // The value is not echoed: it may hold proxy credentials.
+    let proxy = Proxy::new(value.trim())
+        .map_err(|_| UsageError(format!("{name}: not a usable proxy URL")))?;
+    Ok((Some(proxy), Some(format!("using the proxy from {name}"))))
+}
+
+/// curl's NO_PROXY rules: comma- or space-separated entries, trimmed; `*` matches all; a
+/// name matches itself and its subdomains (a leading `.` or `*.` is optional); an IP or a
+/// CIDR matches addresses; a `:port` suffix is ignored.
+pub fn no_proxy_matches(list: &str, host: &str) -> bool {
+    let host = host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .trim_end_matches('.')
+        .to_ascii_lowercase();
+    let host_ip: Option<IpAddr> = host.parse().ok();
+    list.split([',', ' ', '\t'])
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .any(|entry| {
+            if entry == "*" {
+                return true;
+            }
+            if let Some(ip) = host_ip {
+                return ip_matches(entry, ip);
+            }
+            let name = entry
+                .trim_start_matches("*.")
+                .trim_start_matches('.')
+                .trim_end_matches('.');
+            let name = match name.rsplit_once(':') {
+                Some((n, port)) if port.chars().all(|c| c.is_ascii_digit()) => n,
+                _ => name,
+            }
+            .to_ascii_lowercase();
+            !name.is_empty()
+                && (host == name
+                    || (host.ends_with(&name) && host[..host.len() - name.len()].ends_with('.')))
+        })
+}
+
+fn ip_matches(entry: &str, ip: IpAddr) -> bool {
+    let entry = entry.trim_start_matches('[');
+    let (addr, bits) = match entry.split_once('/') {
+        Some((a, b)) => (a, b.parse::<u32>().ok()),
+        None => (entry.trim_end_matches(']'), None),
+    };
+    let Ok(net) = addr.trim_end_matches(']').parse::<IpAddr>() else {
+        return false;
+    };
+    match (net, ip) {
+        (IpAddr::V4(n), IpAddr::V4(a)) => {
+            let bits = bits.unwrap_or(32).min(32);
+            let mask = if bits == 0 {
+                0
+            } else {
+                u32::MAX << (32 - bits)
+            };
+            u32::from(n) & mask == u32::from(a) & mask
+        }
+        (IpAddr::V6(n), IpAddr::V6(a)) => {
+            let bits = bits.unwrap_or(128).min(128);
+            let mask = if bits == 0 {
+                0
+            } else {
+                u128::MAX << (128 - bits)
+            };
+            u128::from(n) & mask == u128::from(a) & mask
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_proxy_works_like_curl() {
+        let l = " example.com , .corp.local,10.0.0.0/8 ,[::1], registry:5000";
+        assert!(no_proxy_matches(l, "example.com"));
+        assert!(no_proxy_matches(l, "api.example.com"));
+        assert!(!no_proxy_matches(l, "badexample.com"));
+        assert!(no_proxy_matches(l, "a.corp.local"));
+        assert!(no_proxy_matches(l, "corp.local"));
+        assert!(no_proxy_matches(l, "10.2.3.4"));
+        assert!(!no_proxy_matches(l, "11.2.3.4"));
+        assert!(no_proxy_matches(l, "[::1]"));
+        assert!(no_proxy_matches(l, "registry"));
+        assert!(no_proxy_matches("*", "anything"));
+        assert!(!no_proxy_matches("", "anything"));
+        assert!(no_proxy_matches("*.Example.COM", "x.example.com"));
+    }
+}

@@ -1,0 +1,31 @@
+//! The bottom floor: usage errors and exit statuses, which every module may name.
+
+use std::fmt;
+
+/// Bad input or usage: exit 2, nothing sent.
+#[derive(Debug)]
+pub struct UsageError(pub String);
+
+impl fmt::Display for UsageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+/// Delivered, nothing to do (consent off), or a dry run.
+pub const DELIVERED: u8 = 0;
+/// Not delivered: kept for a later flush, or rejected.
+pub const NOT_DELIVERED: u8 = 1;
+/// Bad input, usage or setting.
+pub const USAGE: u8 = 2;
+
+/// An I/O error in plain words, without the "(os error N)" tail.
+pub fn plain_io(e: &std::io::Error) -> String {
+    let s = e.to_string();
+    match s.find(" (os error") {
+        Some(i) => s[..i].to_string(),
+        None => s,
+    }
+}

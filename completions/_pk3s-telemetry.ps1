@@ -36,6 +36,8 @@ Register-ArgumentCompleter -Native -CommandName 'pk3s-telemetry' -ScriptBlock {
             [CompletionResult]::new('env', 'env', [CompletionResultType]::ParameterValue, 'Print the context for a nested child (same session, this run as its parent), or run COMMAND with it')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check JSON files (run manifests, test artifacts) for identifiers; exit 1 naming each path found')
             [CompletionResult]::new('flush', 'flush', [CompletionResultType]::ParameterValue, 'Replay the outbox oldest first; delete what is delivered, keep the rest for later')
+            [CompletionResult]::new('enable', 'enable', [CompletionResultType]::ParameterValue, 'Save "telemetry on" for this user (or with --system for the machine)')
+            [CompletionResult]::new('disable', 'disable', [CompletionResultType]::ParameterValue, 'Save "telemetry off" for this user (or with --system for the machine)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -166,12 +168,42 @@ Register-ArgumentCompleter -Native -CommandName 'pk3s-telemetry' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'pk3s-telemetry;enable' {
+            [CompletionResult]::new('--outbox', '--outbox', [CompletionResultType]::ParameterName, 'Directory for undelivered payloads [env: TELEMETRY_OUTBOX_DIR] [default: runs/telemetry-outbox]')
+            [CompletionResult]::new('--endpoint', '--endpoint', [CompletionResultType]::ParameterName, 'Receiver URL, http or https [env: TELEMETRY_ENDPOINT] [default: https://telemetry.productive-k3s.io/telemetry]')
+            [CompletionResult]::new('--system', '--system', [CompletionResultType]::ParameterName, 'Save it for the machine (/etc/productive-k3s/telemetry.conf; needs root) instead of this user')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Describe each attempt on stderr')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Describe each attempt on stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'pk3s-telemetry;disable' {
+            [CompletionResult]::new('--outbox', '--outbox', [CompletionResultType]::ParameterName, 'Directory for undelivered payloads [env: TELEMETRY_OUTBOX_DIR] [default: runs/telemetry-outbox]')
+            [CompletionResult]::new('--endpoint', '--endpoint', [CompletionResultType]::ParameterName, 'Receiver URL, http or https [env: TELEMETRY_ENDPOINT] [default: https://telemetry.productive-k3s.io/telemetry]')
+            [CompletionResult]::new('--system', '--system', [CompletionResultType]::ParameterName, 'Save it for the machine (/etc/productive-k3s/telemetry.conf; needs root) instead of this user')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Describe each attempt on stderr')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Describe each attempt on stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'pk3s-telemetry;help' {
             [CompletionResult]::new('send', 'send', [CompletionResultType]::ParameterValue, 'Deliver a run manifest or an event now, with bounded retries; keep it in the outbox if it cannot be delivered')
             [CompletionResult]::new('resolve', 'resolve', [CompletionResultType]::ParameterValue, 'Decide consent (asking once at a terminal) and this run''s ids; print every TELEMETRY_* setting for `eval`')
             [CompletionResult]::new('env', 'env', [CompletionResultType]::ParameterValue, 'Print the context for a nested child (same session, this run as its parent), or run COMMAND with it')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check JSON files (run manifests, test artifacts) for identifiers; exit 1 naming each path found')
             [CompletionResult]::new('flush', 'flush', [CompletionResultType]::ParameterValue, 'Replay the outbox oldest first; delete what is delivered, keep the rest for later')
+            [CompletionResult]::new('enable', 'enable', [CompletionResultType]::ParameterValue, 'Save "telemetry on" for this user (or with --system for the machine)')
+            [CompletionResult]::new('disable', 'disable', [CompletionResultType]::ParameterValue, 'Save "telemetry off" for this user (or with --system for the machine)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -196,6 +228,12 @@ Register-ArgumentCompleter -Native -CommandName 'pk3s-telemetry' -ScriptBlock {
             break
         }
         'pk3s-telemetry;help;flush' {
+            break
+        }
+        'pk3s-telemetry;help;enable' {
+            break
+        }
+        'pk3s-telemetry;help;disable' {
             break
         }
         'pk3s-telemetry;help;help' {

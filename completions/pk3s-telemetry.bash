@@ -19,6 +19,12 @@ _pk3s__telemetry() {
             pk3s__telemetry,check)
                 cmd="pk3s__telemetry__subcmd__check"
                 ;;
+            pk3s__telemetry,disable)
+                cmd="pk3s__telemetry__subcmd__disable"
+                ;;
+            pk3s__telemetry,enable)
+                cmd="pk3s__telemetry__subcmd__enable"
+                ;;
             pk3s__telemetry,env)
                 cmd="pk3s__telemetry__subcmd__env"
                 ;;
@@ -36,6 +42,12 @@ _pk3s__telemetry() {
                 ;;
             pk3s__telemetry__subcmd__help,check)
                 cmd="pk3s__telemetry__subcmd__help__subcmd__check"
+                ;;
+            pk3s__telemetry__subcmd__help,disable)
+                cmd="pk3s__telemetry__subcmd__help__subcmd__disable"
+                ;;
+            pk3s__telemetry__subcmd__help,enable)
+                cmd="pk3s__telemetry__subcmd__help__subcmd__enable"
                 ;;
             pk3s__telemetry__subcmd__help,env)
                 cmd="pk3s__telemetry__subcmd__help__subcmd__env"
@@ -83,7 +95,7 @@ _pk3s__telemetry() {
 
     case "${cmd}" in
         pk3s__telemetry)
-            opts="-q -v -h -V --outbox --endpoint --quiet --verbose --help --version send resolve env check flush help"
+            opts="-q -v -h -V --outbox --endpoint --quiet --verbose --help --version send resolve env check flush enable disable help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -106,6 +118,50 @@ _pk3s__telemetry() {
             ;;
         pk3s__telemetry__subcmd__check)
             opts="-q -v -h -V --outbox --endpoint --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --outbox)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pk3s__telemetry__subcmd__disable)
+            opts="-q -v -h -V --system --outbox --endpoint --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --outbox)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pk3s__telemetry__subcmd__enable)
+            opts="-q -v -h -V --system --outbox --endpoint --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -179,7 +235,7 @@ _pk3s__telemetry() {
             return 0
             ;;
         pk3s__telemetry__subcmd__help)
-            opts="send resolve env check flush help"
+            opts="send resolve env check flush enable disable help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -193,6 +249,34 @@ _pk3s__telemetry() {
             return 0
             ;;
         pk3s__telemetry__subcmd__help__subcmd__check)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pk3s__telemetry__subcmd__help__subcmd__disable)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pk3s__telemetry__subcmd__help__subcmd__enable)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -33,6 +33,8 @@ set edit:completion:arg-completer[pk3s-telemetry] = {|@words|
             cand env 'Print the context for a nested child (same session, this run as its parent), or run COMMAND with it'
             cand check 'Check JSON files (run manifests, test artifacts) for identifiers; exit 1 naming each path found'
             cand flush 'Replay the outbox oldest first; delete what is delivered, keep the rest for later'
+            cand enable 'Save "telemetry on" for this user (or with --system for the machine)'
+            cand disable 'Save "telemetry off" for this user (or with --system for the machine)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'pk3s-telemetry;send'= {
@@ -151,12 +153,40 @@ set edit:completion:arg-completer[pk3s-telemetry] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'pk3s-telemetry;enable'= {
+            cand --outbox 'Directory for undelivered payloads [env: TELEMETRY_OUTBOX_DIR] [default: runs/telemetry-outbox]'
+            cand --endpoint 'Receiver URL, http or https [env: TELEMETRY_ENDPOINT] [default: https://telemetry.productive-k3s.io/telemetry]'
+            cand --system 'Save it for the machine (/etc/productive-k3s/telemetry.conf; needs root) instead of this user'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Describe each attempt on stderr'
+            cand --verbose 'Describe each attempt on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'pk3s-telemetry;disable'= {
+            cand --outbox 'Directory for undelivered payloads [env: TELEMETRY_OUTBOX_DIR] [default: runs/telemetry-outbox]'
+            cand --endpoint 'Receiver URL, http or https [env: TELEMETRY_ENDPOINT] [default: https://telemetry.productive-k3s.io/telemetry]'
+            cand --system 'Save it for the machine (/etc/productive-k3s/telemetry.conf; needs root) instead of this user'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Describe each attempt on stderr'
+            cand --verbose 'Describe each attempt on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'pk3s-telemetry;help'= {
             cand send 'Deliver a run manifest or an event now, with bounded retries; keep it in the outbox if it cannot be delivered'
             cand resolve 'Decide consent (asking once at a terminal) and this run''s ids; print every TELEMETRY_* setting for `eval`'
             cand env 'Print the context for a nested child (same session, this run as its parent), or run COMMAND with it'
             cand check 'Check JSON files (run manifests, test artifacts) for identifiers; exit 1 naming each path found'
             cand flush 'Replay the outbox oldest first; delete what is delivered, keep the rest for later'
+            cand enable 'Save "telemetry on" for this user (or with --system for the machine)'
+            cand disable 'Save "telemetry off" for this user (or with --system for the machine)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'pk3s-telemetry;help;send'= {
@@ -174,6 +204,10 @@ set edit:completion:arg-completer[pk3s-telemetry] = {|@words|
         &'pk3s-telemetry;help;check'= {
         }
         &'pk3s-telemetry;help;flush'= {
+        }
+        &'pk3s-telemetry;help;enable'= {
+        }
+        &'pk3s-telemetry;help;disable'= {
         }
         &'pk3s-telemetry;help;help'= {
         }

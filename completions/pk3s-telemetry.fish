@@ -35,6 +35,8 @@ complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_needs_command" -f -a "resol
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_needs_command" -f -a "env" -d 'Print the context for a nested child (same session, this run as its parent), or run COMMAND with it'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_needs_command" -f -a "check" -d 'Check JSON files (run manifests, test artifacts) for identifiers; exit 1 naming each path found'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_needs_command" -f -a "flush" -d 'Replay the outbox oldest first; delete what is delivered, keep the rest for later'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_needs_command" -f -a "enable" -d 'Save "telemetry on" for this user (or with --system for the machine)'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_needs_command" -f -a "disable" -d 'Save "telemetry off" for this user (or with --system for the machine)'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and not __fish_seen_subcommand_from manifest event help" -l outbox -d 'Directory for undelivered payloads [env: TELEMETRY_OUTBOX_DIR] [default: runs/telemetry-outbox]' -r -F
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and not __fish_seen_subcommand_from manifest event help" -l endpoint -d 'Receiver URL, http or https [env: TELEMETRY_ENDPOINT] [default: https://telemetry.productive-k3s.io/telemetry]' -r
@@ -105,11 +107,27 @@ complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand flush" -s 
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand flush" -s v -l verbose -d 'Describe each attempt on stderr'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand flush" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand flush" -s V -l version -d 'Print version'
-complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand help; and not __fish_seen_subcommand_from send resolve env check flush help" -f -a "send" -d 'Deliver a run manifest or an event now, with bounded retries; keep it in the outbox if it cannot be delivered'
-complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand help; and not __fish_seen_subcommand_from send resolve env check flush help" -f -a "resolve" -d 'Decide consent (asking once at a terminal) and this run\'s ids; print every TELEMETRY_* setting for `eval`'
-complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand help; and not __fish_seen_subcommand_from send resolve env check flush help" -f -a "env" -d 'Print the context for a nested child (same session, this run as its parent), or run COMMAND with it'
-complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand help; and not __fish_seen_subcommand_from send resolve env check flush help" -f -a "check" -d 'Check JSON files (run manifests, test artifacts) for identifiers; exit 1 naming each path found'
-complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand help; and not __fish_seen_subcommand_from send resolve env check flush help" -f -a "flush" -d 'Replay the outbox oldest first; delete what is delivered, keep the rest for later'
-complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand help; and not __fish_seen_subcommand_from send resolve env check flush help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand enable" -l outbox -d 'Directory for undelivered payloads [env: TELEMETRY_OUTBOX_DIR] [default: runs/telemetry-outbox]' -r -F
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand enable" -l endpoint -d 'Receiver URL, http or https [env: TELEMETRY_ENDPOINT] [default: https://telemetry.productive-k3s.io/telemetry]' -r
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand enable" -l system -d 'Save it for the machine (/etc/productive-k3s/telemetry.conf; needs root) instead of this user'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand enable" -s q -l quiet -d 'Print nothing but errors'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand enable" -s v -l verbose -d 'Describe each attempt on stderr'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand enable" -s h -l help -d 'Print help'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand enable" -s V -l version -d 'Print version'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand disable" -l outbox -d 'Directory for undelivered payloads [env: TELEMETRY_OUTBOX_DIR] [default: runs/telemetry-outbox]' -r -F
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand disable" -l endpoint -d 'Receiver URL, http or https [env: TELEMETRY_ENDPOINT] [default: https://telemetry.productive-k3s.io/telemetry]' -r
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand disable" -l system -d 'Save it for the machine (/etc/productive-k3s/telemetry.conf; needs root) instead of this user'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand disable" -s q -l quiet -d 'Print nothing but errors'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand disable" -s v -l verbose -d 'Describe each attempt on stderr'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand disable" -s h -l help -d 'Print help'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand disable" -s V -l version -d 'Print version'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand help; and not __fish_seen_subcommand_from send resolve env check flush enable disable help" -f -a "send" -d 'Deliver a run manifest or an event now, with bounded retries; keep it in the outbox if it cannot be delivered'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand help; and not __fish_seen_subcommand_from send resolve env check flush enable disable help" -f -a "resolve" -d 'Decide consent (asking once at a terminal) and this run\'s ids; print every TELEMETRY_* setting for `eval`'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand help; and not __fish_seen_subcommand_from send resolve env check flush enable disable help" -f -a "env" -d 'Print the context for a nested child (same session, this run as its parent), or run COMMAND with it'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand help; and not __fish_seen_subcommand_from send resolve env check flush enable disable help" -f -a "check" -d 'Check JSON files (run manifests, test artifacts) for identifiers; exit 1 naming each path found'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand help; and not __fish_seen_subcommand_from send resolve env check flush enable disable help" -f -a "flush" -d 'Replay the outbox oldest first; delete what is delivered, keep the rest for later'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand help; and not __fish_seen_subcommand_from send resolve env check flush enable disable help" -f -a "enable" -d 'Save "telemetry on" for this user (or with --system for the machine)'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand help; and not __fish_seen_subcommand_from send resolve env check flush enable disable help" -f -a "disable" -d 'Save "telemetry off" for this user (or with --system for the machine)'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand help; and not __fish_seen_subcommand_from send resolve env check flush enable disable help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand help; and __fish_seen_subcommand_from send" -f -a "manifest" -d 'Wrap a run manifest (a JSON object) in the install envelope and deliver it'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand help; and __fish_seen_subcommand_from send" -f -a "event" -d 'Deliver a ready-made JSON event object as it is, or build the standard lifecycle event with --name'

@@ -107,9 +107,20 @@ pub enum Command {
     /// Replay the outbox oldest first; delete what is delivered, keep the rest for later
     #[command(after_long_help = ENVIRONMENT)]
     Flush(FlushArgs),
+    /// Save "telemetry on" for this user (or with --system for the machine)
+    Enable(ChoiceArgs),
+    /// Save "telemetry off" for this user (or with --system for the machine)
+    Disable(ChoiceArgs),
     /// Write shell completions and man pages into DIR/completions and DIR/man (for packaging)
     #[command(hide = true)]
     Generate(GenerateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ChoiceArgs {
+    /// Save it for the machine (/etc/productive-k3s/telemetry.conf; needs root) instead of this user
+    #[arg(long)]
+    pub system: bool,
 }
 
 #[derive(Debug, Args)]

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::choice::Places;
 use crate::cli::Global;
 use crate::error::UsageError;
 use crate::outbox::Caps;
@@ -130,6 +131,8 @@ pub struct Settings {
     /// TELEMETRY_EXIT_CODE as given; validated where it is used.
     pub exit_code: Option<String>,
     pub out: Verbosity,
+    /// Where the saved consent choices live (read only when consent gets that far).
+    pub choices: Places,
     /// Where each setting came from, by variable name; absent means the default.
     origins: BTreeMap<&'static str, Origin>,
 }
@@ -324,6 +327,7 @@ impl Settings {
                 .unwrap_or_else(|| DEFAULT_SCRIPT.to_string()),
             exit_code: non_empty("TELEMETRY_EXIT_CODE"),
             out,
+            choices: Places::from_env(),
             origins,
         }
     }

@@ -1,6 +1,7 @@
 //! Dispatch, exit statuses and the few output helpers every command shares.
 
 pub mod check;
+pub mod enable;
 pub mod env;
 pub mod flush;
 pub mod generate;
@@ -46,6 +47,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Resolve(args) => resolve::run(&args, &settings),
         Command::Env(args) => env::run(&args, &settings),
         Command::Check(args) => check::run(&args, &settings),
+        Command::Enable(args) => enable::run(true, &args, &settings),
+        Command::Disable(args) => enable::run(false, &args, &settings),
         Command::Generate(args) => generate::run(&args),
         Command::Flush(args) => flush::run(&args, &settings),
     }

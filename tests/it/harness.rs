@@ -65,6 +65,11 @@ impl Sandbox {
             "TELEMETRY_OUTBOX_DIR".into(),
             root.join("outbox").display().to_string(),
         );
+        // The machine's saved consent choice: never the real /etc/productive-k3s.
+        env.insert(
+            "TELEMETRY_SYSTEM_CONFIG_DIR".into(),
+            root.join("etc/productive-k3s").display().to_string(),
+        );
         // Keep the system store out of reach so a TLS test proves SSL_CERT_FILE is used.
         Sandbox { root, env }
     }

@@ -117,20 +117,12 @@ _pk3s__telemetry() {
             return 0
             ;;
         pk3s__telemetry__subcmd__check)
-            opts="-q -v -h -V --outbox --endpoint --quiet --verbose --help --version"
+            opts="-q -v -h -V --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --outbox)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --endpoint)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -139,20 +131,12 @@ _pk3s__telemetry() {
             return 0
             ;;
         pk3s__telemetry__subcmd__disable)
-            opts="-q -v -h -V --system --outbox --endpoint --quiet --verbose --help --version"
+            opts="-q -v -h -V --system --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --outbox)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --endpoint)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -161,20 +145,12 @@ _pk3s__telemetry() {
             return 0
             ;;
         pk3s__telemetry__subcmd__enable)
-            opts="-q -v -h -V --system --outbox --endpoint --quiet --verbose --help --version"
+            opts="-q -v -h -V --system --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --outbox)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --endpoint)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -423,20 +399,12 @@ _pk3s__telemetry() {
             return 0
             ;;
         pk3s__telemetry__subcmd__send)
-            opts="-q -v -h -V --outbox --endpoint --quiet --verbose --help --version manifest event help"
+            opts="-h -V --help --version manifest event help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --outbox)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --endpoint)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;

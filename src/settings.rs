@@ -7,7 +7,6 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::choice::Places;
-use crate::cli::Global;
 use crate::error::UsageError;
 use crate::outbox::Caps;
 
@@ -44,11 +43,22 @@ pub fn parse_bool(value: &str) -> Option<bool> {
     }
 }
 
-/// Where to report: warnings are suppressed by `-q`, details shown by `-v`.
+/// Where to report: warnings are suppressed by `-q`, details shown by `-v` (and more by
+/// `-vv`).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Verbosity {
     pub quiet: bool,
     pub verbose: bool,
+    /// `-vv`: also the settings in use.
+    pub detail: bool,
+}
+
+/// What the command line says over the environment (built by `cmd` from the flags).
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub outbox: Option<PathBuf>,
+    pub endpoint: Option<String>,
+    pub out: Verbosity,
 }
 
 impl Verbosity {
@@ -146,6 +156,30 @@ impl Settings {
             .transpose()
     }
 
+    /// One line for `-vv`: the settings in use and where they came from; never the token,
+    /// and never an endpoint that fails its check (it may hold credentials).
+    pub fn describe(&self) -> String {
+        let endpoint = match self.endpoint() {
+            Ok(Some(url)) => url,
+            Ok(None) => "none (empty)".to_string(),
+            Err(_) => "invalid".to_string(),
+        };
+        format!(
+            "settings: endpoint {endpoint} ({}), outbox {} ({}), {} attempts, timeouts {}s connect / {}s request, token {}",
+            self.origin("TELEMETRY_ENDPOINT").as_str(),
+            self.outbox_dir.display(),
+            self.origin("TELEMETRY_OUTBOX_DIR").as_str(),
+            self.max_attempts,
+            self.connect_timeout.as_secs_f64(),
+            self.request_timeout.as_secs_f64(),
+            if self.token.is_some() {
+                "set"
+            } else {
+                "not set"
+            },
+        )
+    }
+
     /// Where the setting held in `name` came from.
     pub fn origin(&self, name: &str) -> Origin {
         self.origins.get(name).copied().unwrap_or(Origin::Default)
@@ -198,11 +232,8 @@ impl Settings {
         ]
     }
 
-    pub fn load(global: &Global) -> Settings {
-        let out = Verbosity {
-            quiet: global.quiet,
-            verbose: global.verbose,
-        };
+    pub fn load(global: &Overrides) -> Settings {
+        let out = global.out;
         let mut origins = BTreeMap::new();
         // The variables whose value, when set and not empty, is taken as it is.
         for name in [

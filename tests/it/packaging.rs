@@ -157,28 +157,124 @@ fn make_install_and_uninstall_put_everything_where_shells_look() {
     );
 }
 
-#[test]
-fn every_commands_help_names_its_environment_variables() {
-    let s = Sandbox::new();
-    for cmd in [
-        &["send", "manifest"][..],
+/// Every command: (its args, variables its help must name, variables it must not).
+const HELP_CASES: &[(&[&str], &[&str], &[&str])] = &[
+    (&["send"], &["TELEMETRY_ENDPOINT"], &[]),
+    (
+        &["send", "manifest"],
+        &[
+            "TELEMETRY_ENABLED",
+            "TELEMETRY_ENDPOINT",
+            "TELEMETRY_EXIT_CODE",
+            "DO_NOT_TRACK",
+        ],
+        &[],
+    ),
+    (
         &["send", "event"],
+        &[
+            "TELEMETRY_ENABLED",
+            "TELEMETRY_ENDPOINT",
+            "TELEMETRY_OUTBOX_DIR",
+        ],
+        &[],
+    ),
+    (
         &["resolve"],
+        &[
+            "TELEMETRY_ENABLED",
+            "DO_NOT_TRACK",
+            "TELEMETRY_SESSION_ID",
+            "CI",
+        ],
+        &["TELEMETRY_PRIVACY_EXTRA"],
+    ),
+    (
         &["env"],
+        &["TELEMETRY_RUN_ID", "TELEMETRY_PARENT_RUN_ID"],
+        &["TELEMETRY_PRIVACY_EXTRA"],
+    ),
+    (
+        &["flush"],
+        &["TELEMETRY_ENDPOINT", "TELEMETRY_OUTBOX_MAX_AGE_DAYS"],
+        &["TELEMETRY_SESSION_ID", "TELEMETRY_COMPONENT"],
+    ),
+    (
         &["check"],
+        &["TELEMETRY_PRIVACY_EXTRA"],
+        &[
+            "TELEMETRY_ENDPOINT",
+            "TELEMETRY_OUTBOX_DIR",
+            "TELEMETRY_ENABLED",
+        ],
+    ),
+    (
+        &["enable"],
+        &["TELEMETRY_CONFIG_DIR", "TELEMETRY_SYSTEM_CONFIG_DIR"],
+        &["TELEMETRY_ENDPOINT"],
+    ),
+    (
+        &["disable"],
+        &["TELEMETRY_CONFIG_DIR"],
+        &["TELEMETRY_OUTBOX_DIR"],
+    ),
+];
+
+/// The names under the help's "Environment" heading.
+fn environment_of(help: &str) -> Vec<String> {
+    let Some(start) = help.find("\nEnvironment") else {
+        return Vec::new();
+    };
+    help[start..]
+        .lines()
+        .skip(1)
+        .take_while(|l| !l.is_empty())
+        .filter(|l| l.starts_with("  ") && !l.starts_with("   "))
+        .map(|l| l.trim().to_string())
+        .collect()
+}
+
+#[test]
+fn each_commands_help_has_its_own_variables_examples_and_exit_statuses() {
+    let s = Sandbox::new();
+    let top = s.run(&["--help"]);
+    top.ok();
+    let all = environment_of(&top.stdout);
+    for name in [
+        "TELEMETRY_ENABLED",
+        "TELEMETRY_PRIVACY_EXTRA",
+        "TELEMETRY_CONFIG_DIR",
+        "TELEMETRY_SYSTEM_CONFIG_DIR",
+        "TELEMETRY_OUTBOX_MAX_ENTRIES",
+        "DO_NOT_TRACK",
+        "CI",
     ] {
+        assert!(all.iter().any(|v| v == name), "the top help lacks {name}");
+    }
+    for &(cmd, has, lacks) in HELP_CASES {
         let mut args = cmd.to_vec();
         args.push("--help");
         let run = s.run(&args);
         run.ok();
-        for needle in [
-            "TELEMETRY_ENABLED",
-            "TELEMETRY_ENDPOINT",
-            "TELEMETRY_OUTBOX_DIR",
-            "DO_NOT_TRACK",
-            "[default: runs/telemetry-outbox]",
-        ] {
-            assert!(run.stdout.contains(needle), "{cmd:?} --help lacks {needle}");
+        let help = &run.stdout;
+        let vars = environment_of(help);
+        for v in has {
+            assert!(vars.iter().any(|x| x == v), "{cmd:?} --help lacks {v}");
+        }
+        for v in lacks {
+            assert!(!vars.iter().any(|x| x == v), "{cmd:?} --help names {v}");
+        }
+        let examples = help
+            .lines()
+            .filter(|l| l.starts_with("  $ ") && l.contains("pk3s-telemetry "))
+            .count();
+        assert!(
+            (2..=3).contains(&examples),
+            "{cmd:?}: {examples} examples\n{help}"
+        );
+        assert!(help.contains("\nExit status:\n  0 "), "{cmd:?}\n{help}");
+        if cmd != ["send"] {
+            assert!(help.contains("\nGlobal options:\n"), "{cmd:?}\n{help}");
         }
     }
     let run = s.run(&["--version"]);
@@ -186,4 +282,103 @@ fn every_commands_help_names_its_environment_variables() {
         run.stdout,
         concat!("pk3s-telemetry ", env!("CARGO_PKG_VERSION"), "\n")
     );
+}
+
+#[test]
+fn check_and_the_saved_choice_take_only_the_flags_they_use() {
+    let s = Sandbox::new();
+    for cmd in [&["check", "--help"][..], &["enable", "--help"]] {
+        let run = s.run(cmd);
+        run.ok();
+        assert!(
+            !run.stdout.contains("--endpoint"),
+            "{cmd:?}: {}",
+            run.stdout
+        );
+        assert!(!run.stdout.contains("--outbox"), "{cmd:?}");
+        assert!(run.stdout.contains("--quiet"), "{cmd:?}");
+    }
+    let run = s.run(&["check", "--endpoint", "http://127.0.0.1:9/", "x.json"]);
+    assert_eq!(run.code, 2, "{run:#?}");
+}
+
+#[test]
+fn help_wraps_to_the_terminal_width() {
+    let mut s = Sandbox::new();
+    for width in [60, 100] {
+        s.set("COLUMNS", &width.to_string());
+        for cmd in [
+            &["--help"][..],
+            &["flush", "--help"],
+            &["send", "manifest", "--help"],
+        ] {
+            let run = s.run(cmd);
+            run.ok();
+            for line in run.stdout.lines() {
+                // Only a single word longer than the width (a URL) may overflow.
+                assert!(
+                    line.chars().count() <= width || !line.trim().contains(' '),
+                    "{cmd:?} at {width} columns: {line:?}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn man_pages_have_environment_exit_status_and_examples_sections() {
+    let s = Sandbox::new();
+    let out = s.path("gen");
+    s.run(&["generate", out.to_str().unwrap()]).ok();
+    let pages = files_under(&out.join("man"));
+    assert!(pages.len() >= 8, "{pages:?}");
+    for page in &pages {
+        let text = fs::read_to_string(page).unwrap();
+        for section in [".SH ENVIRONMENT", ".SH \"EXIT STATUS\"", ".SH EXAMPLES"] {
+            assert!(text.contains(section), "{}: no {section}", page.display());
+        }
+        assert!(!text.contains(".SH EXTRA"), "{}", page.display());
+    }
+    let top = fs::read_to_string(out.join("man/pk3s-telemetry.1")).unwrap();
+    assert!(top.contains("TELEMETRY_PRIVACY_EXTRA") && top.contains("TELEMETRY_SYSTEM_CONFIG_DIR"));
+    let check = fs::read_to_string(out.join("man/pk3s-telemetry-check.1")).unwrap();
+    assert!(
+        !check.contains("TELEMETRY_ENDPOINT"),
+        "check's page names only its own"
+    );
+}
+
+#[test]
+fn verbose_repeats_and_the_flags_work_before_or_after_the_command() {
+    let s = Sandbox::new();
+    for args in [
+        &["-vv", "resolve"][..],
+        &["resolve", "-vv"],
+        &["-v", "resolve", "-v"],
+    ] {
+        let run = s.run(args);
+        run.ok().stderr_has(
+            "settings: endpoint https://telemetry.productive-k3s.io/telemetry (default)",
+        );
+    }
+    let run = s.run(&["-v", "resolve"]);
+    run.ok();
+    assert!(!run.stderr.contains("settings:"), "{run:#?}");
+    let run = s.run(&["-q", "resolve", "-vv"]);
+    assert!(!run.stderr.contains("settings:"), "-q wins: {run:#?}");
+    let j = s.run(&["resolve", "--outbox", "/tmp/x-outbox", "--format", "json"]);
+    assert!(j.ok().stdout.contains("/tmp/x-outbox"), "{j:#?}");
+}
+
+#[test]
+fn env_with_a_command_but_no_double_dash_suggests_it() {
+    let s = Sandbox::new();
+    let run = s.run(&["env", "true"]);
+    assert_eq!(run.code, 2, "{run:#?}");
+    run.stderr_has("unexpected argument 'true'")
+        .stderr_has("put -- before it: 'pk3s-telemetry env -- true ...'");
+    // Only for env: elsewhere clap's own message stands.
+    let run = s.run(&["resolve", "true"]);
+    assert_eq!(run.code, 2);
+    assert!(!run.stderr.contains("put --"), "{run:#?}");
 }

@@ -63,6 +63,8 @@ pub struct Global {
     pub output: Output,
 }
 
+// Parsed once per process: the size of the largest variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Deliver a run manifest or an event now, with bounded retries; keep it in the outbox if it cannot be delivered
@@ -224,7 +226,30 @@ pub struct ManifestArgs {
     pub exit_code: Option<String>,
 
     #[command(flatten)]
+    pub ids: Correlation,
+
+    #[command(flatten)]
     pub send: SendOptions,
+}
+
+/// Who a built payload reports as; each flag overrides its variable.
+#[derive(Debug, Args)]
+pub struct Correlation {
+    /// The component reporting, e.g. cli, infra, core [env: TELEMETRY_COMPONENT] [default: core]
+    #[arg(long, value_name = "NAME", value_parser = NonEmptyStringValueParser::new())]
+    pub component: Option<String>,
+
+    /// The session shared by the whole chain [env: TELEMETRY_SESSION_ID] [default: ""]
+    #[arg(long, value_name = "ID", value_parser = NonEmptyStringValueParser::new())]
+    pub session_id: Option<String>,
+
+    /// This run's id [env: TELEMETRY_RUN_ID] [default: the manifest's run_id, else a new one]
+    #[arg(long, value_name = "ID", value_parser = NonEmptyStringValueParser::new())]
+    pub run_id: Option<String>,
+
+    /// The run that started this one [env: TELEMETRY_PARENT_RUN_ID] [default: ""]
+    #[arg(long, value_name = "ID", value_parser = NonEmptyStringValueParser::new())]
+    pub parent_run_id: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -266,6 +291,9 @@ pub struct EventArgs {
     pub script: Option<String>,
 
     #[command(flatten)]
+    pub ids: Correlation,
+
+    #[command(flatten)]
     pub send: SendOptions,
 }
 
@@ -305,5 +333,19 @@ impl Command {
             Command::Enable(a) | Command::Disable(a) => (None, Some(a.output)),
             Command::Generate(_) => (None, None),
         }
+    }
+}
+
+impl Correlation {
+    /// The first correlation flag that was given, for messages.
+    pub fn given(&self) -> Option<&'static str> {
+        [
+            ("--component", &self.component),
+            ("--session-id", &self.session_id),
+            ("--run-id", &self.run_id),
+            ("--parent-run-id", &self.parent_run_id),
+        ]
+        .into_iter()
+        .find_map(|(flag, v)| v.is_some().then_some(flag))
     }
 }

@@ -1,7 +1,9 @@
 //! The `TELEMETRY_*` context a run hands down, decided once here for both `resolve` and
-//! `env`, and rendered as `export NAME='value'` lines for `eval` (bash, dash, zsh) or as
-//! JSON for machines. JSON never holds the token, only whether one is set; the shell lines
-//! leave it out too (see `shell`).
+//! `env`, and rendered as shell lines for `eval` (bash, dash, zsh) or as JSON for machines.
+//! What is decided (consent, ids, component) and every setting that was set is exported;
+//! a setting that was not set only gets its default assigned, unexported, where the shell
+//! has no value of its own, so a layer's configured shell variables survive the `eval`.
+//! The token is never rendered (see `shell`).
 
 use std::process::Command;
 
@@ -14,8 +16,14 @@ use crate::settings::{Origin, Settings};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Export {
     pub name: &'static str,
-    /// `None`: cleared, exported as empty (every setting reads empty as absent), JSON null.
+    /// `None`: not set. A decided value that is `None` is cleared (exported as empty, JSON
+    /// null); a setting that is `None` is not exported and gets `default` instead.
     pub value: Option<String>,
+    /// For a setting that was not set: what the shell assigns (unexported) if it has no
+    /// value. `None` for decided values and for knobs with nothing to assume.
+    pub default: Option<String>,
+    /// Decided by this run (always exported) rather than handed on from its settings.
+    pub decided: bool,
     /// flag, env, prompt, do_not_track or default.
     pub source: &'static str,
     /// The token: never rendered, only whether it is set.
@@ -26,6 +34,8 @@ fn export(name: &'static str, value: Option<String>, source: &'static str) -> Ex
     Export {
         name,
         value,
+        default: None,
+        decided: true,
         source,
         secret: false,
     }
@@ -51,7 +61,8 @@ fn passed(id: &Option<String>) -> (Option<String>, &'static str) {
 fn consent_value(c: Consent) -> Export {
     export(
         "TELEMETRY_ENABLED",
-        Some(if c.enabled { "1" } else { "0" }.to_string()),
+        // The words the layers compare (`== "true"`) and record (cluster.json, nodes.env).
+        Some(if c.enabled { "true" } else { "false" }.to_string()),
         c.source.as_str(),
     )
 }
@@ -97,7 +108,13 @@ pub fn for_child(settings: &Settings, consent: Option<Consent>) -> Vec<Export> {
     let mut v = vec![
         match consent {
             Some(c) => consent_value(c),
-            None => export("TELEMETRY_ENABLED", None, default),
+            // Undecided stays undecided: handed on as it was (set but empty), else not at all.
+            None => Export {
+                value: settings.enabled_given.clone(),
+                default: Some(String::new()),
+                decided: false,
+                ..export("TELEMETRY_ENABLED", None, default)
+            },
         },
         export("TELEMETRY_SESSION_ID", session, session_src),
         export("TELEMETRY_RUN_ID", None, default),
@@ -118,24 +135,45 @@ fn handed_down(settings: &Settings) -> impl Iterator<Item = Export> {
     settings.handed_down().into_iter().map(|s| Export {
         name: s.name,
         value: s.value,
+        default: s.default,
+        decided: false,
         source: s.origin.as_str(),
         secret: s.secret,
     })
 }
 
-/// `export NAME='value'` lines, safe to `eval` in bash, dash and zsh whatever the values
-/// hold. The token is left out: `resolve` only ever sees an exported token, so exporting
-/// it again adds nothing, and an `eval` under `set -x` would copy it into the log.
+/// Lines safe to `eval` in bash, dash and zsh whatever the values hold: `export
+/// NAME='value'` for what is decided or was set, and `[ -n "${NAME+x}" ] || NAME='default'`
+/// for a setting that was not (unexported, and only where the shell has none of its own,
+/// so `set -u` scripts can still read it). The token's value is never printed: `resolve`
+/// only sees an exported token, so exporting it again adds nothing, and an `eval` under
+/// `set -x` would copy it into the log.
 pub fn shell(list: &[Export]) -> String {
     let mut out = String::new();
-    for e in list.iter().filter(|e| !e.secret) {
-        out.push_str("export ");
-        out.push_str(e.name);
-        out.push('=');
-        out.push_str(&quote(e.value.as_deref().unwrap_or("")));
-        out.push('\n');
+    for e in list {
+        match (&e.value, &e.default) {
+            (Some(_), _) if e.secret => continue,
+            (Some(v), _) => exported(&mut out, e.name, v),
+            (None, _) if e.decided => exported(&mut out, e.name, ""),
+            (None, Some(d)) => {
+                out.push_str(&format!(
+                    "[ -n \"${{{n}+x}}\" ] || {n}={}\n",
+                    quote(d),
+                    n = e.name
+                ));
+            }
+            (None, None) => {}
+        }
     }
     out
+}
+
+fn exported(out: &mut String, name: &str, value: &str) {
+    out.push_str("export ");
+    out.push_str(name);
+    out.push('=');
+    out.push_str(&quote(value));
+    out.push('\n');
 }
 
 /// Single quotes keep everything literal in every POSIX shell and zsh (`$`, backticks,
@@ -144,25 +182,38 @@ pub fn quote(value: &str) -> String {
     format!("'{}'", value.replace('\'', r"'\''"))
 }
 
-/// One object keyed by variable name: `{"value": …, "source": …}`, or for the token
-/// `{"set": true|false, "source": …}`.
+/// One object keyed by variable name: `{"value": …, "source": …, "exported": …}` (an
+/// unset setting shows the default the shell would assign, with `"exported": false`), or
+/// for the token `{"set": true|false, "source": …}`.
 pub fn json(list: &[Export]) -> anyhow::Result<String> {
     let mut m = Map::new();
     for e in list {
+        let exported = e.decided || e.value.is_some();
         let entry = if e.secret {
             json!({"set": e.value.is_some(), "source": e.source})
+        } else if exported {
+            json!({"value": e.value, "source": e.source, "exported": true})
         } else {
-            json!({"value": e.value, "source": e.source})
+            json!({"value": e.default, "source": e.source, "exported": false})
         };
         m.insert(e.name.to_string(), entry);
     }
     Ok(serde_json::to_string_pretty(&Value::Object(m))? + "\n")
 }
 
-/// Gives `cmd` the same environment that `eval` of `shell` would make.
+/// Gives `cmd` the environment that `eval` of `shell` would export (unset settings stay
+/// unset: the child applies the same defaults).
 pub fn apply(list: &[Export], cmd: &mut Command) {
     for e in list.iter().filter(|e| !e.secret) {
-        cmd.env(e.name, e.value.as_deref().unwrap_or(""));
+        match &e.value {
+            Some(v) => {
+                cmd.env(e.name, v);
+            }
+            None if e.decided => {
+                cmd.env(e.name, "");
+            }
+            None => {}
+        }
     }
 }
 
@@ -185,6 +236,8 @@ mod tests {
             Export {
                 name: "TELEMETRY_BEARER_TOKEN",
                 value: Some("s3cret".into()),
+                default: Some(String::new()),
+                decided: false,
                 source: "env",
                 secret: true,
             },
@@ -196,7 +249,7 @@ mod tests {
         assert_eq!(
             v,
             json!({
-                "TELEMETRY_RUN_ID": {"value": null, "source": "default"},
+                "TELEMETRY_RUN_ID": {"value": null, "source": "default", "exported": true},
                 "TELEMETRY_BEARER_TOKEN": {"set": true, "source": "env"}
             })
         );

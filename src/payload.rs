@@ -47,9 +47,11 @@ pub struct Payload {
 /// The correlation and client facts shared by every built payload.
 #[derive(Debug, Clone)]
 pub struct Context {
+    /// `""` when there is none, as the scripts sent it.
     pub session_id: String,
     pub run_id: String,
-    pub parent_run_id: Option<String>,
+    /// `""` when there is none.
+    pub parent_run_id: String,
     pub component: String,
     pub repository: String,
     pub script: String,
@@ -126,12 +128,18 @@ fn head(family: &str, name: &str, ctx: &Context) -> Map<String, Value> {
     m.insert("delivery_attempt".into(), json!(1));
     m.insert("retry_attempt".into(), json!(0));
     m.insert("is_retry".into(), json!(false));
-    m.insert("retry_of_run_id".into(), Value::Null);
+    // The scripts sent the run id here on every attempt; receivers read it as a string.
+    m.insert("retry_of_run_id".into(), json!(ctx.run_id));
     m.insert("session_id".into(), json!(ctx.session_id));
     m.insert("run_id".into(), json!(ctx.run_id));
     m.insert("parent_run_id".into(), json!(ctx.parent_run_id));
     m.insert("component".into(), json!(ctx.component));
     m
+}
+
+/// `client.telemetry_enabled` went out as the string the scripts held, `"true"`/`"false"`.
+fn enabled_word(enabled: bool) -> &'static str {
+    if enabled { "true" } else { "false" }
 }
 
 fn telemetry_meta() -> Value {
@@ -163,7 +171,7 @@ impl Payload {
                 "repository": ctx.repository,
                 "script": ctx.script,
                 "user_agent": ctx.user_agent,
-                "telemetry_enabled": ctx.telemetry_enabled,
+                "telemetry_enabled": enabled_word(ctx.telemetry_enabled),
                 "exit_code": exit_code,
             }),
         );
@@ -181,7 +189,7 @@ impl Payload {
             json!({
                 "repository": ctx.repository,
                 "script": ctx.script,
-                "telemetry_enabled": ctx.telemetry_enabled,
+                "telemetry_enabled": enabled_word(ctx.telemetry_enabled),
             }),
         );
         m.insert("telemetry_meta".into(), telemetry_meta());
@@ -255,17 +263,26 @@ impl Payload {
         if self.kind == Kind::Raw {
             return;
         }
-        let retry_of = if attempt > 1 {
-            self.object.get("run_id").cloned().unwrap_or(Value::Null)
-        } else {
-            Value::Null
-        };
         let m = &mut self.object;
         m.insert("sent_at".into(), json!(timestamp(at)));
         m.insert("delivery_attempt".into(), json!(attempt));
         m.insert("retry_attempt".into(), json!(attempt - 1));
         m.insert("is_retry".into(), json!(attempt > 1));
-        m.insert("retry_of_run_id".into(), retry_of);
+        // Entries kept by earlier versions of this tool held other types in these places:
+        // a replay sends what the shell scripts sent (see `wire_types`).
+        if let Some(run) = m.get("run_id").cloned() {
+            m.insert("retry_of_run_id".into(), run);
+        }
+        for id in ["session_id", "parent_run_id"] {
+            if m.get(id).is_some_and(Value::is_null) {
+                m.insert(id.into(), json!(""));
+            }
+        }
+        if let Some(Value::Object(client)) = m.get_mut("client")
+            && let Some(&Value::Bool(on)) = client.get("telemetry_enabled")
+        {
+            client.insert("telemetry_enabled".into(), json!(enabled_word(on)));
+        }
     }
 
     /// The body as it goes on the wire now.
@@ -311,7 +328,7 @@ mod tests {
         Context {
             session_id: "s".into(),
             run_id: "r".into(),
-            parent_run_id: None,
+            parent_run_id: String::new(),
             component: "core".into(),
             repository: "productive-k3s".into(),
             script: "scripts/apply.sh".into(),
@@ -324,8 +341,11 @@ mod tests {
     fn stamping_refreshes_attempt_fields_but_never_the_event_id() {
         let mut p = Payload::manifest(Map::new(), &ctx(), json!(0));
         let id = p.event_id.clone();
+        // The wire types the scripts sent: strings, "" for an absent parent.
+        assert_eq!(p.object["client"]["telemetry_enabled"], json!("true"));
+        assert_eq!(p.object["parent_run_id"], json!(""));
         p.stamp(1, OffsetDateTime::UNIX_EPOCH);
-        assert_eq!(p.object["retry_of_run_id"], Value::Null);
+        assert_eq!(p.object["retry_of_run_id"], json!("r"));
         p.stamp(3, OffsetDateTime::UNIX_EPOCH);
         assert_eq!(p.object["delivery_attempt"], json!(3));
         assert_eq!(p.object["retry_attempt"], json!(2));

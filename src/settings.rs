@@ -101,21 +101,46 @@ impl Origin {
     }
 }
 
-/// One `TELEMETRY_*` setting with its effective value, as a run hands it down.
+/// One `TELEMETRY_*` setting as a run hands it down.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Setting {
     pub name: &'static str,
-    /// `None`: no value (for the token: not set).
+    /// The value exactly as given; `None` when it was not set.
     pub value: Option<String>,
+    /// What a layer assumes when it is not set (`None`: nothing to assume).
+    pub default: Option<String>,
     pub origin: Origin,
     /// Never shown: only whether it is set.
     pub secret: bool,
 }
 
+/// The settings `resolve` and `env` hand on, in order, with the default each layer applies
+/// when one is unset (`Some("")` for the user agent: computed). Knobs that only this tool
+/// reads have no default to assume.
+const HANDED_DOWN: &[(&str, Option<&str>)] = &[
+    ("TELEMETRY_ENDPOINT", Some(DEFAULT_ENDPOINT)),
+    ("TELEMETRY_MARKER", Some(DEFAULT_MARKER)),
+    ("TELEMETRY_BEARER_TOKEN", Some("")),
+    ("TELEMETRY_MAX_RETRIES", Some("3")),
+    ("TELEMETRY_CONNECT_TIMEOUT_SECONDS", Some("5")),
+    ("TELEMETRY_REQUEST_TIMEOUT_SECONDS", Some("10")),
+    ("TELEMETRY_OUTBOX_DIR", Some(DEFAULT_OUTBOX_DIR)),
+    ("TELEMETRY_USER_AGENT", Some("")),
+    ("TELEMETRY_SOURCE_REPOSITORY", Some(DEFAULT_REPOSITORY)),
+    ("TELEMETRY_SOURCE_SCRIPT", Some(DEFAULT_SCRIPT)),
+    ("TELEMETRY_OUTBOX_MAX_ENTRIES", None),
+    ("TELEMETRY_OUTBOX_MAX_AGE_DAYS", None),
+    ("TELEMETRY_DELIVERY", None),
+    ("TELEMETRY_PRIVACY", None),
+    ("TELEMETRY_PRIVACY_EXTRA", None),
+];
+
 #[derive(Debug, Clone)]
 pub struct Settings {
     /// TELEMETRY_ENABLED when set and non-empty; an unrecognised word counts as off.
     pub enabled: Option<bool>,
+    /// TELEMETRY_ENABLED exactly as given, when set (even empty).
+    pub enabled_given: Option<String>,
     /// DO_NOT_TRACK is truthy.
     pub do_not_track: bool,
     /// `None` when the endpoint is set but empty: nothing is sent. Checked by `endpoint()`
@@ -145,6 +170,8 @@ pub struct Settings {
     pub choices: Places,
     /// Where each setting came from, by variable name; absent means the default.
     origins: BTreeMap<&'static str, Origin>,
+    /// The handed-down settings that were set, exactly as given (flag, else environment).
+    given: BTreeMap<&'static str, String>,
 }
 
 impl Settings {
@@ -185,51 +212,31 @@ impl Settings {
         self.origins.get(name).copied().unwrap_or(Origin::Default)
     }
 
-    /// The transport and client settings with their effective values, in a fixed order,
-    /// for `resolve` and `env` to hand down (consent, correlation ids and component are
-    /// theirs to decide). The outbox is made absolute, so that a child that changes
-    /// directory still finds it.
+    /// The transport and client settings a run hands on: each one that was set, exactly as
+    /// given (flag or environment), and for each one that was not, the default that every
+    /// layer applies anyway. Consent, correlation ids and component are for `resolve` and
+    /// `env` to decide.
     pub fn handed_down(&self) -> Vec<Setting> {
-        let outbox = std::path::absolute(&self.outbox_dir).unwrap_or_else(|e| {
-            self.out.warn(format_args!(
-                "TELEMETRY_OUTBOX_DIR: cannot make {} absolute ({e}); handing it down as it is",
-                self.outbox_dir.display()
-            ));
-            self.outbox_dir.clone()
-        });
-        let plain = |name: &'static str, value: String| Setting {
-            name,
-            value: Some(value),
-            origin: self.origin(name),
-            secret: false,
-        };
-        vec![
-            // Set but empty means "no endpoint", so it is handed down as empty, not cleared.
-            plain(
-                "TELEMETRY_ENDPOINT",
-                self.endpoint.clone().unwrap_or_default(),
-            ),
-            plain("TELEMETRY_MARKER", self.marker.clone()),
-            Setting {
-                name: "TELEMETRY_BEARER_TOKEN",
-                value: self.token.clone(),
-                origin: self.origin("TELEMETRY_BEARER_TOKEN"),
-                secret: true,
-            },
-            plain("TELEMETRY_MAX_RETRIES", self.max_attempts.to_string()),
-            plain(
-                "TELEMETRY_CONNECT_TIMEOUT_SECONDS",
-                self.connect_timeout.as_secs_f64().to_string(),
-            ),
-            plain(
-                "TELEMETRY_REQUEST_TIMEOUT_SECONDS",
-                self.request_timeout.as_secs_f64().to_string(),
-            ),
-            plain("TELEMETRY_OUTBOX_DIR", outbox.display().to_string()),
-            plain("TELEMETRY_USER_AGENT", self.user_agent.clone()),
-            plain("TELEMETRY_SOURCE_REPOSITORY", self.repository.clone()),
-            plain("TELEMETRY_SOURCE_SCRIPT", self.script.clone()),
-        ]
+        HANDED_DOWN
+            .iter()
+            .map(|&(name, default)| {
+                let given = self.given.get(name).cloned();
+                Setting {
+                    name,
+                    origin: if given.is_some() {
+                        self.origin(name)
+                    } else {
+                        Origin::Default
+                    },
+                    value: given,
+                    default: default.map(|d| match d {
+                        "" if name == "TELEMETRY_USER_AGENT" => default_user_agent(),
+                        d => d.to_string(),
+                    }),
+                    secret: name == "TELEMETRY_BEARER_TOKEN",
+                }
+            })
+            .collect()
     }
 
     pub fn load(global: &Overrides) -> Settings {
@@ -309,8 +316,20 @@ impl Settings {
             PathBuf::from(DEFAULT_OUTBOX_DIR)
         };
 
+        let mut given: BTreeMap<&'static str, String> = HANDED_DOWN
+            .iter()
+            .filter_map(|&(name, _)| var(name).map(|v| (name, v)))
+            .collect();
+        if let Some(e) = &global.endpoint {
+            given.insert("TELEMETRY_ENDPOINT", e.clone());
+        }
+        if let Some(dir) = &global.outbox {
+            given.insert("TELEMETRY_OUTBOX_DIR", dir.display().to_string());
+        }
+
         Settings {
             enabled,
+            enabled_given: var("TELEMETRY_ENABLED"),
             do_not_track,
             endpoint,
             endpoint_source,
@@ -360,6 +379,7 @@ impl Settings {
             out,
             choices: Places::from_env(),
             origins,
+            given,
         }
     }
 }

@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
 use crate::attempt::Outcome;
-use crate::cli::{EventArgs, ManifestArgs, SendOptions};
+use crate::cli::{Correlation, EventArgs, ManifestArgs, SendOptions};
 use crate::cmd::{DELIVERED, NOT_DELIVERED, UsageError, print};
 use crate::consent::{self, Consent};
 use crate::delivery::{Client, headers};
@@ -24,7 +24,19 @@ pub fn manifest(args: &ManifestArgs, settings: &Settings) -> anyhow::Result<Exit
     };
     let (_, manifest) = payload::read_object(&args.path)?;
     let exit_code = exit_code(args.exit_code.as_deref(), settings)?;
-    let ctx = context(settings, consent, &args.repository, &args.script);
+    // Upstream uses the manifest's own run_id as the run id when none is handed in.
+    let own_run = manifest
+        .get("run_id")
+        .and_then(Value::as_str)
+        .filter(|r| !r.is_empty());
+    let ctx = context(
+        settings,
+        consent,
+        &args.ids,
+        own_run,
+        &args.repository,
+        &args.script,
+    );
     let payload = Payload::manifest(manifest, &ctx, exit_code);
     deliver(payload, &args.send, settings, url.as_deref())
 }
@@ -35,11 +47,24 @@ pub fn event(args: &EventArgs, settings: &Settings) -> anyhow::Result<ExitCode> 
     };
     let payload = match (&args.path, &args.name) {
         (Some(path), _) => {
+            if let Some(flag) = args.ids.given() {
+                return Err(UsageError(format!(
+                    "{flag} applies to built events (--name); a ready-made event goes out as it is"
+                ))
+                .into());
+            }
             let (bytes, object) = payload::read_object(path)?;
             Payload::raw(bytes, object)
         }
         (None, Some(name)) => {
-            let ctx = context(settings, consent, &args.repository, &args.script);
+            let ctx = context(
+                settings,
+                consent,
+                &args.ids,
+                None,
+                &args.repository,
+                &args.script,
+            );
             Payload::event(&args.family, name, command(args)?, &ctx)
         }
         // clap requires one of the two.
@@ -80,19 +105,28 @@ fn preflight(
     Ok(Some((consent, url)))
 }
 
-/// The correlation and client facts of a built payload; `--repository` and `--script`
-/// override their variables.
+/// The correlation and client facts of a built payload; each flag overrides its variable.
+/// The run id: `--run-id`, TELEMETRY_RUN_ID, the manifest's own, else a new one; absent
+/// session and parent ids go out as `""`, as the scripts sent them.
 fn context(
     settings: &Settings,
     consent: Consent,
+    ids: &Correlation,
+    own_run: Option<&str>,
     repository: &Option<String>,
     script: &Option<String>,
 ) -> Context {
+    let pick = |flag: &Option<String>, var: &Option<String>| flag.clone().or_else(|| var.clone());
     Context {
-        session_id: settings.session_id.clone().unwrap_or_else(payload::new_id),
-        run_id: settings.run_id.clone().unwrap_or_else(payload::new_id),
-        parent_run_id: settings.parent_run_id.clone(),
-        component: settings.component.clone(),
+        session_id: pick(&ids.session_id, &settings.session_id).unwrap_or_default(),
+        run_id: pick(&ids.run_id, &settings.run_id)
+            .or_else(|| own_run.map(str::to_string))
+            .unwrap_or_else(payload::new_id),
+        parent_run_id: pick(&ids.parent_run_id, &settings.parent_run_id).unwrap_or_default(),
+        component: ids
+            .component
+            .clone()
+            .unwrap_or_else(|| settings.component.clone()),
         repository: repository.as_ref().unwrap_or(&settings.repository).clone(),
         script: script.as_ref().unwrap_or(&settings.script).clone(),
         user_agent: settings.user_agent.clone(),

@@ -37,6 +37,12 @@ impl Run {
         self
     }
 
+    #[track_caller]
+    pub fn code_is(&self, code: i32) -> &Self {
+        assert_eq!(self.code, code, "{self:#?}");
+        self
+    }
+
     /// Asserts that stderr holds `needle`, showing stderr when it does not.
     #[track_caller]
     pub fn stderr_has(&self, needle: impl AsRef<str>) -> &Self {

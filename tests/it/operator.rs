@@ -47,7 +47,7 @@ fn system_file(s: &Sandbox) -> PathBuf {
 #[test]
 fn enable_and_disable_save_the_users_choice_in_the_xdg_config_dir() {
     let s = Sandbox::new();
-    assert_eq!(decision(&s, &[]), pair("0", "default"));
+    assert_eq!(decision(&s, &[]), pair("false", "default"));
 
     let run = s.run(&["enable"]);
     run.ok().stderr_has(format!(
@@ -57,10 +57,10 @@ fn enable_and_disable_save_the_users_choice_in_the_xdg_config_dir() {
     assert_eq!(mode(&user_file(&s)), 0o644);
     let text = fs::read_to_string(user_file(&s)).unwrap();
     assert!(text.contains("telemetry=enable\n"), "{text}");
-    assert_eq!(decision(&s, &[]), pair("1", "user_config"));
+    assert_eq!(decision(&s, &[]), pair("true", "user_config"));
 
     s.run(&["disable"]).ok();
-    assert_eq!(decision(&s, &[]), pair("0", "user_config"));
+    assert_eq!(decision(&s, &[]), pair("false", "user_config"));
     assert_eq!(
         files_under(&s.path("home")),
         vec![user_file(&s)],
@@ -85,7 +85,7 @@ fn xdg_config_home_and_telemetry_config_dir_move_the_users_file() {
     s.set("TELEMETRY_CONFIG_DIR", &s.path("cfg").display().to_string());
     s.run(&["enable"]).ok();
     assert!(s.path("cfg/telemetry.conf").is_file());
-    assert_eq!(decision(&s, &[]), pair("1", "user_config"));
+    assert_eq!(decision(&s, &[]), pair("true", "user_config"));
 }
 
 #[test]
@@ -95,12 +95,12 @@ fn the_machines_choice_counts_when_the_user_has_none() {
         .ok()
         .stderr_has("telemetry is off for this machine");
     assert_eq!(mode(&system_file(&s)), 0o644);
-    assert_eq!(decision(&s, &[]), pair("0", "system_config"));
+    assert_eq!(decision(&s, &[]), pair("false", "system_config"));
 
     s.run(&["enable"]).ok();
     assert_eq!(
         decision(&s, &[]),
-        pair("1", "user_config"),
+        pair("true", "user_config"),
         "the user's wins"
     );
 
@@ -118,15 +118,15 @@ fn flag_environment_and_do_not_track_win_over_a_saved_choice() {
     let mut s = Sandbox::new();
     s.run(&["enable"]).ok();
     s.run(&["enable", "--system"]).ok();
-    assert_eq!(decision(&s, &["--telemetry", "disable"]), pair("0", "flag"));
+    assert_eq!(decision(&s, &["--telemetry", "disable"]), pair("false", "flag"));
     s.set("DO_NOT_TRACK", "1");
-    assert_eq!(decision(&s, &[]), pair("0", "do_not_track"));
+    assert_eq!(decision(&s, &[]), pair("false", "do_not_track"));
     s.set("TELEMETRY_ENABLED", "0");
-    assert_eq!(decision(&s, &[]), pair("0", "env"));
+    assert_eq!(decision(&s, &[]), pair("false", "env"));
     s.unset("DO_NOT_TRACK").unset("TELEMETRY_ENABLED");
     s.run(&["disable"]).ok();
     s.set("TELEMETRY_ENABLED", "1");
-    assert_eq!(decision(&s, &[]), pair("1", "env"));
+    assert_eq!(decision(&s, &[]), pair("true", "env"));
     s.run(&["disable"])
         .ok()
         .stderr_has("but TELEMETRY_ENABLED in the environment decides first here");
@@ -162,7 +162,7 @@ fn a_broken_or_unreadable_file_is_one_warning_never_a_failure() {
         // Passed over: the machine's choice decides.
         let j = json_of(&run);
         assert_eq!(j["TELEMETRY_ENABLED"]["source"], "system_config", "{what}");
-        assert_eq!(j["TELEMETRY_ENABLED"]["value"], "1", "{what}");
+        assert_eq!(j["TELEMETRY_ENABLED"]["value"], "true", "{what}");
         // Quiet under -q, and `send` is not stopped by it.
         let run = s.run(&["-q", "send", "event", "--name", "a.b", "--dry-run"]);
         assert_eq!(run.code, 0, "{what}: {run:#?}");

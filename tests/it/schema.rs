@@ -63,10 +63,10 @@ fn the_schemas_reject_what_the_contract_forbids() {
     let good = serde_json::json!({
         "schema_version": "1", "event_family": "usage", "event_name": "a.b",
         "event_id": "e", "sent_at": "2026-11-21T23:47:43.120Z", "delivery_attempt": 1,
-        "retry_attempt": 0, "is_retry": false, "retry_of_run_id": null, "session_id": "s",
-        "run_id": "r", "parent_run_id": null, "component": "core",
+        "retry_attempt": 0, "is_retry": false, "retry_of_run_id": "r", "session_id": "s",
+        "run_id": "r", "parent_run_id": "", "component": "core",
         "command": {"name": "apply", "result": null, "mode": "x"},
-        "client": {"repository": "productive-k3s", "script": "scripts/apply.sh", "telemetry_enabled": true},
+        "client": {"repository": "productive-k3s", "script": "scripts/apply.sh", "telemetry_enabled": "true"},
         "telemetry_meta": {"delivery_mode": "best-effort", "anonymous_by_contract": true}
     });
     assert_eq!(validate(&good), Ok(Some("event")));
@@ -75,9 +75,15 @@ fn the_schemas_reject_what_the_contract_forbids() {
         ("sent_at", serde_json::json!("yesterday")),
         ("is_retry", serde_json::json!("no")),
         ("hostname", serde_json::json!("h")),
+        // The wire types the shell scripts sent, which receivers read.
+        ("parent_run_id", serde_json::Value::Null),
+        ("retry_of_run_id", serde_json::Value::Null),
     ] {
         let mut b = good.clone();
         b[key] = bad;
         assert!(validate(&b).is_err(), "{key}");
     }
+    let mut b = good.clone();
+    b["client"]["telemetry_enabled"] = serde_json::json!(true);
+    assert!(validate(&b).is_err(), "a boolean telemetry_enabled");
 }

@@ -62,12 +62,8 @@ fn delivered_after_two_5xx_with_attempt_fields_and_one_key() {
         assert_eq!(body["delivery_attempt"], json!(attempt));
         assert_eq!(body["retry_attempt"], json!(retry));
         assert_eq!(body["is_retry"], json!(is_retry));
-        let retry_of = if is_retry {
-            json!("run-1")
-        } else {
-            Value::Null
-        };
-        assert_eq!(body["retry_of_run_id"], retry_of);
+        // The run id on every attempt, as the scripts sent it.
+        assert_eq!(body["retry_of_run_id"], json!("run-1"));
         assert_eq!(body["event_id"], first_id, "event_id is fixed");
         assert_eq!(r.header("idempotency-key"), first_id.as_str());
         assert_eq!(r.header("content-type"), Some("application/json"));
@@ -107,7 +103,7 @@ fn delivered_after_two_5xx_with_attempt_fields_and_one_key() {
         body["client"],
         json!({"repository": "productive-k3s", "script": "scripts/apply.sh",
                "user_agent": concat!("productive-k3s/", env!("CARGO_PKG_VERSION")),
-               "telemetry_enabled": true, "exit_code": 3})
+               "telemetry_enabled": "true", "exit_code": 3})
     );
     assert_eq!(
         body["telemetry_meta"],
@@ -588,14 +584,14 @@ fn a_built_event_has_the_contract_shape() {
     );
     assert_eq!(body["session_id"], json!("sess-9"));
     assert_eq!(body["component"], json!("cli"));
-    assert_eq!(body["parent_run_id"], Value::Null);
+    assert_eq!(body["parent_run_id"], json!(""));
     assert_eq!(
         body["command"],
         json!({"name": "apply", "result": "success", "mode": "single-node", "duration_seconds": "42"})
     );
     assert_eq!(
         body["client"],
-        json!({"repository": "productive-k3s", "script": "scripts/apply.sh", "telemetry_enabled": true})
+        json!({"repository": "productive-k3s", "script": "scripts/apply.sh", "telemetry_enabled": "true"})
     );
     assert_eq!(r.header("idempotency-key"), body["event_id"].as_str());
     assert_eq!(body["run_id"].as_str().unwrap().len(), 36, "a new run id");
@@ -614,4 +610,74 @@ fn a_ready_made_event_goes_out_byte_for_byte() {
         assert_eq!(r.body, text.as_bytes());
         assert_eq!(r.header("idempotency-key"), Some("evt-42"));
     }
+}
+
+#[test]
+fn correlation_flags_override_their_variables_and_the_manifest_names_its_run() {
+    let server = Server::start(vec![], Reply::Status(200));
+    let mut s = Sandbox::for_server(&server);
+    s.write(
+        "manifest.json",
+        r#"{"run_id": "run-from-manifest", "mode": "single-node"}"#,
+    );
+    // No TELEMETRY_RUN_ID: the manifest's own run_id is the run id (as upstream uses it).
+    s.unset("TELEMETRY_RUN_ID")
+        .unset("TELEMETRY_SESSION_ID")
+        .unset("TELEMETRY_PARENT_RUN_ID");
+    s.run(&["send", "manifest", "manifest.json"]).ok();
+    // TELEMETRY_RUN_ID beats the manifest; every flag beats its variable.
+    s.set("TELEMETRY_RUN_ID", "run-env")
+        .set("TELEMETRY_SESSION_ID", "sess-env")
+        .set("TELEMETRY_COMPONENT", "core");
+    s.run(&["send", "manifest", "manifest.json"]).ok();
+    s.run(&[
+        "send",
+        "event",
+        "--name",
+        "infra.command.started",
+        "--component",
+        "infra",
+        "--session-id",
+        "sess-flag",
+        "--run-id",
+        "run-flag",
+        "--parent-run-id",
+        "parent-flag",
+    ])
+    .ok();
+    let got: Vec<Value> = server.requests().iter().map(|r| r.json()).collect();
+    let ids = |b: &Value| {
+        [
+            "run_id",
+            "retry_of_run_id",
+            "session_id",
+            "parent_run_id",
+            "component",
+        ]
+        .map(|k| b[k].as_str().unwrap_or("<not a string>").to_string())
+    };
+    assert_eq!(
+        ids(&got[0]),
+        ["run-from-manifest", "run-from-manifest", "", "", "core"]
+    );
+    assert_eq!(ids(&got[1]), ["run-env", "run-env", "sess-env", "", "core"]);
+    assert_eq!(
+        ids(&got[2]),
+        ["run-flag", "run-flag", "sess-flag", "parent-flag", "infra"]
+    );
+    // The manifest itself goes out unchanged.
+    assert_eq!(got[1]["manifest"]["run_id"], json!("run-from-manifest"));
+}
+
+#[test]
+fn correlation_flags_are_refused_for_a_ready_made_event_and_when_empty() {
+    let server = Server::start(vec![], Reply::Status(200));
+    let s = Sandbox::for_server(&server);
+    s.write("event.json", r#"{"event_name": "a.b"}"#);
+    s.run(&["send", "event", "event.json", "--run-id", "r"])
+        .code_is(2)
+        .stderr_has("--run-id applies to built events");
+    s.run(&["send", "event", "--name", "a.b", "--session-id", ""])
+        .code_is(2);
+    assert_eq!(server.requests().len(), 0);
 }

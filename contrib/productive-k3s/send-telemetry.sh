@@ -1,0 +1,27 @@
+#!/bin/sh
+# Drop-in for productive-k3s's scripts/send-telemetry.sh: the same argument (the run
+# manifest), the same TELEMETRY_* variables, the same exit statuses (0 delivered or nothing
+# to do, 1 otherwise). Delivery, retries, the outbox and the privacy guard are
+# pk3s-telemetry's; see docs/integration.md.
+#
+# A layer calls this only after deciding consent itself, so an unset TELEMETRY_ENABLED
+# counts as that yes; an explicit "false" (or DO_NOT_TRACK) still stops it.
+if [ -z "${TELEMETRY_ENABLED:-}" ] && [ -z "${DO_NOT_TRACK:-}" ]; then
+  TELEMETRY_ENABLED=true
+  export TELEMETRY_ENABLED
+fi
+# The binary: PK3S_TELEMETRY if set, else one beside this script, else on PATH.
+bin=${PK3S_TELEMETRY:-}
+if [ -z "$bin" ]; then
+  bin="$(dirname "$0")/pk3s-telemetry"
+  [ -x "$bin" ] || bin=pk3s-telemetry
+fi
+if ! command -v "$bin" >/dev/null 2>&1; then
+  printf '[WARN] %s\n' "pk3s-telemetry is not installed: telemetry not sent." >&2
+  exit 1
+fi
+if [ -z "${1:-}" ]; then
+  printf '[WARN] %s\n' "Telemetry manifest path is missing or invalid." >&2
+  exit 1
+fi
+"$bin" send manifest -- "$1" || exit 1

@@ -1,0 +1,198 @@
+//! Drop-in for the real layers: the contrib shims that replace upstream's
+//! `send-telemetry*.sh`, and a bash chain of three layers written the way upstream's are
+//! (plain, unexported configured values; consent persisted and compared as `true`).
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::Stdio;
+
+use serde_json::{Value, json};
+
+use crate::harness::{BIN, Sandbox, finish};
+use crate::server::{Reply, Server};
+
+fn shim(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("contrib/productive-k3s")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+/// The environment core's apply.sh gives its sender (an explicit prefix on the call).
+fn as_core_calls_it(server: &Server) -> Sandbox {
+    let mut s = Sandbox::new();
+    s.set("PK3S_TELEMETRY", BIN)
+        .set("TELEMETRY_ENDPOINT", &server.url())
+        .set("TELEMETRY_RUN_ID", "run-123")
+        .set("TELEMETRY_SESSION_ID", "session-abc")
+        .set("TELEMETRY_PARENT_RUN_ID", "parent-456")
+        .set("TELEMETRY_COMPONENT", "core")
+        .set("TELEMETRY_SOURCE_REPOSITORY", "productive-k3s")
+        .set("TELEMETRY_SOURCE_SCRIPT", "scripts/apply.sh")
+        .set("TELEMETRY_EXIT_CODE", "0");
+    s
+}
+
+#[test]
+fn the_manifest_shim_sends_what_the_old_script_sent() {
+    let server = Server::start(vec![], Reply::Status(200));
+    let mut s = as_core_calls_it(&server);
+    s.set("TELEMETRY_ENABLED", "true");
+    s.write("m.json", r#"{"status":"success","run_id":"run-123"}"#);
+    let script = shim("send-telemetry.sh");
+    let run = finish(s.program("bash", &[&script, "m.json"]), None);
+    run.ok();
+    let reqs = server.requests();
+    assert_eq!(reqs.len(), 1);
+    let body = reqs[0].json();
+    assert_eq!(body["event_name"], json!("apply.completed"));
+    assert_eq!(body["run_id"], json!("run-123"));
+    assert_eq!(body["retry_of_run_id"], json!("run-123"));
+    assert_eq!(body["session_id"], json!("session-abc"));
+    assert_eq!(body["parent_run_id"], json!("parent-456"));
+    assert_eq!(body["client"]["telemetry_enabled"], json!("true"));
+    assert_eq!(body["client"]["exit_code"], json!(0));
+    assert_eq!(
+        body["manifest"],
+        json!({"status":"success","run_id":"run-123"})
+    );
+}
+
+#[test]
+fn the_event_shim_sends_the_file_as_it_is_and_the_call_itself_is_the_layers_yes() {
+    let server = Server::start(vec![], Reply::Status(200));
+    // apply.sh calls the event sender with only TELEMETRY_RUN_ID and TELEMETRY_MARKER on
+    // the line, after its own consent check: TELEMETRY_ENABLED is not in the environment.
+    let mut s = Sandbox::new();
+    s.set("PK3S_TELEMETRY", BIN)
+        .set("TELEMETRY_ENDPOINT", &server.url())
+        .set("TELEMETRY_RUN_ID", "run-1")
+        .set("TELEMETRY_MARKER", "pk3s-public-v1");
+    let event = "{\n  \"schema_version\": \"1\",\n  \"event_family\": \"usage\",\n  \"event_name\": \"core.apply.single_node.started\",\n  \"client\": {\"telemetry_enabled\": \"true\"}\n}\n";
+    s.write("e.json", event);
+    let script = shim("send-telemetry-event.sh");
+    finish(s.program("bash", &[&script, "e.json"]), None).ok();
+    let reqs = server.requests();
+    assert_eq!(reqs.len(), 1);
+    assert_eq!(reqs[0].body, event.as_bytes(), "byte for byte");
+
+    // An explicit no, or DO_NOT_TRACK, still stops it: nothing sent, exit 0.
+    for (k, v) in [("TELEMETRY_ENABLED", "false"), ("DO_NOT_TRACK", "1")] {
+        let mut s2 = Sandbox::new();
+        s2.set("PK3S_TELEMETRY", BIN)
+            .set("TELEMETRY_ENDPOINT", &server.url())
+            .set(k, v);
+        s2.write("e.json", event);
+        finish(s2.program("bash", &[&script, "e.json"]), None).ok();
+    }
+    assert_eq!(server.requests().len(), 1);
+}
+
+#[test]
+fn the_shims_keep_the_old_exit_statuses_and_never_hang_without_the_binary() {
+    let server = Server::start(vec![], Reply::Status(503));
+    let mut s = as_core_calls_it(&server);
+    s.set("TELEMETRY_ENABLED", "true")
+        .set("TELEMETRY_MAX_RETRIES", "1");
+    s.write("m.json", r#"{"status":"failed"}"#);
+    let script = shim("send-telemetry.sh");
+    // Not delivered: 1, kept for a later flush.
+    let run = finish(s.program("bash", &[&script, "m.json"]), None);
+    assert_eq!(run.code, 1, "{run:#?}");
+    assert_eq!(crate::harness::entries(&s.outbox()).len(), 1);
+    // A missing file is 1 (the old scripts knew no 2).
+    let run = finish(s.program("bash", &[&script, "missing.json"]), None);
+    assert_eq!(run.code, 1, "{run:#?}");
+    let run = finish(s.program("bash", &[&script]), None);
+    assert_eq!(run.code, 1, "{run:#?}");
+    // No binary anywhere: one warning, 1, at once.
+    s.set("PK3S_TELEMETRY", "/nonexistent/pk3s-telemetry")
+        .set("PATH", "/usr/bin:/bin");
+    let run = finish(s.program("bash", &[&script, "m.json"]), None);
+    assert_eq!(run.code, 1, "{run:#?}");
+    assert!(run.stderr.contains("not installed"), "{run:#?}");
+}
+
+#[test]
+fn a_three_layer_bash_chain_keeps_each_layers_configured_values() {
+    let server = Server::start(vec![], Reply::Status(200));
+    let mut s = Sandbox::new();
+    let dir = Path::new(BIN).parent().unwrap().display().to_string();
+    s.set("PATH", &format!("{dir}:/usr/bin:/bin"))
+        .unset("TELEMETRY_OUTBOX_DIR");
+    let layer = |name: &str, body: &str| {
+        let p = s.write(
+            name,
+            &format!("#!/usr/bin/env bash\nset -euo pipefail\n{body}"),
+        );
+        fs::set_permissions(&p, fs::Permissions::from_mode(0o755)).unwrap();
+    };
+    // cli decides for the chain.
+    layer(
+        "cli.sh",
+        r#"eval "$(pk3s-telemetry resolve --component cli --telemetry enable)"
+pk3s-telemetry env -- ./infra.sh
+"#,
+    );
+    // infra: a configured endpoint as a plain shell variable (as its default block leaves
+    // it), consent forwarded by the shim, recorded and compared the way infra does.
+    layer(
+        "infra.sh",
+        &format!(
+            r#"TELEMETRY_ENDPOINT="${{TELEMETRY_ENDPOINT:-{url}}}"
+TELEMETRY_ENABLED="${{TELEMETRY_ENABLED:-}}"
+eval "$(TELEMETRY_ENABLED="${{TELEMETRY_ENABLED-}}" pk3s-telemetry resolve --component infra)"
+printf '{{"telemetry":{{"enabled":"%s","endpoint":"%s"}}}}\n' "$TELEMETRY_ENABLED" "$TELEMETRY_ENDPOINT" > cluster.json
+printf 'TELEMETRY_ENABLED=%s\n' "$TELEMETRY_ENABLED" > nodes.env
+if [[ "$TELEMETRY_ENABLED" == "true" ]]; then
+  TELEMETRY_ENDPOINT="$TELEMETRY_ENDPOINT" pk3s-telemetry send event --name infra.command.started
+fi
+TELEMETRY_ENDPOINT="$TELEMETRY_ENDPOINT" pk3s-telemetry env -- ./core.sh
+"#,
+            url = server.url()
+        ),
+    );
+    // core: reads every setting by its plain name under set -u, as its scripts do.
+    layer(
+        "core.sh",
+        r#"eval "$(pk3s-telemetry resolve --component core)"
+printf '%s %s %s\n' "$TELEMETRY_MAX_RETRIES" "$TELEMETRY_OUTBOX_DIR" "$TELEMETRY_MARKER" > core.seen
+printf '{"run_id": "%s"}' "$TELEMETRY_RUN_ID" > manifest.json
+pk3s-telemetry send manifest manifest.json
+"#,
+    );
+    let mut c = s.program("./cli.sh", &[]);
+    c.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let run = finish(c, None);
+    run.ok();
+    assert_eq!(run.stderr, "", "{run:#?}");
+
+    let cluster: Value =
+        serde_json::from_str(&fs::read_to_string(s.path("cluster.json")).unwrap()).unwrap();
+    assert_eq!(
+        cluster,
+        json!({"telemetry": {"enabled": "true", "endpoint": server.url()}}),
+        "consent recorded as true; the configured endpoint survived eval"
+    );
+    assert_eq!(
+        fs::read_to_string(s.path("nodes.env")).unwrap(),
+        "TELEMETRY_ENABLED=true\n"
+    );
+    assert_eq!(
+        fs::read_to_string(s.path("core.seen")).unwrap(),
+        "3 runs/telemetry-outbox pk3s-public-v1\n",
+        "defaults for set -u, nothing absolute"
+    );
+    let got: Vec<Value> = server.requests().iter().map(|r| r.json()).collect();
+    assert_eq!(got.len(), 2, "{got:#?}");
+    let (infra, core) = (&got[0], &got[1]);
+    assert_eq!(infra["component"], json!("infra"));
+    assert_eq!(core["component"], json!("core"));
+    assert_eq!(infra["session_id"], core["session_id"]);
+    assert_eq!(core["parent_run_id"], infra["run_id"]);
+    assert_eq!(core["client"]["telemetry_enabled"], json!("true"));
+}

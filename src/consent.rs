@@ -5,7 +5,7 @@
 use std::io::{BufRead, IsTerminal, Write};
 
 use crate::choice::{self, Scope};
-use crate::settings::{Settings, non_empty, parse_bool};
+use crate::settings::{Settings, parse_bool};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Source {
@@ -139,10 +139,7 @@ fn person_at_terminal() -> bool {
     std::io::stdin().is_terminal() && std::io::stderr().is_terminal() && !under_ci()
 }
 
-/// CI set to anything but empty or a "no" word (CI=true, CI=1, CI=github…).
-pub fn under_ci() -> bool {
-    non_empty("CI").is_some_and(|v| parse_bool(&v) != Some(false))
-}
+pub use crate::settings::under_ci;
 
 /// The words upstream's layers promise and their tests assert ("anonymous telemetry",
 /// "sensitive information like hostnames or other environment-specific identifiers",

@@ -80,6 +80,32 @@ impl Verbosity {
             eprintln!("pk3s-telemetry: {msg}");
         }
     }
+
+    /// A one-line status a person can watch while nothing else happens (e.g. a wait
+    /// between attempts), redrawn in place; `done` clears it. Only on a terminal (stderr),
+    /// never under `-q` or `-v` (whose lines say the same), in CI, or into a pipe or file.
+    pub fn progress(&self, msg: impl std::fmt::Display) {
+        if self.live() {
+            eprint!("\r\x1b[Kpk3s-telemetry: {msg}");
+        }
+    }
+
+    /// Clears the line `progress` drew, so the next output starts on a clean line.
+    pub fn done(&self) {
+        if self.live() {
+            eprint!("\r\x1b[K");
+        }
+    }
+
+    fn live(&self) -> bool {
+        use std::io::IsTerminal as _;
+        !self.quiet && !self.verbose && !under_ci() && std::io::stderr().is_terminal()
+    }
+}
+
+/// CI set to anything but empty or a "no" word (CI=true, CI=1, CI=github…).
+pub fn under_ci() -> bool {
+    non_empty("CI").is_some_and(|v| parse_bool(&v) != Some(false))
 }
 
 /// Where an effective value came from.

@@ -118,7 +118,10 @@ fn flag_environment_and_do_not_track_win_over_a_saved_choice() {
     let mut s = Sandbox::new();
     s.run(&["enable"]).ok();
     s.run(&["enable", "--system"]).ok();
-    assert_eq!(decision(&s, &["--telemetry", "disable"]), pair("false", "flag"));
+    assert_eq!(
+        decision(&s, &["--telemetry", "disable"]),
+        pair("false", "flag")
+    );
     s.set("DO_NOT_TRACK", "1");
     assert_eq!(decision(&s, &[]), pair("false", "do_not_track"));
     s.set("TELEMETRY_ENABLED", "0");
@@ -231,4 +234,72 @@ fn without_home_the_users_choice_has_no_place_exit_2() {
     run.stderr_has("HOME and XDG_CONFIG_HOME are not set");
     // The machine's choice still works.
     s.run(&["enable", "--system"]).ok();
+}
+
+// ---------------------------------------------------------------------------------------
+// The status line while `send` waits between attempts
+
+/// `send event` against a receiver that answers 503 (retry at once), then 200, with
+/// stderr on a real terminal (or not), and what the terminal showed.
+fn send_with_a_retry(
+    vars: &[(&str, &str)],
+    args: &[&str],
+    stderr_tty: bool,
+) -> (Option<i32>, String, usize) {
+    let retry_now = Reply::With(503, vec![("Retry-After", "0".to_string())]);
+    let server = Server::start(vec![retry_now], Reply::Status(200));
+    let mut s = Sandbox::for_server(&server);
+    s.set("TELEMETRY_MAX_RETRIES", "2");
+    for (k, v) in vars {
+        s.set(k, v);
+    }
+    let mut all = args.to_vec();
+    all.extend(["send", "event", "--name", "a.b"]);
+    let pty = Pty::open();
+    let mut c = s.command(&all);
+    c.stdin(std::process::Stdio::null());
+    if stderr_tty {
+        c.stderr(pty.terminal());
+    } else {
+        c.stderr(std::process::Stdio::null());
+    }
+    let f = pty.spawn(c).finish();
+    (f.code, f.terminal, server.requests().len())
+}
+
+const LINE: &str = "pk3s-telemetry: attempt 1 failed (HTTP 503); retrying in 0.0s";
+
+#[test]
+fn on_a_terminal_send_shows_a_status_line_while_it_waits_then_clears_it() {
+    let (code, terminal, requests) = send_with_a_retry(&[], &[], true);
+    assert_eq!(code, Some(0), "{terminal:?}");
+    assert_eq!(requests, 2);
+    let drawn = format!("\r\x1b[K{LINE}");
+    assert!(terminal.contains(&drawn), "{terminal:?}");
+    // Cleared after: the last thing on the terminal is the erase, not the status.
+    assert!(terminal.ends_with("\r\x1b[K"), "{terminal:?}");
+}
+
+#[test]
+fn no_status_line_under_quiet_verbose_ci_or_off_a_terminal() {
+    for (vars, args, tty) in [
+        (&[][..], &["-q"][..], true),
+        (&[("CI", "true")], &[], true),
+        (&[], &[], false),
+    ] {
+        let (code, terminal, requests) = send_with_a_retry(vars, args, tty);
+        assert_eq!(code, Some(0), "{vars:?} {args:?}");
+        assert_eq!(requests, 2);
+        assert!(
+            !terminal.contains("retrying"),
+            "{vars:?} {args:?}: {terminal:?}"
+        );
+    }
+    // -v says it in its own lines instead, each ending with a newline.
+    let (_, terminal, _) = send_with_a_retry(&[], &["-v"], true);
+    assert!(!terminal.contains('\x1b'), "{terminal:?}");
+    assert!(
+        terminal.contains("attempt 1: HTTP 503; retrying in 0.0s"),
+        "{terminal:?}"
+    );
 }

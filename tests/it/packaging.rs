@@ -105,6 +105,24 @@ fn zsh_completion_registers_with_compinit() {
     );
 }
 
+fn make(dest: &Path, target: &str, bin: &Path, dry_run: bool) -> crate::harness::Run {
+    let mut c = Command::new("make");
+    c.current_dir(repo()).args([
+        "--no-print-directory",
+        "-s",
+        target,
+        "PREFIX=/usr/local",
+        &format!("DESTDIR={}", dest.display()),
+        &format!("BIN={}", bin.display()),
+        // Never a real build here: the binary under test is the one installed.
+        "CARGO=true",
+    ]);
+    if dry_run {
+        c.arg("-n");
+    }
+    finish(c, None)
+}
+
 #[test]
 fn make_install_and_uninstall_put_everything_where_shells_look() {
     if !has("make") {
@@ -113,25 +131,16 @@ fn make_install_and_uninstall_put_everything_where_shells_look() {
     }
     let s = Sandbox::new();
     let dest = s.path("dest");
-    let make = |target: &str| {
-        let mut c = Command::new("make");
-        c.current_dir(repo()).args([
-            "--no-print-directory",
-            "-s",
-            target,
-            "PREFIX=/usr/local",
-            &format!("DESTDIR={}", dest.display()),
-            &format!("BIN={BIN}"),
-        ]);
-        finish(c, None)
-    };
-    let run = make("install");
+    // A directory that was there before, with someone else's file in it.
+    let theirs = s.write("dest/usr/local/bin/other-tool", "#!/bin/sh\n");
+    let run = make(&dest, "install", Path::new(BIN), false);
     assert_eq!(run.code, 0, "{run:#?}");
     let root = dest.join("usr/local");
     for f in [
         "bin/pk3s-telemetry",
         "share/man/man1/pk3s-telemetry.1",
         "share/man/man1/pk3s-telemetry-send-manifest.1",
+        "share/man/man1/pk3s-telemetry-enable.1",
         "share/bash-completion/completions/pk3s-telemetry",
         "share/zsh/site-functions/_pk3s-telemetry",
         "share/fish/vendor_completions.d/pk3s-telemetry.fish",
@@ -148,13 +157,49 @@ fn make_install_and_uninstall_put_everything_where_shells_look() {
         String::from_utf8_lossy(&installed.stdout),
         concat!("pk3s-telemetry ", env!("CARGO_PKG_VERSION"), "\n")
     );
-    let run = make("uninstall");
+    // A second install changes nothing of what uninstall will remove.
+    assert_eq!(make(&dest, "install", Path::new(BIN), false).code, 0);
+    let run = make(&dest, "uninstall", Path::new(BIN), false);
     assert_eq!(run.code, 0, "{run:#?}");
-    assert_eq!(
-        files_under(&dest),
-        Vec::<PathBuf>::new(),
-        "uninstall left files"
+    assert_eq!(files_under(&dest), vec![theirs], "uninstall left files");
+    assert!(
+        root.join("bin").is_dir(),
+        "a directory it did not create stays"
     );
+    assert!(
+        !root.join("share").exists(),
+        "the directories it created are gone"
+    );
+}
+
+#[test]
+fn make_install_rebuilds_when_a_source_is_newer_than_the_binary() {
+    if !has("make") {
+        eprintln!("make is not installed here: skipping");
+        return;
+    }
+    let s = Sandbox::new();
+    let bin = s.write("pk3s-telemetry", "stale");
+    let set_time = |t: std::time::SystemTime| {
+        fs::File::options()
+            .write(true)
+            .open(&bin)
+            .unwrap()
+            .set_modified(t)
+            .unwrap()
+    };
+    let year_2000 = std::time::UNIX_EPOCH + std::time::Duration::from_secs(946_684_800);
+    set_time(year_2000);
+    let run = make(&s.path("dest"), "install", &bin, true);
+    assert_eq!(run.code, 0, "{run:#?}");
+    assert!(
+        run.stdout.contains("true build --release --locked"),
+        "{run:#?}"
+    );
+    // Newer than every source: installed as it is.
+    set_time(std::time::SystemTime::now() + std::time::Duration::from_secs(3600));
+    let run = make(&s.path("dest"), "install", &bin, true);
+    assert!(!run.stdout.contains("build --release"), "{run:#?}");
 }
 
 /// Every command: (its args, variables its help must name, variables it must not).

@@ -38,6 +38,7 @@ Register-ArgumentCompleter -Native -CommandName 'pk3s-telemetry' -ScriptBlock {
             [CompletionResult]::new('flush', 'flush', [CompletionResultType]::ParameterValue, 'Replay the outbox oldest first; delete what is delivered, keep the rest for later')
             [CompletionResult]::new('enable', 'enable', [CompletionResultType]::ParameterValue, 'Save "telemetry on" for this user (or with --system for the machine)')
             [CompletionResult]::new('disable', 'disable', [CompletionResultType]::ParameterValue, 'Save "telemetry off" for this user (or with --system for the machine)')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show where things stand: consent and its source, endpoint, proxy, outbox counts, last delivery')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -192,6 +193,20 @@ Register-ArgumentCompleter -Native -CommandName 'pk3s-telemetry' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'pk3s-telemetry;status' {
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'format')
+            [CompletionResult]::new('--outbox', '--outbox', [CompletionResultType]::ParameterName, 'Directory for undelivered payloads [env: TELEMETRY_OUTBOX_DIR] [default: runs/telemetry-outbox]')
+            [CompletionResult]::new('--endpoint', '--endpoint', [CompletionResultType]::ParameterName, 'Receiver URL, http or https [env: TELEMETRY_ENDPOINT] [default: https://telemetry.productive-k3s.io/telemetry]')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more on stderr: -v each attempt, -vv also the settings in use')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more on stderr: -v each attempt, -vv also the settings in use')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'pk3s-telemetry;help' {
             [CompletionResult]::new('send', 'send', [CompletionResultType]::ParameterValue, 'Deliver a run manifest or an event now, with bounded retries; keep it in the outbox if it cannot be delivered')
             [CompletionResult]::new('resolve', 'resolve', [CompletionResultType]::ParameterValue, 'Decide consent (asking once at a terminal) and this run''s ids; print every TELEMETRY_* setting for `eval`')
@@ -200,6 +215,7 @@ Register-ArgumentCompleter -Native -CommandName 'pk3s-telemetry' -ScriptBlock {
             [CompletionResult]::new('flush', 'flush', [CompletionResultType]::ParameterValue, 'Replay the outbox oldest first; delete what is delivered, keep the rest for later')
             [CompletionResult]::new('enable', 'enable', [CompletionResultType]::ParameterValue, 'Save "telemetry on" for this user (or with --system for the machine)')
             [CompletionResult]::new('disable', 'disable', [CompletionResultType]::ParameterValue, 'Save "telemetry off" for this user (or with --system for the machine)')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show where things stand: consent and its source, endpoint, proxy, outbox counts, last delivery')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -230,6 +246,9 @@ Register-ArgumentCompleter -Native -CommandName 'pk3s-telemetry' -ScriptBlock {
             break
         }
         'pk3s-telemetry;help;disable' {
+            break
+        }
+        'pk3s-telemetry;help;status' {
             break
         }
         'pk3s-telemetry;help;help' {

@@ -40,6 +40,9 @@ _pk3s__telemetry() {
             pk3s__telemetry,send)
                 cmd="pk3s__telemetry__subcmd__send"
                 ;;
+            pk3s__telemetry,status)
+                cmd="pk3s__telemetry__subcmd__status"
+                ;;
             pk3s__telemetry__subcmd__help,check)
                 cmd="pk3s__telemetry__subcmd__help__subcmd__check"
                 ;;
@@ -63,6 +66,9 @@ _pk3s__telemetry() {
                 ;;
             pk3s__telemetry__subcmd__help,send)
                 cmd="pk3s__telemetry__subcmd__help__subcmd__send"
+                ;;
+            pk3s__telemetry__subcmd__help,status)
+                cmd="pk3s__telemetry__subcmd__help__subcmd__status"
                 ;;
             pk3s__telemetry__subcmd__help__subcmd__send,event)
                 cmd="pk3s__telemetry__subcmd__help__subcmd__send__subcmd__event"
@@ -95,7 +101,7 @@ _pk3s__telemetry() {
 
     case "${cmd}" in
         pk3s__telemetry)
-            opts="-q -v -h -V --outbox --endpoint --quiet --verbose --help --version send resolve env check flush enable disable help"
+            opts="-q -v -h -V --outbox --endpoint --quiet --verbose --help --version send resolve env check flush enable disable status help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -211,7 +217,7 @@ _pk3s__telemetry() {
             return 0
             ;;
         pk3s__telemetry__subcmd__help)
-            opts="send resolve env check flush enable disable help"
+            opts="send resolve env check flush enable disable status help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -353,6 +359,20 @@ _pk3s__telemetry() {
         pk3s__telemetry__subcmd__help__subcmd__send__subcmd__manifest)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pk3s__telemetry__subcmd__help__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -567,6 +587,32 @@ _pk3s__telemetry() {
                     ;;
                 --parent-run-id)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --outbox)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pk3s__telemetry__subcmd__status)
+            opts="-q -v -h -V --format --outbox --endpoint --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
                 --outbox)

@@ -35,6 +35,7 @@ set edit:completion:arg-completer[pk3s-telemetry] = {|@words|
             cand flush 'Replay the outbox oldest first; delete what is delivered, keep the rest for later'
             cand enable 'Save "telemetry on" for this user (or with --system for the machine)'
             cand disable 'Save "telemetry off" for this user (or with --system for the machine)'
+            cand status 'Show where things stand: consent and its source, endpoint, proxy, outbox counts, last delivery'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'pk3s-telemetry;send'= {
@@ -175,6 +176,19 @@ set edit:completion:arg-completer[pk3s-telemetry] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'pk3s-telemetry;status'= {
+            cand --format 'format'
+            cand --outbox 'Directory for undelivered payloads [env: TELEMETRY_OUTBOX_DIR] [default: runs/telemetry-outbox]'
+            cand --endpoint 'Receiver URL, http or https [env: TELEMETRY_ENDPOINT] [default: https://telemetry.productive-k3s.io/telemetry]'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Say more on stderr: -v each attempt, -vv also the settings in use'
+            cand --verbose 'Say more on stderr: -v each attempt, -vv also the settings in use'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'pk3s-telemetry;help'= {
             cand send 'Deliver a run manifest or an event now, with bounded retries; keep it in the outbox if it cannot be delivered'
             cand resolve 'Decide consent (asking once at a terminal) and this run''s ids; print every TELEMETRY_* setting for `eval`'
@@ -183,6 +197,7 @@ set edit:completion:arg-completer[pk3s-telemetry] = {|@words|
             cand flush 'Replay the outbox oldest first; delete what is delivered, keep the rest for later'
             cand enable 'Save "telemetry on" for this user (or with --system for the machine)'
             cand disable 'Save "telemetry off" for this user (or with --system for the machine)'
+            cand status 'Show where things stand: consent and its source, endpoint, proxy, outbox counts, last delivery'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'pk3s-telemetry;help;send'= {
@@ -204,6 +219,8 @@ set edit:completion:arg-completer[pk3s-telemetry] = {|@words|
         &'pk3s-telemetry;help;enable'= {
         }
         &'pk3s-telemetry;help;disable'= {
+        }
+        &'pk3s-telemetry;help;status'= {
         }
         &'pk3s-telemetry;help;help'= {
         }

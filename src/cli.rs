@@ -117,6 +117,16 @@ pub enum Command {
         after_long_help = help::text(&help::DISABLE)
     )]
     Disable(ChoiceArgs),
+    /// Show where things stand: consent and its source, endpoint, proxy, outbox counts, last delivery
+    #[command(
+        long_about = "Show where things stand: whether telemetry is on and what decided it, the \
+            saved choices, the endpoint and the proxy a request would go through (never its \
+            credentials), the outbox with its pending, rejected and corrupt counts and the age \
+            of its oldest entry, and the last delivery recorded there. Never asks, sends or \
+            changes anything.",
+        after_long_help = help::text(&help::STATUS)
+    )]
+    Status(StatusArgs),
     /// Write shell completions and man pages into DIR/completions and DIR/man (for packaging)
     #[command(hide = true)]
     Generate(GenerateArgs),
@@ -130,6 +140,23 @@ pub struct ChoiceArgs {
 
     #[command(flatten)]
     pub output: Output,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StatusFormat {
+    /// aligned lines, for eyes
+    Text,
+    /// one JSON object, for machines
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: StatusFormat,
+
+    #[command(flatten)]
+    pub global: Global,
 }
 
 #[derive(Debug, Args)]
@@ -329,6 +356,7 @@ impl Command {
             Command::Resolve(a) => g(&a.global),
             Command::Env(a) => g(&a.global),
             Command::Flush(a) => g(&a.global),
+            Command::Status(a) => g(&a.global),
             Command::Check(a) => (None, Some(a.output)),
             Command::Enable(a) | Command::Disable(a) => (None, Some(a.output)),
             Command::Generate(_) => (None, None),

@@ -49,7 +49,7 @@ pub fn describe(source: Source, settings: &Settings) -> String {
         Source::UserConfig => format!("this user's saved choice{}", file(Scope::User)),
         Source::SystemConfig => format!("the machine's saved choice{}", file(Scope::System)),
         Source::Prompt => "the answer at the terminal".to_string(),
-        Source::Default => "nobody has decided (off by default)".to_string(),
+        Source::Default => "the default (nobody has decided)".to_string(),
     }
 }
 

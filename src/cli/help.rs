@@ -397,6 +397,27 @@ pub const DISABLE: Page = Page {
     exits: CHOICE_EXITS,
 };
 
+pub const STATUS: Page = Page {
+    name: "pk3s-telemetry-status",
+    vars: &[
+        "TELEMETRY_ENABLED",
+        "DO_NOT_TRACK",
+        "TELEMETRY_CONFIG_DIR",
+        "TELEMETRY_SYSTEM_CONFIG_DIR",
+        "TELEMETRY_ENDPOINT",
+        "TELEMETRY_OUTBOX_DIR",
+        "HTTPS_PROXY HTTP_PROXY ALL_PROXY NO_PROXY",
+    ],
+    examples: &[
+        ("Where things stand, for eyes", "pk3s-telemetry status"),
+        (
+            "The same for a script: how many payloads wait",
+            "pk3s-telemetry status --format json | jq .outbox.pending",
+        ),
+    ],
+    exits: &[("0", "shown (whatever it shows)"), ("2", "a bad flag")],
+};
+
 /// Every page but the top one, for the man pages.
 pub const PAGES: &[&Page] = &[
     &SEND,
@@ -408,6 +429,7 @@ pub const PAGES: &[&Page] = &[
     &CHECK,
     &ENABLE,
     &DISABLE,
+    &STATUS,
 ];
 
 pub fn var_named(name: &str) -> Option<&'static Var> {

@@ -7,6 +7,7 @@ pub mod flush;
 pub mod generate;
 pub mod resolve;
 pub mod send;
+pub mod status;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -76,6 +77,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Check(args) => check::run(&args, &settings),
         Command::Enable(args) => enable::run(true, &args, &settings),
         Command::Disable(args) => enable::run(false, &args, &settings),
+        Command::Status(args) => status::run(&args, &settings),
         Command::Generate(args) => generate::run(&args),
         Command::Flush(args) => flush::run(&args, &settings),
     }

@@ -303,3 +303,115 @@ fn no_status_line_under_quiet_verbose_ci_or_off_a_terminal() {
         "{terminal:?}"
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// status
+
+fn status_json(s: &Sandbox) -> Value {
+    json_of(&s.run(&["status", "--format", "json"]))
+}
+
+#[test]
+fn status_counts_the_outbox_and_names_the_decision_endpoint_and_proxy() {
+    let ok = Server::start(vec![Reply::Status(400)], Reply::Status(200));
+    let mut s = Sandbox::new();
+    let j = status_json(&s);
+    assert_eq!(j["telemetry"]["enabled"], false);
+    assert_eq!(j["telemetry"]["source"], "default");
+    assert_eq!(j["outbox"]["exists"], false);
+    assert_eq!(j["last_delivery"], Value::Null);
+
+    s.run(&["enable"]).ok();
+    let dead = format!("http://127.0.0.1:{}/t", refused_port());
+    s.set("TELEMETRY_MAX_RETRIES", "1");
+    for _ in 0..2 {
+        assert_eq!(
+            s.run(&["send", "event", "--name", "a.b", "--endpoint", &dead])
+                .code,
+            1
+        );
+    }
+    // A 400 is kept apart; then a delivery.
+    s.set("TELEMETRY_ENDPOINT", &ok.url());
+    assert_eq!(s.run(&["send", "event", "--name", "a.b"]).code, 1);
+    s.run(&["send", "event", "--name", "a.b"]).ok();
+    s.write("outbox/event-r1-attempt-1.json", "{}");
+    s.write("outbox/event-r1-attempt-2.json", "{}");
+    s.write("outbox/corrupt/notes.txt", "x");
+    s.set("HTTP_PROXY", "http://someone:pr0xy-SECRET@127.0.0.1:9");
+
+    let j = status_json(&s);
+    assert_eq!(j["telemetry"]["enabled"], true);
+    assert_eq!(j["telemetry"]["source"], "user_config");
+    assert_eq!(j["endpoint"]["url"], ok.url().as_str());
+    assert_eq!(j["endpoint"]["source"], "env");
+    assert_eq!(j["proxy"]["url"], "http://127.0.0.1:9");
+    assert_eq!(j["proxy"]["credentials"], true);
+    let o = &j["outbox"];
+    assert_eq!(o["path"], s.outbox().display().to_string().as_str());
+    assert_eq!(o["pending"], 2, "{j:#}");
+    assert_eq!(o["legacy_runs"], 1);
+    assert_eq!(o["rejected"], 1);
+    assert_eq!(o["corrupt"], 1);
+    assert!(
+        o["oldest_age_seconds"]
+            .as_i64()
+            .is_some_and(|a| (0..600).contains(&a)),
+        "{j:#}"
+    );
+    let d = &j["last_delivery"];
+    assert_eq!(d["by"], "send");
+    assert_eq!(d["what"], "HTTP 200");
+    assert!(
+        d["age_seconds"]
+            .as_i64()
+            .is_some_and(|a| (0..600).contains(&a))
+    );
+
+    let text = s.run(&["status"]);
+    text.ok();
+    for needle in [
+        "telemetry       on, decided by this user's saved choice",
+        "  pending       2, the oldest ",
+        "  rejected      1\n",
+        "  corrupt       1\n",
+        "last delivery   ",
+        "by send: HTTP 200",
+        "http://127.0.0.1:9 (using the proxy from HTTP_PROXY, with credentials)",
+    ] {
+        assert!(text.stdout.contains(needle), "{needle:?}\n{}", text.stdout);
+    }
+    for out in [&text.stdout, &j.to_string()] {
+        assert!(
+            !out.contains("pr0xy-SECRET") && !out.contains("someone"),
+            "{out}"
+        );
+    }
+
+    // A flush records its deliveries too, and status is read-only.
+    s.unset("HTTP_PROXY");
+    let before = files_under(&s.outbox());
+    s.run(&["status"]).ok();
+    assert_eq!(files_under(&s.outbox()), before, "status changes nothing");
+    assert_eq!(s.run(&["flush"]).code, 0);
+    let j = status_json(&s);
+    assert_eq!(j["outbox"]["pending"], 0);
+    assert_eq!(j["last_delivery"]["by"], "flush");
+    assert_eq!(
+        j["last_delivery"]["what"], "3 entries",
+        "2 entries and the old scripts' run"
+    );
+}
+
+#[test]
+fn status_never_asks_and_shows_a_bad_endpoint_without_failing() {
+    let mut s = Sandbox::new();
+    s.set("TELEMETRY_ENDPOINT", "ftp://nope/");
+    let pty = Pty::open();
+    let mut c = s.command(&["status"]);
+    c.stdin(pty.terminal()).stderr(pty.terminal());
+    let f = pty.spawn(c).finish();
+    assert_eq!(f.code, Some(0), "{f:#?}");
+    assert!(!f.terminal.contains("[Y/n]"), "{f:#?}");
+    assert!(f.stdout.contains("endpoint        invalid: TELEMETRY_ENDPOINT: \"ftp://nope/\" is not an http or https URL"), "{f:#?}");
+}

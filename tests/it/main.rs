@@ -1,5 +1,6 @@
 //! The integration tests: the real binary against real loopback servers.
 
+mod docs;
 mod dropin;
 mod flush;
 mod harness;

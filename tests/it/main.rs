@@ -1,5 +1,7 @@
 //! The integration tests: the real binary against real loopback servers.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod flush;
 mod harness;
 mod packaging;

@@ -416,7 +416,7 @@ fn header_value(name: &str, value: &str, secret: bool) -> Result<(), UsageError>
     let shown = if secret {
         String::new()
     } else {
-        format!("={:?}", crate::error::printable(value))
+        format!("=\"{}\"", crate::error::printable(value))
     };
     Err(UsageError(format!(
         "{name}{shown} {why}, which a request header cannot carry; nothing was sent"

@@ -4,6 +4,8 @@
 
 mod flush;
 mod harness;
+mod hostile;
+mod hostile_net;
 mod packaging;
 mod privacy;
 mod pty;

@@ -175,4 +175,27 @@ mod tests {
             Some((4, "$.z.q".into()))
         );
     }
+
+    #[test]
+    fn any_bytes_end_without_a_panic() {
+        let base = br#"{"a":[1,{"b":"c\"d","b":2}],"e":{"f":null}}"#;
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        for _ in 0..20_000 {
+            let mut b = base.to_vec();
+            for _ in 0..4 {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                let i = (x as usize) % (b.len() + 1);
+                match x % 3 {
+                    0 => b.insert(i, (x >> 32) as u8),
+                    1 if i < b.len() => {
+                        b.remove(i);
+                    }
+                    _ => b.truncate(i),
+                }
+            }
+            let _ = duplicate_key(&b);
+        }
+    }
 }

@@ -2,8 +2,6 @@
 //! proxy and the variable it came from, the phase that ran out of time), and whether
 //! trying again within this send can help. Never a proxy URL, a token or "os error N".
 
-use std::io::Read;
-
 use rustls::CertificateError as Cert;
 
 use super::deadline::Phase;
@@ -125,18 +123,7 @@ pub fn check_cert_file() -> Result<(), UsageError> {
     };
     let shown = crate::error::printable(&path);
     let bad = |why: String| UsageError(format!("SSL_CERT_FILE: {shown}: {why}"));
-    let file =
-        std::fs::File::open(&path).map_err(|e| bad(format!("cannot read: {}", plain_io(&e))))?;
-    let meta = file
-        .metadata()
-        .map_err(|e| bad(format!("cannot read: {}", plain_io(&e))))?;
-    if !meta.is_file() {
-        return Err(bad("not a regular file".into()));
-    }
-    let mut head = Vec::new();
-    file.take(16 * 1024 * 1024)
-        .read_to_end(&mut head)
-        .map_err(|e| bad(format!("cannot read: {}", plain_io(&e))))?;
+    let head = crate::input::read_regular(&path, 16 * 1024 * 1024).map_err(bad)?;
     if !head
         .windows(27)
         .any(|w| w == b"-----BEGIN CERTIFICATE-----")

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod flush;
+mod fuzz;
 mod harness;
 mod hostile;
 mod hostile_net;

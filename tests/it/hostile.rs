@@ -51,6 +51,7 @@ fn a_trickling_proxy_ends_the_attempt_at_the_request_timeout() {
     let mut s = sandbox("http://127.0.0.1:9/telemetry");
     s.set("HTTP_PROXY", &format!("http://{}", proxy.addr));
     let run = send(&s);
+    eprintln!("one attempt through a trickling proxy: {:?}", run.elapsed);
     assert_eq!(run.code, 1, "{run:#?}");
     // Connect timeout 5 s, request timeout 1 s: the request timeout is the attempt's.
     assert!(
@@ -83,6 +84,10 @@ fn the_worst_case_of_a_send_is_attempts_times_timeout_plus_waits() {
         run.stderr
     );
     let bound = Duration::from_secs_f64(3.0 + waits + 0.1);
+    eprintln!(
+        "three attempts through a trickling proxy: {:?}, bound {bound:?}",
+        run.elapsed
+    );
     assert!(run.elapsed >= Duration::from_secs(3), "{:?}", run.elapsed);
     assert!(
         run.elapsed < bound + SLACK,

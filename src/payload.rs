@@ -275,7 +275,7 @@ impl Payload {
         let m = &mut self.object;
         m.insert("sent_at".into(), json!(timestamp(at)));
         m.insert("delivery_attempt".into(), json!(attempt));
-        m.insert("retry_attempt".into(), json!(attempt - 1));
+        m.insert("retry_attempt".into(), json!(attempt.saturating_sub(1)));
         m.insert("is_retry".into(), json!(attempt > 1));
         m.insert("retry_of_run_id".into(), retry_of);
     }

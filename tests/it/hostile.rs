@@ -421,3 +421,25 @@ fn printed_file_names_escape_control_characters() {
         run.stderr_has("\\u{1b}");
     }
 }
+
+#[test]
+fn attempt_counters_saturate_rather_than_wrap() {
+    let refused = format!("http://127.0.0.1:{}/telemetry", refused_port());
+    let mut s = sandbox(&refused);
+    assert_eq!(send(&s).code, 1);
+    let entry = entries(&s.outbox()).remove(0);
+    let history = entry.with_extension("history");
+    let text = fs::read_to_string(&history).unwrap();
+    fs::write(
+        &history,
+        text.replace("attempts=1\n", "attempts=4294967295\n"),
+    )
+    .unwrap();
+    let server = Server::start(vec![], Reply::Status(204));
+    s.set("TELEMETRY_ENDPOINT", &server.url());
+    let run = s.run(&["flush"]);
+    assert_eq!(run.code, 0, "{run:#?}");
+    let got = server.requests()[0].json();
+    assert_eq!(got["delivery_attempt"], serde_json::json!(u32::MAX));
+    assert_eq!(got["retry_attempt"], serde_json::json!(u32::MAX - 1));
+}

@@ -1,8 +1,13 @@
 //! The integration tests: the real binary against real loopback servers.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod dropin;
 mod flush;
+mod fuzz;
 mod harness;
+mod hostile;
+mod hostile_net;
 mod packaging;
 mod privacy;
 mod pty;

@@ -6,6 +6,8 @@
 //! `--tls-ca FILE` serves https with a throwaway CA written to FILE (for SSL_CERT_FILE or
 //! curl's --cacert); `--quiet` neither prints nor keeps requests (for benchmarks).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 #[path = "../tests/it/server.rs"]
 mod server;
 

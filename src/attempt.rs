@@ -18,6 +18,18 @@ impl std::fmt::Display for Answer {
     }
 }
 
+/// Why an attempt failed without an HTTP status, as far as the policy cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// Connection trouble or a timeout: worth another attempt.
+    Transient,
+    /// The request itself cannot be made (a bad URL): kept apart, never replayed.
+    Permanent,
+    /// Trying again now cannot help, but a later flush may (the endpoint's certificate is
+    /// not trusted, the proxy refused its credentials): stop this send, keep the payload.
+    Hold,
+}
+
 #[derive(Debug, Clone)]
 pub struct Attempt {
     pub number: u32,

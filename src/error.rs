@@ -24,8 +24,26 @@ pub const USAGE: u8 = 2;
 /// An I/O error in plain words, without the "(os error N)" tail.
 pub fn plain_io(e: &std::io::Error) -> String {
     let s = e.to_string();
-    match s.find(" (os error") {
-        Some(i) => s[..i].to_string(),
+    match s.split_once(" (os error") {
+        Some((words, _)) => words.to_string(),
         None => s,
+    }
+}
+
+/// A name (a file, a value) safe to print on a terminal: control characters (escape
+/// sequences, newlines) are shown escaped rather than acted on.
+pub fn printable(name: &str) -> String {
+    if name.chars().any(char::is_control) {
+        name.chars()
+            .flat_map(|c| {
+                if c.is_control() {
+                    c.escape_default().collect::<Vec<_>>()
+                } else {
+                    vec![c]
+                }
+            })
+            .collect()
+    } else {
+        name.to_string()
     }
 }

@@ -8,6 +8,8 @@ mod consent;
 mod delivery;
 mod error;
 mod exports;
+mod input;
+mod json;
 mod outbox;
 mod payload;
 mod privacy;

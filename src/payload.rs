@@ -72,20 +72,26 @@ pub fn timestamp(at: OffsetDateTime) -> String {
         .unwrap_or_else(|_| "1970-01-01T00:00:00.000Z".to_string())
 }
 
-/// Reads `PATH` or standard input (`-`), at most 16 MiB. Returns the name to use in
-/// messages and the bytes; the error is one line naming the input.
-pub fn read_input(path: &str) -> Result<(&str, Vec<u8>), String> {
-    let name = if path == "-" { "standard input" } else { path };
-    let mut bytes = Vec::new();
-    let read = if path == "-" {
+/// Reads `PATH` (a regular file: anything else is refused at once) or standard input
+/// (`-`), at most 16 MiB. Returns the name to use in messages (control characters
+/// escaped) and the bytes; the error is one line naming the input.
+pub fn read_input(path: &str) -> Result<(String, Vec<u8>), String> {
+    let name = if path == "-" {
+        "standard input".to_string()
+    } else {
+        crate::error::printable(path)
+    };
+    let bytes = if path == "-" {
+        let mut bytes = Vec::new();
         std::io::stdin()
             .lock()
             .take(MAX_INPUT + 1)
             .read_to_end(&mut bytes)
+            .map_err(|e| format!("{name}: cannot read: {}", plain_io(&e)))?;
+        bytes
     } else {
-        std::fs::File::open(path).and_then(|f| f.take(MAX_INPUT + 1).read_to_end(&mut bytes))
+        crate::input::read_regular(path, MAX_INPUT).map_err(|e| format!("{name}: {e}"))?
     };
-    read.map_err(|e| format!("{name}: cannot read: {}", plain_io(&e)))?;
     if bytes.len() as u64 > MAX_INPUT {
         return Err(format!("{name}: larger than 16 MiB"));
     }
@@ -97,6 +103,12 @@ pub fn read_object(path: &str) -> Result<(Vec<u8>, Map<String, Value>), UsageErr
     let (name, bytes) = read_input(path).map_err(UsageError)?;
     let value: Value = serde_json::from_slice(&bytes)
         .map_err(|e| UsageError(format!("{name}: invalid JSON: {e}")))?;
+    if let Some(d) = crate::json::duplicate_key(&bytes) {
+        return Err(UsageError(format!(
+            "{name}: duplicate key {} (a key may appear once per object)",
+            d.path
+        )));
+    }
     match value {
         Value::Object(object) => Ok((bytes, object)),
         other => Err(UsageError(format!(
@@ -266,7 +278,7 @@ impl Payload {
         let m = &mut self.object;
         m.insert("sent_at".into(), json!(timestamp(at)));
         m.insert("delivery_attempt".into(), json!(attempt));
-        m.insert("retry_attempt".into(), json!(attempt - 1));
+        m.insert("retry_attempt".into(), json!(attempt.saturating_sub(1)));
         m.insert("is_retry".into(), json!(attempt > 1));
         // Entries kept by earlier versions of this tool held other types in these places:
         // a replay sends what the shell scripts sent (see `wire_types`).

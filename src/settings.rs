@@ -233,6 +233,19 @@ impl Settings {
         )
     }
 
+    /// The settings that become request headers, checked before anything is sent: a value
+    /// a header cannot carry is a usage error naming the variable (never the token's value).
+    /// `Client::new` calls it; a send that already holds its payload keeps it for a later
+    /// flush with fixed settings.
+    pub fn check_headers(&self) -> Result<(), UsageError> {
+        header_value("TELEMETRY_USER_AGENT", &self.user_agent, false)?;
+        header_value("TELEMETRY_MARKER", &self.marker, false)?;
+        if let Some(token) = &self.token {
+            header_value("TELEMETRY_BEARER_TOKEN", token, true)?;
+        }
+        Ok(())
+    }
+
     /// Where the setting held in `name` came from.
     pub fn origin(&self, name: &str) -> Origin {
         self.origins.get(name).copied().unwrap_or(Origin::Default)
@@ -454,6 +467,43 @@ fn whole(name: &str, default: u64, max: u64, out: Verbosity) -> u64 {
     }
 }
 
+/// A port that the URL parser let through but no socket can use (e.g. `:99999`).
+fn has_bad_port(uri: &ureq::http::Uri) -> bool {
+    let Some(authority) = uri.authority() else {
+        return false;
+    };
+    let host_port = authority.as_str().rsplit('@').next().unwrap_or_default();
+    let host_end = host_port.rfind(']').unwrap_or(0);
+    match host_port.get(host_end..).and_then(|t| t.rsplit_once(':')) {
+        Some((_, port)) => port.parse::<u16>().is_err(),
+        None => false,
+    }
+}
+
+/// A header value as sent: printable ASCII (a token: visible ASCII, no spaces), without
+/// surrounding blanks, which a receiver would strip.
+fn header_value(name: &str, value: &str, secret: bool) -> Result<(), UsageError> {
+    let why = if value.chars().any(char::is_control) {
+        "holds a control character"
+    } else if !value.is_ascii() {
+        "holds a non-ASCII character"
+    } else if secret && value.contains(' ') {
+        "holds a space"
+    } else if value.starts_with(' ') || value.ends_with(' ') {
+        "starts or ends with a space"
+    } else {
+        return Ok(());
+    };
+    let shown = if secret {
+        String::new()
+    } else {
+        format!("=\"{}\"", crate::error::printable(value))
+    };
+    Err(UsageError(format!(
+        "{name}{shown} {why}, which a request header cannot carry; nothing was sent"
+    )))
+}
+
 /// An endpoint must be an absolute http or https URL with a host.
 pub fn validate_endpoint(url: &str, source: &str) -> Result<String, UsageError> {
     let bad = |why: &str| UsageError(format!("{source}: {url:?} {why}"));
@@ -464,6 +514,9 @@ pub fn validate_endpoint(url: &str, source: &str) -> Result<String, UsageError> 
     }
     if uri.host().is_none_or(str::is_empty) {
         return Err(bad("has no host"));
+    }
+    if uri.port().is_some_and(|p| p.as_u16() == 0) || has_bad_port(&uri) {
+        return Err(bad("has a port outside 1-65535"));
     }
     if uri.authority().is_some_and(|a| a.as_str().contains('@')) {
         // Not echoed: the value holds a secret.

@@ -9,6 +9,8 @@ use serde_json::Value;
 
 use crate::cli::CheckArgs;
 use crate::cmd::{DELIVERED, NOT_DELIVERED, USAGE, print};
+use crate::error::printable;
+use crate::json::Duplicate;
 use crate::payload;
 use crate::privacy::{Guard, Mode};
 use crate::settings::Settings;
@@ -19,8 +21,8 @@ pub fn run(args: &CheckArgs, settings: &Settings) -> anyhow::Result<ExitCode> {
     let guard = Guard::from_env(settings.token.as_deref());
     let (mut found, mut broken) = (false, false);
     for file in &args.files {
-        let docs = match read_documents(file) {
-            Ok(docs) => docs,
+        let (docs, duplicate) = match read_documents(file) {
+            Ok(read) => read,
             Err(e) => {
                 eprintln!("pk3s-telemetry: error: {e}");
                 broken = true;
@@ -29,6 +31,14 @@ pub fn run(args: &CheckArgs, settings: &Settings) -> anyhow::Result<ExitCode> {
         };
         let several = docs.len() > 1;
         let mut report = String::new();
+        if let Some(d) = duplicate {
+            let n = if several {
+                format!(":{}", d.document + 1)
+            } else {
+                String::new()
+            };
+            let _ = writeln!(report, "{}{n}: {}: duplicate key", printable(file), d.path);
+        }
         for (n, mut doc) in docs.into_iter().enumerate() {
             // Always the full rules (TELEMETRY_PRIVACY does not apply), and the paths come
             // from the redacted copy, so a key that is an identifier is not printed.
@@ -39,6 +49,7 @@ pub fn run(args: &CheckArgs, settings: &Settings) -> anyhow::Result<ExitCode> {
                     String::new()
                 };
                 let key = if f.key { " (object key)" } else { "" };
+                let file = printable(file);
                 let _ = writeln!(report, "{file}{doc}: {}: {}{key}", f.path, f.kind.as_str());
             }
         }
@@ -46,7 +57,9 @@ pub fn run(args: &CheckArgs, settings: &Settings) -> anyhow::Result<ExitCode> {
             found = true;
             print(&report)?;
         } else {
-            settings.out.info(format_args!("{file}: clean"));
+            settings
+                .out
+                .info(format_args!("{}: clean", printable(file)));
         }
     }
     Ok(ExitCode::from(if broken {
@@ -58,8 +71,9 @@ pub fn run(args: &CheckArgs, settings: &Settings) -> anyhow::Result<ExitCode> {
     }))
 }
 
-/// The JSON values in a file: one document, or several separated by whitespace (JSON Lines).
-fn read_documents(path: &str) -> Result<Vec<Value>, String> {
+/// The JSON values in a file: one document, or several separated by whitespace (JSON Lines),
+/// and the first repeated key (a finding: serde_json keeps only the last value).
+fn read_documents(path: &str) -> Result<(Vec<Value>, Option<Duplicate>), String> {
     let (name, bytes) = payload::read_input(path)?;
     let docs = serde_json::Deserializer::from_slice(&bytes)
         .into_iter::<Value>()
@@ -68,5 +82,5 @@ fn read_documents(path: &str) -> Result<Vec<Value>, String> {
     if docs.is_empty() {
         return Err(format!("{name}: no JSON value"));
     }
-    Ok(docs)
+    Ok((docs, crate::json::duplicate_key(&bytes)))
 }

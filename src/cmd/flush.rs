@@ -255,7 +255,11 @@ impl Flush<'_> {
         };
         let mut payload = payload;
         let mut history = history;
-        let number = history.attempts.max(payload.last_attempt()).max(1) + 1;
+        let number = history
+            .attempts
+            .max(payload.last_attempt())
+            .max(1)
+            .saturating_add(1);
         let at = OffsetDateTime::now_utc();
         payload.stamp(number, at);
         let (answer, permanent, retry_after) = client.post(&payload.body(), &payload.event_id);
@@ -584,7 +588,11 @@ impl Flush<'_> {
             let bytes = read_bounded(&path);
             match self.load(stem, bytes) {
                 Ok((payload, history)) => {
-                    let next = history.attempts.max(payload.last_attempt()).max(1) + 1;
+                    let next = history
+                        .attempts
+                        .max(payload.last_attempt())
+                        .max(1)
+                        .saturating_add(1);
                     text.push_str(&format!(
                         "would send {} key={} attempt={next}\n",
                         path.display(),

@@ -58,6 +58,9 @@ pub fn event(args: &EventArgs, settings: &Settings) -> anyhow::Result<ExitCode> 
             Payload::raw(bytes, object)
         }
         (None, Some(name)) => {
+            if name.trim().is_empty() {
+                return Err(UsageError("--name: the event name must not be empty".into()).into());
+            }
             let ctx = context(
                 settings,
                 consent,

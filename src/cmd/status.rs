@@ -12,7 +12,7 @@ use crate::choice::{self, Scope};
 use crate::cli::{StatusArgs, StatusFormat};
 use crate::cmd::{DELIVERED, print};
 use crate::consent::{self, Consent, Source};
-use crate::delivery::proxy::proxy_for;
+use crate::delivery::proxy::{Choice, proxy_for};
 use crate::error::plain_io;
 use crate::outbox::census::{Census, census};
 use crate::settings::Settings;
@@ -98,12 +98,16 @@ fn outbox_counts(c: &Census, now: OffsetDateTime) -> Value {
 /// only, never its credentials.
 fn proxy_of(url: &str) -> Value {
     match proxy_for(url) {
-        Ok((Some(p), note)) => json!({
+        Ok(Choice {
+            proxy: Some(p),
+            note,
+            ..
+        }) => json!({
             "url": format!("{}://{}:{}", p.uri().scheme_str().unwrap_or("http"), p.host(), p.port()),
             "credentials": p.username().is_some(),
             "note": note,
         }),
-        Ok((None, note)) => json!({"url": null, "note": note}),
+        Ok(Choice { note, .. }) => json!({"url": null, "note": note}),
         Err(e) => json!({"url": null, "error": e.0}),
     }
 }

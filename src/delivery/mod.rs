@@ -11,12 +11,14 @@ use ureq::Agent;
 use ureq::config::Config;
 use ureq::tls::{RootCerts, TlsConfig};
 use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
-use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
+use ureq::unversioned::transport::NextTimeout;
 
+pub mod deadline;
 pub mod policy;
 pub mod proxy;
+pub mod words;
 
-use crate::attempt::{Answer, Attempt, Outcome};
+use crate::attempt::{Answer, Attempt, Fault, Outcome};
 use crate::error::UsageError;
 use crate::payload::Payload;
 use crate::settings::{Settings, Verbosity};
@@ -41,6 +43,10 @@ impl Report {
 /// Sends to one endpoint over one agent, so attempts and replays reuse the connection.
 pub struct Client {
     agent: Agent,
+    /// The whole of one attempt, whatever the peer or a proxy does.
+    request_timeout: Duration,
+    /// The variable the proxy came from (for error words; never its value).
+    proxy_var: Option<&'static str>,
     pub url: String,
     pub marker: String,
     token: Option<String>,
@@ -50,7 +56,12 @@ pub struct Client {
 
 impl Client {
     pub fn new(settings: &Settings, url: &str) -> Result<Client, UsageError> {
-        let (proxy, proxy_note) = proxy_for(url)?;
+        settings.check_headers()?;
+        let choice = proxy_for(url)?;
+        if url.starts_with("https:") || choice.tls {
+            words::check_cert_file()?;
+        }
+        let (proxy, proxy_note) = (choice.proxy, choice.note);
         let tls = TlsConfig::builder()
             .root_certs(RootCerts::PlatformVerifier)
             .build();
@@ -66,7 +77,9 @@ impl Client {
             .tls_config(tls)
             .build();
         Ok(Client {
-            agent: Agent::with_parts(config, DefaultConnector::default(), OnceResolver::default()),
+            agent: Agent::with_parts(config, deadline::connector(), OnceResolver::default()),
+            request_timeout: settings.request_timeout,
+            proxy_var: choice.var,
             url: url.to_string(),
             marker: settings.marker.clone(),
             token: settings.token.clone(),
@@ -79,8 +92,10 @@ impl Client {
         headers(&self.user_agent, &self.marker, self.token.as_deref(), key)
     }
 
-    /// One POST. Returns the answer, whether a failure is permanent, and any Retry-After.
-    pub fn post(&self, body: &[u8], key: &str) -> (Answer, bool, Option<Duration>) {
+    /// One POST, ended by the request timeout whatever the peer or a proxy does. Returns
+    /// the answer, the fault of a failure, and any Retry-After.
+    pub fn post(&self, body: &[u8], key: &str) -> (Answer, Fault, Option<Duration>) {
+        let _deadline = deadline::Attempt::start(self.request_timeout);
         let mut req = self.agent.post(&self.url);
         for (name, value) in self.headers(key) {
             if name != "User-Agent" {
@@ -101,14 +116,11 @@ impl Client {
                     .with_config()
                     .limit(MAX_RESPONSE)
                     .read_to_vec();
-                (Answer::Status(status), false, retry_after)
+                (Answer::Status(status), Fault::Transient, retry_after)
             }
             Err(e) => {
-                let permanent = matches!(
-                    e,
-                    ureq::Error::BadUri(_) | ureq::Error::InvalidProxyUrl | ureq::Error::Http(_)
-                );
-                (Answer::Failed(describe(&e)), permanent, None)
+                let (words, fault) = words::describe(&e, deadline::phase(), self.proxy_var);
+                (Answer::Failed(words), fault, None)
             }
         }
     }
@@ -122,12 +134,12 @@ impl Client {
         out: Verbosity,
     ) -> Report {
         let mut done = Vec::new();
-        let last = first + attempts.max(1) - 1;
+        let last = first.saturating_add(attempts.max(1) - 1);
         for number in first..=last {
             let at = OffsetDateTime::now_utc();
             payload.stamp(number, at);
-            let (answer, permanent, retry_after) = self.post(&payload.body(), &payload.event_id);
-            let class = classify(&answer, permanent);
+            let (answer, fault, retry_after) = self.post(&payload.body(), &payload.event_id);
+            let class = classify(&answer, fault);
             done.push(Attempt {
                 number,
                 at,
@@ -136,7 +148,7 @@ impl Client {
             let outcome = match class {
                 Class::Delivered => Some(Outcome::Delivered),
                 Class::Permanent => Some(Outcome::Rejected),
-                Class::Transient if number == last => Some(Outcome::Kept),
+                Class::Transient if number == last || fault == Fault::Hold => Some(Outcome::Kept),
                 Class::Transient => None,
             };
             if let Some(outcome) = outcome {
@@ -159,7 +171,7 @@ impl Client {
                     };
                 }
                 Some(w) => w,
-                None => backoff(number - first + 1),
+                None => backoff(number.saturating_sub(first).saturating_add(1)),
             };
             out.info(format_args!(
                 "attempt {number}: {answer}; retrying in {:.1}s",
@@ -207,6 +219,10 @@ impl Resolver for OnceResolver {
             return Ok(addrs.clone());
         }
         // Failures are not cached: the next attempt resolves again.
+        let timeout = deadline::clamp(timeout);
+        if timeout.after.is_zero() {
+            return Err(ureq::Error::Timeout(timeout.reason));
+        }
         let addrs = self.inner.resolve(uri, config, timeout)?;
         if let Ok(mut cache) = self.cache.lock() {
             *cache = Some((key, addrs.clone()));
@@ -232,13 +248,4 @@ pub fn headers(
     }
     h.push(("Idempotency-Key", key.to_string()));
     h
-}
-
-fn describe(e: &ureq::Error) -> String {
-    match e {
-        ureq::Error::Io(io) => crate::error::plain_io(io).to_lowercase(),
-        ureq::Error::Timeout(t) => format!("timed out ({t})"),
-        ureq::Error::HostNotFound => "host not found".to_string(),
-        other => other.to_string(),
-    }
 }

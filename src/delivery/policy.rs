@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use time::OffsetDateTime;
 
-use crate::attempt::Answer;
+use crate::attempt::{Answer, Fault};
 
 /// First backoff wait; doubled per retry up to `BACKOFF_CAP`, then jittered down by up to half.
 pub const BACKOFF_BASE: Duration = Duration::from_millis(500);
@@ -21,14 +21,16 @@ pub enum Class {
     Permanent,
 }
 
-pub fn classify(answer: &Answer, permanent_error: bool) -> Class {
+/// A `Fault::Hold` failure is `Transient` here (kept, replayed by a later flush); the
+/// retry loop stops at it rather than trying again at once (`Fault::Hold`).
+pub fn classify(answer: &Answer, fault: Fault) -> Class {
     match answer {
         Answer::Status(s) if (200..300).contains(s) => Class::Delivered,
         Answer::Status(408 | 429) => Class::Transient,
         Answer::Status(501 | 505) => Class::Permanent,
         Answer::Status(500..=599) => Class::Transient,
         Answer::Status(_) => Class::Permanent,
-        Answer::Failed(_) if permanent_error => Class::Permanent,
+        Answer::Failed(_) if fault == Fault::Permanent => Class::Permanent,
         Answer::Failed(_) => Class::Transient,
     }
 }
@@ -65,7 +67,7 @@ mod tests {
     #[test]
     fn statuses_are_classified_as_the_contract_says() {
         use Class::*;
-        let c = |s| classify(&Answer::Status(s), false);
+        let c = |s| classify(&Answer::Status(s), Fault::Transient);
         assert_eq!(c(200), Delivered);
         assert_eq!(c(204), Delivered);
         for s in [408, 429, 500, 502, 503, 504, 599] {
@@ -74,8 +76,10 @@ mod tests {
         for s in [301, 302, 307, 400, 401, 403, 404, 413, 501, 505] {
             assert_eq!(c(s), Permanent, "{s}");
         }
-        assert_eq!(classify(&Answer::Failed("x".into()), false), Transient);
-        assert_eq!(classify(&Answer::Failed("x".into()), true), Permanent);
+        let f = |fault| classify(&Answer::Failed("x".into()), fault);
+        assert_eq!(f(Fault::Transient), Transient);
+        assert_eq!(f(Fault::Hold), Transient);
+        assert_eq!(f(Fault::Permanent), Permanent);
     }
 
     #[test]

@@ -7,14 +7,32 @@ use ureq::Proxy;
 use crate::error::UsageError;
 use crate::settings::var;
 
+/// The proxy chosen for one endpoint.
+#[derive(Debug, Default)]
+pub struct Choice {
+    pub proxy: Option<Proxy>,
+    /// For `-v`: which variable is used, or why none is.
+    pub note: Option<String>,
+    /// The variable the proxy came from, for error words (its value is never shown).
+    pub var: Option<&'static str>,
+    /// The connection to the proxy itself is TLS (an https:// proxy).
+    pub tls: bool,
+}
+
+/// The schemes curl takes in a proxy variable (none means http).
+const SCHEMES: [&str; 7] = [
+    "http", "https", "socks4", "socks4a", "socks5", "socks5h", "socks",
+];
+
 /// The proxy curl would use for `url`: the scheme's own variable (lower case first), then
-/// ALL_PROXY, unless NO_PROXY matches the host. Returns the proxy and a note for `-v`.
-pub fn proxy_for(url: &str) -> Result<(Option<Proxy>, Option<String>), UsageError> {
+/// ALL_PROXY, unless NO_PROXY matches the host. An unsupported or unusable proxy URL is a
+/// usage error naming the variable, never its value (it may hold credentials).
+pub fn proxy_for(url: &str) -> Result<Choice, UsageError> {
     let uri: ureq::http::Uri = url
         .parse()
         .map_err(|_| UsageError(format!("{url:?} is not a valid URL")))?;
     let host = uri.host().unwrap_or_default();
-    let names: [&str; 4] = if uri.scheme_str() == Some("https") {
+    let names: [&'static str; 4] = if uri.scheme_str() == Some("https") {
         ["https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"]
     } else {
         ["http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"]
@@ -23,22 +41,53 @@ pub fn proxy_for(url: &str) -> Result<(Option<Proxy>, Option<String>), UsageErro
         .iter()
         .find_map(|n| var(n).filter(|v| !v.trim().is_empty()).map(|v| (*n, v)))
     else {
-        return Ok((None, None));
+        return Ok(Choice::default());
     };
     let no_proxy = var("no_proxy")
         .filter(|v| !v.trim().is_empty())
         .or_else(|| var("NO_PROXY"))
         .unwrap_or_default();
     if no_proxy_matches(&no_proxy, host) {
-        return Ok((
-            None,
-            Some(format!("{host} matches NO_PROXY: not using {name}")),
-        ));
+        return Ok(Choice {
+            note: Some(format!("{host} matches NO_PROXY: not using {name}")),
+            ..Choice::default()
+        });
+    }
+    let value = value.trim();
+    let (scheme, rest) = match value.split_once("://") {
+        Some((scheme, rest)) => (scheme.to_ascii_lowercase(), rest),
+        None => ("http".to_string(), value),
+    };
+    if !SCHEMES.contains(&scheme.as_str()) {
+        let shown = if scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '+')
+        {
+            format!(" {scheme:?}")
+        } else {
+            String::new()
+        };
+        return Err(UsageError(format!(
+            "{name}: the proxy scheme{shown} is not supported (use http, https, socks4, socks4a, socks5 or socks5h)"
+        )));
+    }
+    // curl reads socks:// as SOCKS4 (ureq would take SOCKS5).
+    let scheme = if scheme == "socks" { "socks4" } else { &scheme };
+    let unusable = || UsageError(format!("{name}: not a usable proxy URL"));
+    if rest.is_empty() || rest.chars().any(|c| c.is_control() || c == ' ') {
+        return Err(unusable());
     }
     // The value is not echoed: it may hold proxy credentials.
-    let proxy = Proxy::new(value.trim())
-        .map_err(|_| UsageError(format!("{name}: not a usable proxy URL")))?;
-    Ok((Some(proxy), Some(format!("using the proxy from {name}"))))
+    let proxy = Proxy::new(&format!("{scheme}://{rest}")).map_err(|_| unusable())?;
+    if proxy.host().is_empty() {
+        return Err(unusable());
+    }
+    Ok(Choice {
+        proxy: Some(proxy),
+        note: Some(format!("using the {scheme} proxy from {name}")),
+        var: Some(name),
+        tls: scheme == "https",
+    })
 }
 
 /// curl's NO_PROXY rules: comma- or space-separated entries, trimmed; `*` matches all; a
@@ -72,7 +121,9 @@ pub fn no_proxy_matches(list: &str, host: &str) -> bool {
             .to_ascii_lowercase();
             !name.is_empty()
                 && (host == name
-                    || (host.ends_with(&name) && host[..host.len() - name.len()].ends_with('.')))
+                    || host
+                        .strip_suffix(name.as_str())
+                        .is_some_and(|head| head.ends_with('.')))
         })
 }
 

@@ -1,9 +1,14 @@
 //! The integration tests: the real binary against real loopback servers.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod docs;
 mod dropin;
 mod flush;
+mod fuzz;
 mod harness;
+mod hostile;
+mod hostile_net;
 mod operator;
 mod packaging;
 mod privacy;

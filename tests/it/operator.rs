@@ -377,7 +377,7 @@ fn status_counts_the_outbox_and_names_the_decision_endpoint_and_proxy() {
         "  corrupt       1\n",
         "last delivery   ",
         "by send: HTTP 200",
-        "http://127.0.0.1:9 (using the proxy from HTTP_PROXY, with credentials)",
+        "http://127.0.0.1:9 (using the http proxy from HTTP_PROXY, with credentials)",
     ] {
         assert!(text.stdout.contains(needle), "{needle:?}\n{}", text.stdout);
     }

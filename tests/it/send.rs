@@ -383,7 +383,10 @@ fn bad_input_is_exit_2_with_one_line_and_nothing_sent() {
             &["send", "manifest", "missing.json"],
             "missing.json: cannot read: No such file",
         ),
-        (&["send", "manifest", "adir"], "adir: cannot read"),
+        (
+            &["send", "manifest", "adir"],
+            "adir: a directory, not a regular file",
+        ),
         (
             &["send", "manifest", "broken.json"],
             "broken.json: invalid JSON",

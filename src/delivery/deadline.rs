@@ -1,0 +1,250 @@
+//! One wall-clock deadline per attempt, whatever the peer or a proxy does.
+//!
+//! ureq bounds most phases itself, but it hands a proxy's CONNECT exchange a fixed
+//! `NextTimeout` and the socket applies it per read: a proxy that trickles its answer one
+//! byte at a time restarts the timeout with every byte and never ends. So `post` sets an
+//! attempt-wide deadline for its thread (ureq's blocking calls run on the caller's
+//! thread), and the connector chain built here caps every timeout it hands on, and every
+//! read and write of every socket, at the time left before that deadline.
+
+use std::cell::Cell;
+use std::time::{Duration, Instant};
+
+use ureq::Timeout;
+use ureq::unversioned::transport::time::Duration as UreqDuration;
+use ureq::unversioned::transport::{
+    Buffers, ConnectProxyConnector, ConnectionDetails, Connector, NextTimeout, RustlsConnector,
+    SocksConnector, TcpConnector, Transport,
+};
+
+thread_local! {
+    static DEADLINE: Cell<Option<Instant>> = const { Cell::new(None) };
+    static PHASE: Cell<Phase> = const { Cell::new(Phase::Exchange) };
+    static DEPTH: Cell<u8> = const { Cell::new(0) };
+}
+
+/// Where an attempt was when it failed, for words that name the cause.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// Opening the connection: name resolution, TCP, a proxy's handshake.
+    Connect,
+    /// The TLS handshake with the endpoint (or an https proxy).
+    Tls,
+    /// Sending the request and reading the answer.
+    Exchange,
+}
+
+pub fn phase() -> Phase {
+    PHASE.with(Cell::get)
+}
+
+fn set_phase(p: Phase) {
+    PHASE.with(|c| c.set(p));
+}
+
+/// The attempt's deadline on this thread until dropped.
+pub struct Attempt(());
+
+impl Attempt {
+    pub fn start(limit: Duration) -> Attempt {
+        let at = Instant::now().checked_add(limit);
+        DEADLINE.with(|d| d.set(at));
+        set_phase(Phase::Exchange);
+        Attempt(())
+    }
+}
+
+impl Drop for Attempt {
+    fn drop(&mut self) {
+        DEADLINE.with(|d| d.set(None));
+    }
+}
+
+/// The time left before this thread's deadline (`None`: no deadline).
+pub fn remaining() -> Option<Duration> {
+    DEADLINE
+        .with(Cell::get)
+        .map(|d| d.saturating_duration_since(Instant::now()))
+}
+
+/// `timeout`, shortened to the time left before the deadline.
+pub fn clamp(mut timeout: NextTimeout) -> NextTimeout {
+    if let Some(left) = remaining() {
+        let left = UreqDuration::Exact(left);
+        if left < timeout.after {
+            timeout.after = left;
+            timeout.reason = Timeout::Global;
+        }
+    }
+    timeout
+}
+
+/// ureq's own chain (SOCKS, CONNECT proxy, TCP, rustls) with every socket wrapped in
+/// [`Clamped`] and the whole under [`Bounded`].
+pub fn connector() -> impl Connector<(), Out = impl Transport> {
+    let chain =
+        ().chain(SocksConnector::default())
+            .chain(ConnectProxyConnector::default())
+            .chain(TcpConnector::default())
+            .chain(Clamp)
+            .chain(TlsPhase)
+            .chain(RustlsConnector::default());
+    Bounded(chain)
+}
+
+/// Caps the connect budget at the deadline, notes the phase, and says when a failure to
+/// connect through a proxy was the proxy's.
+#[derive(Debug)]
+struct Bounded<C>(C);
+
+impl<C: Connector<()>> Connector<()> for Bounded<C> {
+    type Out = C::Out;
+
+    fn connect(
+        &self,
+        details: &ConnectionDetails,
+        chained: Option<()>,
+    ) -> Result<Option<Self::Out>, ureq::Error> {
+        let outer = DEPTH.with(|d| {
+            let n = d.get();
+            d.set(n.saturating_add(1));
+            n == 0
+        });
+        if outer {
+            set_phase(Phase::Connect);
+        }
+        let timeout = clamp(details.timeout);
+        if timeout.after.is_zero() {
+            // ureq would turn a zero budget into a second.
+            DEPTH.with(|d| d.set(d.get().saturating_sub(1)));
+            return Err(ureq::Error::Timeout(timeout.reason));
+        }
+        let clamped = ConnectionDetails {
+            uri: details.uri,
+            addrs: details.addrs.clone(),
+            config: details.config,
+            request_level: details.request_level,
+            resolver: details.resolver,
+            now: details.now,
+            timeout,
+            current_time: details.current_time.clone(),
+            run_connector: details.run_connector.clone(),
+            register_shutdown: details.register_shutdown.clone(),
+        };
+        let result = self.0.connect(&clamped, chained);
+        DEPTH.with(|d| d.set(d.get().saturating_sub(1)));
+        match result {
+            Ok(t) => {
+                if outer {
+                    set_phase(Phase::Exchange);
+                }
+                Ok(t)
+            }
+            Err(e) if outer && details.config.proxy().is_some() && phase() != Phase::Tls => {
+                Err(proxy_fault(e))
+            }
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// A failure while connecting through a proxy, as the proxy's: its words, never its URL.
+fn proxy_fault(e: ureq::Error) -> ureq::Error {
+    use ureq::Error as E;
+    let words = match e {
+        E::Io(io) => crate::error::plain_io(&io).to_lowercase(),
+        E::HostNotFound => "its host name was not found".to_string(),
+        E::ConnectionFailed => "the connection failed".to_string(),
+        E::ConnectProxyFailed(w) => w,
+        other => return other,
+    };
+    E::ConnectProxyFailed(words)
+}
+
+/// Wraps whatever transport the chain made in [`Clamped`].
+#[derive(Debug)]
+struct Clamp;
+
+impl<In: Transport> Connector<In> for Clamp {
+    type Out = Clamped<In>;
+
+    fn connect(
+        &self,
+        _: &ConnectionDetails,
+        chained: Option<In>,
+    ) -> Result<Option<Self::Out>, ureq::Error> {
+        Ok(chained.map(Clamped))
+    }
+}
+
+/// Notes that the TLS handshake starts (when it will).
+#[derive(Debug)]
+struct TlsPhase;
+
+impl<In: Transport> Connector<In> for TlsPhase {
+    type Out = In;
+
+    fn connect(
+        &self,
+        details: &ConnectionDetails,
+        chained: Option<In>,
+    ) -> Result<Option<Self::Out>, ureq::Error> {
+        if details.needs_tls() && chained.as_ref().is_some_and(|t| !t.is_tls()) {
+            set_phase(Phase::Tls);
+        }
+        Ok(chained)
+    }
+}
+
+/// A transport whose every read and write ends by the attempt's deadline.
+#[derive(Debug)]
+pub struct Clamped<T>(T);
+
+impl<T: Transport> Transport for Clamped<T> {
+    fn buffers(&mut self) -> &mut dyn Buffers {
+        self.0.buffers()
+    }
+
+    fn transmit_output(&mut self, amount: usize, timeout: NextTimeout) -> Result<(), ureq::Error> {
+        self.0.transmit_output(amount, clamp(timeout))
+    }
+
+    fn await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
+        self.0.await_input(clamp(timeout))
+    }
+
+    fn is_open(&mut self) -> bool {
+        self.0.is_open()
+    }
+
+    fn is_tls(&self) -> bool {
+        self.0.is_tls()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timeouts_are_cut_to_the_time_left() {
+        let long = NextTimeout {
+            after: UreqDuration::from_secs(30),
+            reason: Timeout::Connect,
+            per_read: None,
+            per_write: None,
+        };
+        assert_eq!(clamp(long), long, "no deadline: unchanged");
+        let _a = Attempt::start(Duration::from_millis(200));
+        let t = clamp(long);
+        assert!(*t.after <= Duration::from_millis(200), "{t:?}");
+        assert_eq!(t.reason, Timeout::Global);
+        let short = NextTimeout {
+            after: UreqDuration::from_millis(10),
+            ..long
+        };
+        assert_eq!(clamp(short), short, "a shorter timeout stays");
+        drop(_a);
+        assert_eq!(remaining(), None);
+    }
+}

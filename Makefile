@@ -38,7 +38,9 @@ generate:
 	$(CARGO) run --quiet -- generate .
 
 # make install PREFIX=/usr/local DESTDIR=...: the binary, man pages, and completions where
-# each shell looks for them. Builds the release binary first when it is missing.
+# each shell looks for them. Builds the release binary first when it is missing or older
+# than any source. Directories it creates are listed in $(RECORD), so that uninstall removes
+# them again (when empty) and nothing that was there before.
 PREFIX ?= /usr/local
 DESTDIR ?=
 BINDIR = $(DESTDIR)$(PREFIX)/bin
@@ -47,14 +49,22 @@ BASHDIR = $(DESTDIR)$(PREFIX)/share/bash-completion/completions
 ZSHDIR = $(DESTDIR)$(PREFIX)/share/zsh/site-functions
 FISHDIR = $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
 ELVDIR = $(DESTDIR)$(PREFIX)/share/elvish/lib
-PSDIR = $(DESTDIR)$(PREFIX)/share/pk3s-telemetry/completions
+DATADIR = $(DESTDIR)$(PREFIX)/share/pk3s-telemetry
+PSDIR = $(DATADIR)/completions
+RECORD = $(DATADIR)/created-directories
+DIRS = $(BINDIR) $(MANDIR) $(BASHDIR) $(ZSHDIR) $(FISHDIR) $(ELVDIR) $(PSDIR)
 BIN = target/release/pk3s-telemetry
+SOURCES = Cargo.toml Cargo.lock $(shell find src -type f)
 
-$(BIN):
+$(BIN): $(SOURCES)
 	$(CARGO) build --release --locked
 
 install: $(BIN)
-	install -d $(BINDIR) $(MANDIR) $(BASHDIR) $(ZSHDIR) $(FISHDIR) $(ELVDIR) $(PSDIR)
+	@created=; for d in $(DIRS); do \
+	    while [ ! -d "$$d" ]; do created="$$created$$d\n"; d=$$(dirname "$$d"); done; \
+	done; \
+	install -d $(DIRS); \
+	printf "$$created" >>$(RECORD)
 	install -m 0755 $(BIN) $(BINDIR)/pk3s-telemetry
 	install -m 0644 man/*.1 $(MANDIR)/
 	install -m 0644 completions/pk3s-telemetry.bash $(BASHDIR)/pk3s-telemetry
@@ -63,9 +73,15 @@ install: $(BIN)
 	install -m 0644 completions/pk3s-telemetry.elv $(ELVDIR)/pk3s-telemetry.elv
 	install -m 0644 completions/_pk3s-telemetry.ps1 $(PSDIR)/_pk3s-telemetry.ps1
 
+# Removes the files install wrote, then the directories it created, deepest first, when
+# they are empty (a directory another package has filled stays).
 uninstall:
 	rm -f $(BINDIR)/pk3s-telemetry
 	rm -f $(addprefix $(MANDIR)/,$(notdir $(wildcard man/*.1)))
 	rm -f $(BASHDIR)/pk3s-telemetry $(ZSHDIR)/_pk3s-telemetry $(FISHDIR)/pk3s-telemetry.fish
 	rm -f $(ELVDIR)/pk3s-telemetry.elv $(PSDIR)/_pk3s-telemetry.ps1
-	-rmdir $(PSDIR) $(DESTDIR)$(PREFIX)/share/pk3s-telemetry 2>/dev/null
+	@if [ -f $(RECORD) ]; then \
+	    dirs=$$(sort -ru $(RECORD)); rm -f $(RECORD); \
+	    for d in $$dirs; do rmdir "$$d" 2>/dev/null || true; done; \
+	fi
+	-@rmdir $(PSDIR) $(DATADIR) 2>/dev/null || true

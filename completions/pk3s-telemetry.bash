@@ -19,6 +19,12 @@ _pk3s__telemetry() {
             pk3s__telemetry,check)
                 cmd="pk3s__telemetry__subcmd__check"
                 ;;
+            pk3s__telemetry,disable)
+                cmd="pk3s__telemetry__subcmd__disable"
+                ;;
+            pk3s__telemetry,enable)
+                cmd="pk3s__telemetry__subcmd__enable"
+                ;;
             pk3s__telemetry,env)
                 cmd="pk3s__telemetry__subcmd__env"
                 ;;
@@ -34,8 +40,17 @@ _pk3s__telemetry() {
             pk3s__telemetry,send)
                 cmd="pk3s__telemetry__subcmd__send"
                 ;;
+            pk3s__telemetry,status)
+                cmd="pk3s__telemetry__subcmd__status"
+                ;;
             pk3s__telemetry__subcmd__help,check)
                 cmd="pk3s__telemetry__subcmd__help__subcmd__check"
+                ;;
+            pk3s__telemetry__subcmd__help,disable)
+                cmd="pk3s__telemetry__subcmd__help__subcmd__disable"
+                ;;
+            pk3s__telemetry__subcmd__help,enable)
+                cmd="pk3s__telemetry__subcmd__help__subcmd__enable"
                 ;;
             pk3s__telemetry__subcmd__help,env)
                 cmd="pk3s__telemetry__subcmd__help__subcmd__env"
@@ -51,6 +66,9 @@ _pk3s__telemetry() {
                 ;;
             pk3s__telemetry__subcmd__help,send)
                 cmd="pk3s__telemetry__subcmd__help__subcmd__send"
+                ;;
+            pk3s__telemetry__subcmd__help,status)
+                cmd="pk3s__telemetry__subcmd__help__subcmd__status"
                 ;;
             pk3s__telemetry__subcmd__help__subcmd__send,event)
                 cmd="pk3s__telemetry__subcmd__help__subcmd__send__subcmd__event"
@@ -83,7 +101,7 @@ _pk3s__telemetry() {
 
     case "${cmd}" in
         pk3s__telemetry)
-            opts="-q -v -h -V --outbox --endpoint --quiet --verbose --help --version send resolve env check flush help"
+            opts="-q -v -h -V --outbox --endpoint --quiet --verbose --help --version send resolve env check flush enable disable status help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -105,20 +123,40 @@ _pk3s__telemetry() {
             return 0
             ;;
         pk3s__telemetry__subcmd__check)
-            opts="-q -v -h -V --outbox --endpoint --quiet --verbose --help --version"
+            opts="-q -v -h -V --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --outbox)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
+                *)
+                    COMPREPLY=()
                     ;;
-                --endpoint)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pk3s__telemetry__subcmd__disable)
+            opts="-q -v -h -V --system --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
                     ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pk3s__telemetry__subcmd__enable)
+            opts="-q -v -h -V --system --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 *)
                     COMPREPLY=()
                     ;;
@@ -179,7 +217,7 @@ _pk3s__telemetry() {
             return 0
             ;;
         pk3s__telemetry__subcmd__help)
-            opts="send resolve env check flush help"
+            opts="send resolve env check flush enable disable status help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -193,6 +231,34 @@ _pk3s__telemetry() {
             return 0
             ;;
         pk3s__telemetry__subcmd__help__subcmd__check)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pk3s__telemetry__subcmd__help__subcmd__disable)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pk3s__telemetry__subcmd__help__subcmd__enable)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -304,6 +370,20 @@ _pk3s__telemetry() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        pk3s__telemetry__subcmd__help__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         pk3s__telemetry__subcmd__resolve)
             opts="-q -v -h -V --component --telemetry --format --outbox --endpoint --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -339,20 +419,12 @@ _pk3s__telemetry() {
             return 0
             ;;
         pk3s__telemetry__subcmd__send)
-            opts="-q -v -h -V --outbox --endpoint --quiet --verbose --help --version manifest event help"
+            opts="-h -V --help --version manifest event help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --outbox)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --endpoint)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -515,6 +587,32 @@ _pk3s__telemetry() {
                     ;;
                 --parent-run-id)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --outbox)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pk3s__telemetry__subcmd__status)
+            opts="-q -v -h -V --format --outbox --endpoint --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
                 --outbox)

@@ -22,8 +22,8 @@ set edit:completion:arg-completer[pk3s-telemetry] = {|@words|
             cand --endpoint 'Receiver URL, http or https [env: TELEMETRY_ENDPOINT] [default: https://telemetry.productive-k3s.io/telemetry]'
             cand -q 'Print nothing but errors'
             cand --quiet 'Print nothing but errors'
-            cand -v 'Describe each attempt on stderr'
-            cand --verbose 'Describe each attempt on stderr'
+            cand -v 'Say more on stderr: -v each attempt, -vv also the settings in use'
+            cand --verbose 'Say more on stderr: -v each attempt, -vv also the settings in use'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
@@ -33,17 +33,14 @@ set edit:completion:arg-completer[pk3s-telemetry] = {|@words|
             cand env 'Print the context for a nested child (same session, this run as its parent), or run COMMAND with it'
             cand check 'Check JSON files (run manifests, test artifacts) for identifiers; exit 1 naming each path found'
             cand flush 'Replay the outbox oldest first; delete what is delivered, keep the rest for later'
+            cand enable 'Save "telemetry on" for this user (or with --system for the machine)'
+            cand disable 'Save "telemetry off" for this user (or with --system for the machine)'
+            cand status 'Show where things stand: consent and its source, endpoint, proxy, outbox counts, last delivery'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'pk3s-telemetry;send'= {
-            cand --outbox 'Directory for undelivered payloads [env: TELEMETRY_OUTBOX_DIR] [default: runs/telemetry-outbox]'
-            cand --endpoint 'Receiver URL, http or https [env: TELEMETRY_ENDPOINT] [default: https://telemetry.productive-k3s.io/telemetry]'
-            cand -q 'Print nothing but errors'
-            cand --quiet 'Print nothing but errors'
-            cand -v 'Describe each attempt on stderr'
-            cand --verbose 'Describe each attempt on stderr'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
             cand manifest 'Wrap a run manifest (a JSON object) in the install envelope and deliver it'
@@ -63,8 +60,8 @@ set edit:completion:arg-completer[pk3s-telemetry] = {|@words|
             cand --dry-run 'Print the exact request (token masked) and send nothing, write nothing'
             cand -q 'Print nothing but errors'
             cand --quiet 'Print nothing but errors'
-            cand -v 'Describe each attempt on stderr'
-            cand --verbose 'Describe each attempt on stderr'
+            cand -v 'Say more on stderr: -v each attempt, -vv also the settings in use'
+            cand --verbose 'Say more on stderr: -v each attempt, -vv also the settings in use'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
@@ -87,8 +84,8 @@ set edit:completion:arg-completer[pk3s-telemetry] = {|@words|
             cand --dry-run 'Print the exact request (token masked) and send nothing, write nothing'
             cand -q 'Print nothing but errors'
             cand --quiet 'Print nothing but errors'
-            cand -v 'Describe each attempt on stderr'
-            cand --verbose 'Describe each attempt on stderr'
+            cand -v 'Say more on stderr: -v each attempt, -vv also the settings in use'
+            cand --verbose 'Say more on stderr: -v each attempt, -vv also the settings in use'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
@@ -113,8 +110,8 @@ set edit:completion:arg-completer[pk3s-telemetry] = {|@words|
             cand --endpoint 'Receiver URL, http or https [env: TELEMETRY_ENDPOINT] [default: https://telemetry.productive-k3s.io/telemetry]'
             cand -q 'Print nothing but errors'
             cand --quiet 'Print nothing but errors'
-            cand -v 'Describe each attempt on stderr'
-            cand --verbose 'Describe each attempt on stderr'
+            cand -v 'Say more on stderr: -v each attempt, -vv also the settings in use'
+            cand --verbose 'Say more on stderr: -v each attempt, -vv also the settings in use'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
@@ -126,20 +123,18 @@ set edit:completion:arg-completer[pk3s-telemetry] = {|@words|
             cand --endpoint 'Receiver URL, http or https [env: TELEMETRY_ENDPOINT] [default: https://telemetry.productive-k3s.io/telemetry]'
             cand -q 'Print nothing but errors'
             cand --quiet 'Print nothing but errors'
-            cand -v 'Describe each attempt on stderr'
-            cand --verbose 'Describe each attempt on stderr'
+            cand -v 'Say more on stderr: -v each attempt, -vv also the settings in use'
+            cand --verbose 'Say more on stderr: -v each attempt, -vv also the settings in use'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }
         &'pk3s-telemetry;check'= {
-            cand --outbox 'Directory for undelivered payloads [env: TELEMETRY_OUTBOX_DIR] [default: runs/telemetry-outbox]'
-            cand --endpoint 'Receiver URL, http or https [env: TELEMETRY_ENDPOINT] [default: https://telemetry.productive-k3s.io/telemetry]'
             cand -q 'Print nothing but errors'
             cand --quiet 'Print nothing but errors'
-            cand -v 'Describe each attempt on stderr'
-            cand --verbose 'Describe each attempt on stderr'
+            cand -v 'Say more on stderr: -v each attempt, -vv also the settings in use'
+            cand --verbose 'Say more on stderr: -v each attempt, -vv also the settings in use'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
@@ -152,8 +147,43 @@ set edit:completion:arg-completer[pk3s-telemetry] = {|@words|
             cand --dry-run 'List what would be sent, expired or set aside; send nothing, change nothing'
             cand -q 'Print nothing but errors'
             cand --quiet 'Print nothing but errors'
-            cand -v 'Describe each attempt on stderr'
-            cand --verbose 'Describe each attempt on stderr'
+            cand -v 'Say more on stderr: -v each attempt, -vv also the settings in use'
+            cand --verbose 'Say more on stderr: -v each attempt, -vv also the settings in use'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'pk3s-telemetry;enable'= {
+            cand --system 'Save it for the machine (/etc/productive-k3s/telemetry.conf; needs root) instead of this user'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Say more on stderr: -v each attempt, -vv also the settings in use'
+            cand --verbose 'Say more on stderr: -v each attempt, -vv also the settings in use'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'pk3s-telemetry;disable'= {
+            cand --system 'Save it for the machine (/etc/productive-k3s/telemetry.conf; needs root) instead of this user'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Say more on stderr: -v each attempt, -vv also the settings in use'
+            cand --verbose 'Say more on stderr: -v each attempt, -vv also the settings in use'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'pk3s-telemetry;status'= {
+            cand --format 'format'
+            cand --outbox 'Directory for undelivered payloads [env: TELEMETRY_OUTBOX_DIR] [default: runs/telemetry-outbox]'
+            cand --endpoint 'Receiver URL, http or https [env: TELEMETRY_ENDPOINT] [default: https://telemetry.productive-k3s.io/telemetry]'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Say more on stderr: -v each attempt, -vv also the settings in use'
+            cand --verbose 'Say more on stderr: -v each attempt, -vv also the settings in use'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
@@ -165,6 +195,9 @@ set edit:completion:arg-completer[pk3s-telemetry] = {|@words|
             cand env 'Print the context for a nested child (same session, this run as its parent), or run COMMAND with it'
             cand check 'Check JSON files (run manifests, test artifacts) for identifiers; exit 1 naming each path found'
             cand flush 'Replay the outbox oldest first; delete what is delivered, keep the rest for later'
+            cand enable 'Save "telemetry on" for this user (or with --system for the machine)'
+            cand disable 'Save "telemetry off" for this user (or with --system for the machine)'
+            cand status 'Show where things stand: consent and its source, endpoint, proxy, outbox counts, last delivery'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'pk3s-telemetry;help;send'= {
@@ -182,6 +215,12 @@ set edit:completion:arg-completer[pk3s-telemetry] = {|@words|
         &'pk3s-telemetry;help;check'= {
         }
         &'pk3s-telemetry;help;flush'= {
+        }
+        &'pk3s-telemetry;help;enable'= {
+        }
+        &'pk3s-telemetry;help;disable'= {
+        }
+        &'pk3s-telemetry;help;status'= {
         }
         &'pk3s-telemetry;help;help'= {
         }

@@ -27,7 +27,7 @@ end
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_needs_command" -l outbox -d 'Directory for undelivered payloads [env: TELEMETRY_OUTBOX_DIR] [default: runs/telemetry-outbox]' -r -F
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_needs_command" -l endpoint -d 'Receiver URL, http or https [env: TELEMETRY_ENDPOINT] [default: https://telemetry.productive-k3s.io/telemetry]' -r
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_needs_command" -s q -l quiet -d 'Print nothing but errors'
-complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_needs_command" -s v -l verbose -d 'Describe each attempt on stderr'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_needs_command" -s v -l verbose -d 'Say more on stderr: -v each attempt, -vv also the settings in use'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_needs_command" -s V -l version -d 'Print version'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_needs_command" -f -a "send" -d 'Deliver a run manifest or an event now, with bounded retries; keep it in the outbox if it cannot be delivered'
@@ -35,12 +35,11 @@ complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_needs_command" -f -a "resol
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_needs_command" -f -a "env" -d 'Print the context for a nested child (same session, this run as its parent), or run COMMAND with it'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_needs_command" -f -a "check" -d 'Check JSON files (run manifests, test artifacts) for identifiers; exit 1 naming each path found'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_needs_command" -f -a "flush" -d 'Replay the outbox oldest first; delete what is delivered, keep the rest for later'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_needs_command" -f -a "enable" -d 'Save "telemetry on" for this user (or with --system for the machine)'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_needs_command" -f -a "disable" -d 'Save "telemetry off" for this user (or with --system for the machine)'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_needs_command" -f -a "status" -d 'Show where things stand: consent and its source, endpoint, proxy, outbox counts, last delivery'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and not __fish_seen_subcommand_from manifest event help" -l outbox -d 'Directory for undelivered payloads [env: TELEMETRY_OUTBOX_DIR] [default: runs/telemetry-outbox]' -r -F
-complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and not __fish_seen_subcommand_from manifest event help" -l endpoint -d 'Receiver URL, http or https [env: TELEMETRY_ENDPOINT] [default: https://telemetry.productive-k3s.io/telemetry]' -r
-complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and not __fish_seen_subcommand_from manifest event help" -s q -l quiet -d 'Print nothing but errors'
-complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and not __fish_seen_subcommand_from manifest event help" -s v -l verbose -d 'Describe each attempt on stderr'
-complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and not __fish_seen_subcommand_from manifest event help" -s h -l help -d 'Print help'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and not __fish_seen_subcommand_from manifest event help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and not __fish_seen_subcommand_from manifest event help" -s V -l version -d 'Print version'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and not __fish_seen_subcommand_from manifest event help" -f -a "manifest" -d 'Wrap a run manifest (a JSON object) in the install envelope and deliver it'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and not __fish_seen_subcommand_from manifest event help" -f -a "event" -d 'Deliver a ready-made JSON event object as it is, or build the standard lifecycle event with --name'
@@ -56,7 +55,7 @@ complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and 
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from manifest" -l endpoint -d 'Receiver URL, http or https [env: TELEMETRY_ENDPOINT] [default: https://telemetry.productive-k3s.io/telemetry]' -r
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from manifest" -l dry-run -d 'Print the exact request (token masked) and send nothing, write nothing'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from manifest" -s q -l quiet -d 'Print nothing but errors'
-complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from manifest" -s v -l verbose -d 'Describe each attempt on stderr'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from manifest" -s v -l verbose -d 'Say more on stderr: -v each attempt, -vv also the settings in use'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from manifest" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from manifest" -s V -l version -d 'Print version'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from event" -l name -d 'Build the standard lifecycle event with this event_name (e.g. core.apply.completed)' -r
@@ -74,7 +73,7 @@ complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and 
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from event" -l endpoint -d 'Receiver URL, http or https [env: TELEMETRY_ENDPOINT] [default: https://telemetry.productive-k3s.io/telemetry]' -r
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from event" -l dry-run -d 'Print the exact request (token masked) and send nothing, write nothing'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from event" -s q -l quiet -d 'Print nothing but errors'
-complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from event" -s v -l verbose -d 'Describe each attempt on stderr'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from event" -s v -l verbose -d 'Say more on stderr: -v each attempt, -vv also the settings in use'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from event" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from event" -s V -l version -d 'Print version'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from help" -f -a "manifest" -d 'Wrap a run manifest (a JSON object) in the install envelope and deliver it'
@@ -88,7 +87,7 @@ json\t'one JSON object: each setting\'s value and where it came from; never the 
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand resolve" -l outbox -d 'Directory for undelivered payloads [env: TELEMETRY_OUTBOX_DIR] [default: runs/telemetry-outbox]' -r -F
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand resolve" -l endpoint -d 'Receiver URL, http or https [env: TELEMETRY_ENDPOINT] [default: https://telemetry.productive-k3s.io/telemetry]' -r
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand resolve" -s q -l quiet -d 'Print nothing but errors'
-complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand resolve" -s v -l verbose -d 'Describe each attempt on stderr'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand resolve" -s v -l verbose -d 'Say more on stderr: -v each attempt, -vv also the settings in use'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand resolve" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand resolve" -s V -l version -d 'Print version'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand env" -l format -r -f -a "shell\t'export NAME=\'value\' lines, for eval in bash, dash or zsh'
@@ -96,13 +95,11 @@ json\t'one JSON object: each setting\'s value and where it came from; never the 
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand env" -l outbox -d 'Directory for undelivered payloads [env: TELEMETRY_OUTBOX_DIR] [default: runs/telemetry-outbox]' -r -F
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand env" -l endpoint -d 'Receiver URL, http or https [env: TELEMETRY_ENDPOINT] [default: https://telemetry.productive-k3s.io/telemetry]' -r
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand env" -s q -l quiet -d 'Print nothing but errors'
-complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand env" -s v -l verbose -d 'Describe each attempt on stderr'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand env" -s v -l verbose -d 'Say more on stderr: -v each attempt, -vv also the settings in use'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand env" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand env" -s V -l version -d 'Print version'
-complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand check" -l outbox -d 'Directory for undelivered payloads [env: TELEMETRY_OUTBOX_DIR] [default: runs/telemetry-outbox]' -r -F
-complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand check" -l endpoint -d 'Receiver URL, http or https [env: TELEMETRY_ENDPOINT] [default: https://telemetry.productive-k3s.io/telemetry]' -r
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand check" -s q -l quiet -d 'Print nothing but errors'
-complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand check" -s v -l verbose -d 'Describe each attempt on stderr'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand check" -s v -l verbose -d 'Say more on stderr: -v each attempt, -vv also the settings in use'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand check" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand check" -s V -l version -d 'Print version'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand flush" -l limit -d 'Send at most N entries in this run (the rest stay for a later flush)' -r
@@ -110,14 +107,35 @@ complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand flush" -l 
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand flush" -l endpoint -d 'Receiver URL, http or https [env: TELEMETRY_ENDPOINT] [default: https://telemetry.productive-k3s.io/telemetry]' -r
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand flush" -l dry-run -d 'List what would be sent, expired or set aside; send nothing, change nothing'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand flush" -s q -l quiet -d 'Print nothing but errors'
-complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand flush" -s v -l verbose -d 'Describe each attempt on stderr'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand flush" -s v -l verbose -d 'Say more on stderr: -v each attempt, -vv also the settings in use'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand flush" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand flush" -s V -l version -d 'Print version'
-complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand help; and not __fish_seen_subcommand_from send resolve env check flush help" -f -a "send" -d 'Deliver a run manifest or an event now, with bounded retries; keep it in the outbox if it cannot be delivered'
-complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand help; and not __fish_seen_subcommand_from send resolve env check flush help" -f -a "resolve" -d 'Decide consent (asking once at a terminal) and this run\'s ids; print every TELEMETRY_* setting for `eval`'
-complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand help; and not __fish_seen_subcommand_from send resolve env check flush help" -f -a "env" -d 'Print the context for a nested child (same session, this run as its parent), or run COMMAND with it'
-complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand help; and not __fish_seen_subcommand_from send resolve env check flush help" -f -a "check" -d 'Check JSON files (run manifests, test artifacts) for identifiers; exit 1 naming each path found'
-complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand help; and not __fish_seen_subcommand_from send resolve env check flush help" -f -a "flush" -d 'Replay the outbox oldest first; delete what is delivered, keep the rest for later'
-complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand help; and not __fish_seen_subcommand_from send resolve env check flush help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand enable" -l system -d 'Save it for the machine (/etc/productive-k3s/telemetry.conf; needs root) instead of this user'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand enable" -s q -l quiet -d 'Print nothing but errors'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand enable" -s v -l verbose -d 'Say more on stderr: -v each attempt, -vv also the settings in use'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand enable" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand enable" -s V -l version -d 'Print version'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand disable" -l system -d 'Save it for the machine (/etc/productive-k3s/telemetry.conf; needs root) instead of this user'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand disable" -s q -l quiet -d 'Print nothing but errors'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand disable" -s v -l verbose -d 'Say more on stderr: -v each attempt, -vv also the settings in use'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand disable" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand disable" -s V -l version -d 'Print version'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand status" -l format -r -f -a "text\t'aligned lines, for eyes'
+json\t'one JSON object, for machines'"
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand status" -l outbox -d 'Directory for undelivered payloads [env: TELEMETRY_OUTBOX_DIR] [default: runs/telemetry-outbox]' -r -F
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand status" -l endpoint -d 'Receiver URL, http or https [env: TELEMETRY_ENDPOINT] [default: https://telemetry.productive-k3s.io/telemetry]' -r
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand status" -s q -l quiet -d 'Print nothing but errors'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand status" -s v -l verbose -d 'Say more on stderr: -v each attempt, -vv also the settings in use'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand status" -s V -l version -d 'Print version'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand help; and not __fish_seen_subcommand_from send resolve env check flush enable disable status help" -f -a "send" -d 'Deliver a run manifest or an event now, with bounded retries; keep it in the outbox if it cannot be delivered'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand help; and not __fish_seen_subcommand_from send resolve env check flush enable disable status help" -f -a "resolve" -d 'Decide consent (asking once at a terminal) and this run\'s ids; print every TELEMETRY_* setting for `eval`'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand help; and not __fish_seen_subcommand_from send resolve env check flush enable disable status help" -f -a "env" -d 'Print the context for a nested child (same session, this run as its parent), or run COMMAND with it'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand help; and not __fish_seen_subcommand_from send resolve env check flush enable disable status help" -f -a "check" -d 'Check JSON files (run manifests, test artifacts) for identifiers; exit 1 naming each path found'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand help; and not __fish_seen_subcommand_from send resolve env check flush enable disable status help" -f -a "flush" -d 'Replay the outbox oldest first; delete what is delivered, keep the rest for later'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand help; and not __fish_seen_subcommand_from send resolve env check flush enable disable status help" -f -a "enable" -d 'Save "telemetry on" for this user (or with --system for the machine)'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand help; and not __fish_seen_subcommand_from send resolve env check flush enable disable status help" -f -a "disable" -d 'Save "telemetry off" for this user (or with --system for the machine)'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand help; and not __fish_seen_subcommand_from send resolve env check flush enable disable status help" -f -a "status" -d 'Show where things stand: consent and its source, endpoint, proxy, outbox counts, last delivery'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand help; and not __fish_seen_subcommand_from send resolve env check flush enable disable status help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand help; and __fish_seen_subcommand_from send" -f -a "manifest" -d 'Wrap a run manifest (a JSON object) in the install envelope and deliver it'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand help; and __fish_seen_subcommand_from send" -f -a "event" -d 'Deliver a ready-made JSON event object as it is, or build the standard lifecycle event with --name'

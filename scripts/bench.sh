@@ -104,6 +104,12 @@ echo "   queueing $small and $big entries (real failing sends)..."
 fill "$work/tpl-small" "$small"
 fill "$work/tpl-big" "$big"
 for _ in $(seq "$flush_runs"); do flush_once "$work/tpl-small" "$small"; flush_once "$work/tpl-big" "$big"; done
+
+echo "== status on the $big-entry outbox vs resolve ($runs runs each)"
+hyperfine -N --style basic --warmup 10 --runs "$runs" --export-json "$work/status.json" \
+    -n status "env -i PATH=$PATH HOME=$work/home CI=true TELEMETRY_OUTBOX_DIR=$work/tpl-big $bin status" \
+    -n resolve "env -i PATH=$PATH HOME=$work/home CI=true TELEMETRY_OUTBOX_DIR=$work/tpl-big $bin resolve" >/dev/null 2>>"$work/hyperfine.log"
+record "status, $big entries (median)" "$(median "$work/status.json" 0)" s "resolve" "$(median "$work/status.json" 1)" "<= 2x"
 med() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 big_s=$(cut -d' ' -f1 "$work/flush-$big" | med)
 big_kib=$(cut -d' ' -f2 "$work/flush-$big" | med)

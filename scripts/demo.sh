@@ -4,7 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-cargo build --quiet --bin pk3s-telemetry --example receiver
+echo "== building pk3s-telemetry and the loopback receiver (cargo build; the first build takes a minute or two)"
+cargo build --bin pk3s-telemetry --example receiver
+echo "== starting a receiver on 127.0.0.1 (it stops by itself after 60 s)"
 bin=target/debug/pk3s-telemetry
 work=$(mktemp -d)
 receiver_pid=

@@ -1,44 +1,21 @@
 //! The command-line definition. Settings come from `TELEMETRY_*` variables first (shell
-//! scripts drive this tool); the global flags below only override them.
+//! scripts drive this tool); the global flags below only override them. Each command's
+//! long help (its variables, examples and exit statuses) is data in `help`.
+
+pub mod help;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
 
 use clap::builder::NonEmptyStringValueParser;
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 
 pub const ABOUT: &str = "Anonymous, opt-in usage telemetry for the productive-k3s shell layers";
 pub const LONG_ABOUT: &str = "Anonymous, opt-in usage telemetry for the productive-k3s shell layers.\n\n\
-    Settings are read from TELEMETRY_* environment variables; the global flags override them.\n\
-    Telemetry never stalls or fails an installation: sends are bounded in time, and what \
-    cannot be delivered is kept in a local outbox.";
-
-/// Shown under every command's `--help` (and in the man pages): each setting's variable
-/// and default, since the environment is the primary interface.
-pub const ENVIRONMENT: &str = "\
-Environment (flags override; see the README for the details):
-  TELEMETRY_ENABLED                  consent: 1 true yes y on / 0 false no n off [default: unset = off, or ask in `resolve`]
-  DO_NOT_TRACK                       truthy means off unless a flag or TELEMETRY_ENABLED says otherwise [default: unset]
-  TELEMETRY_ENDPOINT                 receiver URL, http or https; empty: send nothing [default: https://telemetry.productive-k3s.io/telemetry]
-  TELEMETRY_BEARER_TOKEN             sent as Authorization: Bearer; never written to disk [default: unset]
-  TELEMETRY_MARKER                   X-Productive-K3S-Telemetry header [default: pk3s-public-v1]
-  TELEMETRY_MAX_RETRIES              attempts in all, the first included [default: 3]
-  TELEMETRY_CONNECT_TIMEOUT_SECONDS  per attempt: DNS, TCP, proxy, TLS [default: 5]
-  TELEMETRY_REQUEST_TIMEOUT_SECONDS  the whole attempt [default: 10]
-  TELEMETRY_OUTBOX_DIR               undelivered payloads [default: runs/telemetry-outbox]
-  TELEMETRY_OUTBOX_MAX_ENTRIES       oldest dropped beyond this many [default: 10000]
-  TELEMETRY_OUTBOX_MAX_AGE_DAYS      entries older than this are dropped [default: 30]
-  TELEMETRY_USER_AGENT               User-Agent header [default: productive-k3s/<version>]
-  TELEMETRY_SESSION_ID               the chain's session [default: a new UUID]
-  TELEMETRY_RUN_ID                   this run [default: a new UUID]
-  TELEMETRY_PARENT_RUN_ID            the run that started this one [default: none]
-  TELEMETRY_COMPONENT                cli, infra, core... [default: core]
-  TELEMETRY_SOURCE_REPOSITORY        client.repository [default: productive-k3s]
-  TELEMETRY_SOURCE_SCRIPT            client.script [default: scripts/apply.sh]
-  TELEMETRY_EXIT_CODE                client.exit_code of a manifest [default: 0]
-  TELEMETRY_PRIVACY                  redact, strict or off [default: redact]
-  TELEMETRY_PRIVACY_EXTRA            more identifiers to redact [default: unset]
-  HTTPS_PROXY HTTP_PROXY ALL_PROXY NO_PROXY (either case), SSL_CERT_FILE, SSL_CERT_DIR: as with curl";
+    Settings are read from TELEMETRY_* environment variables; the global flags override them \
+    (before or after the command). Telemetry never stalls or fails an installation: sends are \
+    bounded in time, and what cannot be delivered is kept in a local outbox. \
+    Each command's --help lists its own flags, variables, examples and exit statuses.";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -46,7 +23,7 @@ Environment (flags override; see the README for the details):
     version,
     about = ABOUT,
     long_about = LONG_ABOUT,
-    after_long_help = ENVIRONMENT,
+    after_long_help = help::text(&help::TOP),
     propagate_version = true
 )]
 pub struct Cli {
@@ -57,23 +34,33 @@ pub struct Cli {
     pub command: Command,
 }
 
-#[derive(Debug, Args)]
+/// `-q` and `-v`, which every command takes (before or after its name).
+#[derive(Debug, Args, Default, Clone, Copy)]
+#[command(next_help_heading = "Global options")]
+pub struct Output {
+    /// Print nothing but errors
+    #[arg(short, long, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// Say more on stderr: -v each attempt, -vv also the settings in use
+    #[arg(short, long, action = ArgAction::Count)]
+    pub verbose: u8,
+}
+
+/// The flags that override settings, for the commands that use them.
+#[derive(Debug, Args, Default, Clone)]
+#[command(next_help_heading = "Global options")]
 pub struct Global {
     /// Directory for undelivered payloads [env: TELEMETRY_OUTBOX_DIR] [default: runs/telemetry-outbox]
-    #[arg(long, global = true, value_name = "DIR")]
+    #[arg(long, value_name = "DIR")]
     pub outbox: Option<PathBuf>,
 
     /// Receiver URL, http or https [env: TELEMETRY_ENDPOINT] [default: https://telemetry.productive-k3s.io/telemetry]
-    #[arg(long, global = true, value_name = "URL")]
+    #[arg(long, value_name = "URL")]
     pub endpoint: Option<String>,
 
-    /// Print nothing but errors
-    #[arg(short, long, global = true, conflicts_with = "verbose")]
-    pub quiet: bool,
-
-    /// Describe each attempt on stderr
-    #[arg(short, long, global = true)]
-    pub verbose: bool,
+    #[command(flatten)]
+    pub output: Output,
 }
 
 // Parsed once per process: the size of the largest variant does not matter.
@@ -81,17 +68,17 @@ pub struct Global {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Deliver a run manifest or an event now, with bounded retries; keep it in the outbox if it cannot be delivered
-    #[command(subcommand)]
+    #[command(subcommand, after_long_help = help::text(&help::SEND))]
     Send(SendCommand),
     /// Decide consent (asking once at a terminal) and this run's ids; print every TELEMETRY_* setting for `eval`
     #[command(
         long_about = "Decide consent and this run's correlation ids, and print every TELEMETRY_* \
-            setting with its effective value, as export lines for eval:\n\n    \
-            eval \"$(pk3s-telemetry resolve --component infra)\"\n\n\
-            Consent: --telemetry, else TELEMETRY_ENABLED, else DO_NOT_TRACK, else one question \
-            on the terminal when a person is there (stdin and stderr are terminals, CI unset), \
-            else off. The answer is exported, so nested layers never ask again.",
-        after_long_help = ENVIRONMENT
+            setting with its effective value, as export lines for eval.\n\n\
+            Consent: --telemetry, else TELEMETRY_ENABLED, else DO_NOT_TRACK, else a saved \
+            choice (pk3s-telemetry enable|disable: the user's, then the machine's), else one \
+            question on the terminal when a person is there (stdin and stderr are terminals, \
+            CI unset), else off. The answer is exported, so nested layers never ask again.",
+        after_long_help = help::text(&help::RESOLVE)
     )]
     Resolve(ResolveArgs),
     /// Print the context for a nested child (same session, this run as its parent), or run COMMAND with it
@@ -100,18 +87,76 @@ pub enum Command {
             TELEMETRY_PARENT_RUN_ID set to this run's id, TELEMETRY_RUN_ID cleared so that the \
             child makes its own. Never asks. With -- COMMAND, run the command with that \
             environment and exit with its status (126 or 127 when it cannot be run).",
-        after_long_help = ENVIRONMENT
+        after_long_help = help::text(&help::ENV)
     )]
     Env(EnvArgs),
     /// Check JSON files (run manifests, test artifacts) for identifiers; exit 1 naming each path found
-    #[command(after_long_help = ENVIRONMENT)]
+    #[command(after_long_help = help::text(&help::CHECK))]
     Check(CheckArgs),
     /// Replay the outbox oldest first; delete what is delivered, keep the rest for later
-    #[command(after_long_help = ENVIRONMENT)]
+    #[command(after_long_help = help::text(&help::FLUSH))]
     Flush(FlushArgs),
+    /// Save "telemetry on" for this user (or with --system for the machine)
+    #[command(
+        long_about = "Save \"telemetry on\" for this user, in \
+            $XDG_CONFIG_HOME/productive-k3s/telemetry.conf (else \
+            ~/.config/productive-k3s/telemetry.conf), or with --system for every user of the \
+            machine, in /etc/productive-k3s/telemetry.conf. A flag, TELEMETRY_ENABLED or \
+            DO_NOT_TRACK still decide first; the user's choice wins over the machine's.",
+        after_long_help = help::text(&help::ENABLE)
+    )]
+    Enable(ChoiceArgs),
+    /// Save "telemetry off" for this user (or with --system for the machine)
+    #[command(
+        long_about = "Save \"telemetry off\" for this user, in \
+            $XDG_CONFIG_HOME/productive-k3s/telemetry.conf (else \
+            ~/.config/productive-k3s/telemetry.conf), or with --system for every user of the \
+            machine, in /etc/productive-k3s/telemetry.conf. A saved \"off\" also stops \
+            `flush`: kept entries stay where they are. A flag, TELEMETRY_ENABLED or \
+            DO_NOT_TRACK still decide first; the user's choice wins over the machine's.",
+        after_long_help = help::text(&help::DISABLE)
+    )]
+    Disable(ChoiceArgs),
+    /// Show where things stand: consent and its source, endpoint, proxy, outbox counts, last delivery
+    #[command(
+        long_about = "Show where things stand: whether telemetry is on and what decided it, the \
+            saved choices, the endpoint and the proxy a request would go through (never its \
+            credentials), the outbox with its pending, rejected and corrupt counts and the age \
+            of its oldest entry, and the last delivery recorded there. Never asks, sends or \
+            changes anything.",
+        after_long_help = help::text(&help::STATUS)
+    )]
+    Status(StatusArgs),
     /// Write shell completions and man pages into DIR/completions and DIR/man (for packaging)
     #[command(hide = true)]
     Generate(GenerateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ChoiceArgs {
+    /// Save it for the machine (/etc/productive-k3s/telemetry.conf; needs root) instead of this user
+    #[arg(long)]
+    pub system: bool,
+
+    #[command(flatten)]
+    pub output: Output,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StatusFormat {
+    /// aligned lines, for eyes
+    Text,
+    /// one JSON object, for machines
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: StatusFormat,
+
+    #[command(flatten)]
+    pub global: Global,
 }
 
 #[derive(Debug, Args)]
@@ -147,6 +192,9 @@ pub struct ResolveArgs {
 
     #[arg(long, value_enum, default_value = "shell")]
     pub format: Format,
+
+    #[command(flatten)]
+    pub global: Global,
 }
 
 #[derive(Debug, Args)]
@@ -157,6 +205,9 @@ pub struct EnvArgs {
     /// Run this command with the child context and exit with its status
     #[arg(last = true, value_name = "COMMAND")]
     pub command: Vec<OsString>,
+
+    #[command(flatten)]
+    pub global: Global,
 }
 
 #[derive(Debug, Args)]
@@ -168,15 +219,18 @@ pub struct FlushArgs {
     /// Send at most N entries in this run (the rest stay for a later flush)
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub limit: Option<u64>,
+
+    #[command(flatten)]
+    pub global: Global,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum SendCommand {
     /// Wrap a run manifest (a JSON object) in the install envelope and deliver it
-    #[command(after_long_help = ENVIRONMENT)]
+    #[command(after_long_help = help::text(&help::SEND_MANIFEST))]
     Manifest(ManifestArgs),
     /// Deliver a ready-made JSON event object as it is, or build the standard lifecycle event with --name
-    #[command(after_long_help = ENVIRONMENT)]
+    #[command(after_long_help = help::text(&help::SEND_EVENT))]
     Event(EventArgs),
 }
 
@@ -275,6 +329,9 @@ pub struct SendOptions {
     /// Print the exact request (token masked) and send nothing, write nothing
     #[arg(long)]
     pub dry_run: bool,
+
+    #[command(flatten)]
+    pub global: Global,
 }
 
 #[derive(Debug, Args)]
@@ -282,6 +339,29 @@ pub struct CheckArgs {
     /// JSON files (one document, or several such as JSON Lines), or - for standard input
     #[arg(value_name = "FILE", required = true)]
     pub files: Vec<String>,
+
+    #[command(flatten)]
+    pub output: Output,
+}
+
+impl Command {
+    /// The global flags given after the command's name (`None`: those it does not take).
+    pub fn global(&self) -> (Option<&Global>, Option<Output>) {
+        fn g(g: &Global) -> (Option<&Global>, Option<Output>) {
+            (Some(g), Some(g.output))
+        }
+        match self {
+            Command::Send(SendCommand::Manifest(a)) => g(&a.send.global),
+            Command::Send(SendCommand::Event(a)) => g(&a.send.global),
+            Command::Resolve(a) => g(&a.global),
+            Command::Env(a) => g(&a.global),
+            Command::Flush(a) => g(&a.global),
+            Command::Status(a) => g(&a.global),
+            Command::Check(a) => (None, Some(a.output)),
+            Command::Enable(a) | Command::Disable(a) => (None, Some(a.output)),
+            Command::Generate(_) => (None, None),
+        }
+    }
 }
 
 impl Correlation {

@@ -1,15 +1,21 @@
-//! Who decides whether telemetry is on: a flag, then TELEMETRY_ENABLED, then DO_NOT_TRACK;
-//! only `resolve` may go on to ask a person. `send`, `env` and `flush` never ask.
+//! Who decides whether telemetry is on: a flag, then TELEMETRY_ENABLED, then DO_NOT_TRACK,
+//! then a saved choice (the user's, then the machine's); only `resolve` may go on to ask a
+//! person. `send`, `env` and `flush` never ask.
 
 use std::io::{BufRead, IsTerminal, Write};
 
-use crate::settings::{Settings, non_empty, parse_bool};
+use crate::choice::{self, Scope};
+use crate::settings::{Settings, parse_bool};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Source {
     Flag,
     Env,
     DoNotTrack,
+    /// `pk3s-telemetry enable|disable`, saved for the user.
+    UserConfig,
+    /// `pk3s-telemetry enable|disable --system`, saved for the machine.
+    SystemConfig,
     Prompt,
     Default,
 }
@@ -20,9 +26,30 @@ impl Source {
             Source::Flag => "flag",
             Source::Env => "env",
             Source::DoNotTrack => "do_not_track",
+            Source::UserConfig => "user_config",
+            Source::SystemConfig => "system_config",
             Source::Prompt => "prompt",
             Source::Default => "default",
         }
+    }
+}
+
+/// Where a decision came from, in words for an operator (`status`, `enable`).
+pub fn describe(source: Source, settings: &Settings) -> String {
+    let file = |scope| {
+        settings
+            .choices
+            .file(scope)
+            .map_or_else(String::new, |p| format!(" ({})", p.display()))
+    };
+    match source {
+        Source::Flag => "the --telemetry flag".to_string(),
+        Source::Env => "TELEMETRY_ENABLED in the environment".to_string(),
+        Source::DoNotTrack => "DO_NOT_TRACK in the environment".to_string(),
+        Source::UserConfig => format!("this user's saved choice{}", file(Scope::User)),
+        Source::SystemConfig => format!("the machine's saved choice{}", file(Scope::System)),
+        Source::Prompt => "the answer at the terminal".to_string(),
+        Source::Default => "the default (nobody has decided)".to_string(),
     }
 }
 
@@ -32,8 +59,24 @@ pub struct Consent {
     pub source: Source,
 }
 
-/// Steps 1–3 of the contract: an explicit decision, or `None` when nobody has decided.
+/// Steps 1–3b of the contract: an explicit decision (a flag, the environment or a saved
+/// choice), or `None` when nobody has decided. A saved `disable` is as explicit as
+/// TELEMETRY_ENABLED=0: it stops `flush` too. The files are read only when steps 1–3 are
+/// silent.
 pub fn explicit(flag: Option<bool>, settings: &Settings) -> Option<Consent> {
+    from_run(flag, settings).or_else(|| {
+        choice::load(&settings.choices, settings.out).map(|saved| Consent {
+            enabled: saved.enabled,
+            source: match saved.scope {
+                Scope::User => Source::UserConfig,
+                Scope::System => Source::SystemConfig,
+            },
+        })
+    })
+}
+
+/// Steps 1–3: what this run was told by its flag or environment.
+pub fn from_run(flag: Option<bool>, settings: &Settings) -> Option<Consent> {
     if let Some(enabled) = flag {
         return Some(Consent {
             enabled,
@@ -96,10 +139,7 @@ fn person_at_terminal() -> bool {
     std::io::stdin().is_terminal() && std::io::stderr().is_terminal() && !under_ci()
 }
 
-/// CI set to anything but empty or a "no" word (CI=true, CI=1, CI=github…).
-pub fn under_ci() -> bool {
-    non_empty("CI").is_some_and(|v| parse_bool(&v) != Some(false))
-}
+pub use crate::settings::under_ci;
 
 /// The words upstream's layers promise and their tests assert ("anonymous telemetry",
 /// "sensitive information like hostnames or other environment-specific identifiers",

@@ -1,6 +1,7 @@
 //! pk3s-telemetry: anonymous, opt-in usage telemetry for the productive-k3s shell layers.
 
 mod attempt;
+mod choice;
 mod cli;
 mod cmd;
 mod consent;

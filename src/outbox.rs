@@ -23,6 +23,8 @@ use time::{OffsetDateTime, PrimitiveDateTime};
 use crate::attempt::{Answer, Attempt, Outcome};
 use crate::payload::{Kind, Payload, timestamp};
 
+pub mod census;
+
 pub const REJECTED_DIR: &str = "rejected";
 pub const CORRUPT_DIR: &str = "corrupt";
 pub const TEMP_PREFIX: &str = ".tmp-";

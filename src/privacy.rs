@@ -1194,6 +1194,7 @@ mod tests {
             Verbosity {
                 quiet: true,
                 verbose: false,
+                ..Verbosity::default()
             },
         )
         .unwrap();

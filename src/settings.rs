@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::cli::Global;
+use crate::choice::Places;
 use crate::error::UsageError;
 use crate::outbox::Caps;
 
@@ -43,11 +43,22 @@ pub fn parse_bool(value: &str) -> Option<bool> {
     }
 }
 
-/// Where to report: warnings are suppressed by `-q`, details shown by `-v`.
+/// Where to report: warnings are suppressed by `-q`, details shown by `-v` (and more by
+/// `-vv`).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Verbosity {
     pub quiet: bool,
     pub verbose: bool,
+    /// `-vv`: also the settings in use.
+    pub detail: bool,
+}
+
+/// What the command line says over the environment (built by `cmd` from the flags).
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub outbox: Option<PathBuf>,
+    pub endpoint: Option<String>,
+    pub out: Verbosity,
 }
 
 impl Verbosity {
@@ -69,6 +80,32 @@ impl Verbosity {
             eprintln!("pk3s-telemetry: {msg}");
         }
     }
+
+    /// A one-line status a person can watch while nothing else happens (e.g. a wait
+    /// between attempts), redrawn in place; `done` clears it. Only on a terminal (stderr),
+    /// never under `-q` or `-v` (whose lines say the same), in CI, or into a pipe or file.
+    pub fn progress(&self, msg: impl std::fmt::Display) {
+        if self.live() {
+            eprint!("\r\x1b[Kpk3s-telemetry: {msg}");
+        }
+    }
+
+    /// Clears the line `progress` drew, so the next output starts on a clean line.
+    pub fn done(&self) {
+        if self.live() {
+            eprint!("\r\x1b[K");
+        }
+    }
+
+    fn live(&self) -> bool {
+        use std::io::IsTerminal as _;
+        !self.quiet && !self.verbose && !under_ci() && std::io::stderr().is_terminal()
+    }
+}
+
+/// CI set to anything but empty or a "no" word (CI=true, CI=1, CI=github…).
+pub fn under_ci() -> bool {
+    non_empty("CI").is_some_and(|v| parse_bool(&v) != Some(false))
 }
 
 /// Where an effective value came from.
@@ -155,6 +192,8 @@ pub struct Settings {
     /// TELEMETRY_EXIT_CODE as given; validated where it is used.
     pub exit_code: Option<String>,
     pub out: Verbosity,
+    /// Where the saved consent choices live (read only when consent gets that far).
+    pub choices: Places,
     /// Where each setting came from, by variable name; absent means the default.
     origins: BTreeMap<&'static str, Origin>,
     /// The handed-down settings that were set, exactly as given (flag, else environment).
@@ -168,6 +207,30 @@ impl Settings {
             .as_deref()
             .map(|e| validate_endpoint(e, self.endpoint_source))
             .transpose()
+    }
+
+    /// One line for `-vv`: the settings in use and where they came from; never the token,
+    /// and never an endpoint that fails its check (it may hold credentials).
+    pub fn describe(&self) -> String {
+        let endpoint = match self.endpoint() {
+            Ok(Some(url)) => url,
+            Ok(None) => "none (empty)".to_string(),
+            Err(_) => "invalid".to_string(),
+        };
+        format!(
+            "settings: endpoint {endpoint} ({}), outbox {} ({}), {} attempts, timeouts {}s connect / {}s request, token {}",
+            self.origin("TELEMETRY_ENDPOINT").as_str(),
+            self.outbox_dir.display(),
+            self.origin("TELEMETRY_OUTBOX_DIR").as_str(),
+            self.max_attempts,
+            self.connect_timeout.as_secs_f64(),
+            self.request_timeout.as_secs_f64(),
+            if self.token.is_some() {
+                "set"
+            } else {
+                "not set"
+            },
+        )
     }
 
     /// The settings that become request headers, checked before anything is sent: a value
@@ -215,11 +278,8 @@ impl Settings {
             .collect()
     }
 
-    pub fn load(global: &Global) -> Settings {
-        let out = Verbosity {
-            quiet: global.quiet,
-            verbose: global.verbose,
-        };
+    pub fn load(global: &Overrides) -> Settings {
+        let out = global.out;
         let mut origins = BTreeMap::new();
         // The variables whose value, when set and not empty, is taken as it is.
         for name in [
@@ -356,6 +416,7 @@ impl Settings {
                 .unwrap_or_else(|| DEFAULT_SCRIPT.to_string()),
             exit_code: non_empty("TELEMETRY_EXIT_CODE"),
             out,
+            choices: Places::from_env(),
             origins,
             given,
         }

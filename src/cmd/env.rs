@@ -50,3 +50,27 @@ pub fn run(args: &EnvArgs, settings: &Settings) -> anyhow::Result<ExitCode> {
         CANNOT_RUN
     }))
 }
+
+/// `pk3s-telemetry env true`: clap says only "unexpected argument"; suggest the `--` that
+/// runs it as a command.
+pub fn hint_double_dash(mut e: clap::Error) -> clap::Error {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let under_env = matches!(
+        e.get(ContextKind::Usage),
+        Some(ContextValue::StyledStr(u)) if u.to_string().contains("pk3s-telemetry env ")
+    );
+    let word = match e.get(ContextKind::InvalidArg) {
+        Some(ContextValue::String(w)) if !w.starts_with('-') => w.clone(),
+        _ => return e,
+    };
+    if e.kind() == ErrorKind::UnknownArgument && under_env {
+        e.insert(
+            ContextKind::Suggested,
+            ContextValue::StyledStrs(vec![
+                format!("to run a command, put -- before it: 'pk3s-telemetry env -- {word} ...'")
+                    .into(),
+            ]),
+        );
+    }
+    e
+}

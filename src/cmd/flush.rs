@@ -204,6 +204,10 @@ impl Flush<'_> {
             }
         }
         self.progress.clear();
+        if self.n.delivered > 0 {
+            let what = format!("{} entries", self.n.delivered);
+            outbox::census::note(&self.outbox.dir, "flush", &what, self.settings.out);
+        }
         self.summary(stopped.as_deref());
         Ok(ExitCode::from(if self.n.kept > 0 || self.n.rejected > 0 {
             NOT_DELIVERED

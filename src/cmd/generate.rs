@@ -9,6 +9,10 @@ use anyhow::Context as _;
 use clap::{Args, CommandFactory};
 use clap_complete::Shell;
 
+use clap_mangen::Man;
+use clap_mangen::roff::{Roff, bold, roman};
+
+use crate::cli::help::{self, Page};
 use crate::cli::{self, Cli, GenerateArgs, Global};
 use crate::cmd::DELIVERED;
 
@@ -32,9 +36,78 @@ pub fn run(args: &GenerateArgs) -> anyhow::Result<ExitCode> {
     }
     fix_bash_labels(&completions.join(format!("{NAME}.bash")))?;
     // One page per visible command: pk3s-telemetry.1, pk3s-telemetry-send-manifest.1, ...
-    clap_mangen::generate_to(visible(), &man)
-        .with_context(|| format!("{}: cannot write", man.display()))?;
+    let mut root = visible().disable_help_subcommand(true);
+    root.build();
+    man_pages(&root, &man)?;
     Ok(ExitCode::from(DELIVERED))
+}
+
+/// Like `clap_mangen::generate_to`, with ENVIRONMENT, EXIT STATUS and EXAMPLES sections
+/// from `cli::help` where clap_mangen would put the long help text under "EXTRA".
+fn man_pages(cmd: &clap::Command, dir: &std::path::Path) -> anyhow::Result<()> {
+    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+        man_pages(sub, dir)?;
+    }
+    let man = Man::new(cmd.clone());
+    let path = dir.join(man.get_filename());
+    let name = cmd.get_display_name().unwrap_or_else(|| cmd.get_name());
+    let page = if name == help::TOP.name {
+        Some(&help::TOP)
+    } else {
+        help::PAGES.iter().copied().find(|p| p.name == name)
+    };
+    let mut out = Vec::new();
+    let write = |out: &mut Vec<u8>| -> std::io::Result<()> {
+        man.render_title(out)?;
+        man.render_name_section(out)?;
+        man.render_synopsis_section(out)?;
+        man.render_description_section(out)?;
+        if cmd.get_arguments().any(|a| !a.is_hide_set()) {
+            man.render_options_section(out)?;
+        }
+        if cmd.has_subcommands() {
+            man.render_subcommands_section(out)?;
+        }
+        if let Some(page) = page {
+            sections(page).to_writer(out)?;
+        }
+        man.render_version_section(out)
+    };
+    write(&mut out).with_context(|| format!("{}: cannot render", path.display()))?;
+    fs::write(&path, out).with_context(|| format!("{}: cannot write", path.display()))
+}
+
+fn sections(page: &Page) -> Roff {
+    let mut roff = Roff::default();
+    roff.control("SH", ["ENVIRONMENT"]);
+    roff.text([roman(
+        "Flags win over variables. An unset variable takes its default.",
+    )]);
+    for v in help::vars_of(page) {
+        roff.control("TP", []);
+        roff.text([bold(v.name)]);
+        let default = if v.default.is_empty() {
+            String::new()
+        } else {
+            format!(" [default: {}]", v.default)
+        };
+        roff.text([roman(format!("{}{default}", v.about))]);
+    }
+    roff.control("SH", ["EXIT STATUS"]);
+    for (code, meaning) in page.exits {
+        roff.control("TP", []);
+        roff.text([bold(*code)]);
+        roff.text([roman(*meaning)]);
+    }
+    roff.control("SH", ["EXAMPLES"]);
+    for (what, line) in page.examples {
+        roff.control("TP", []);
+        roff.text([roman(*what)]);
+        roff.control("nf", []);
+        roff.text([roman(format!("$ {line}"))]);
+        roff.control("fi", []);
+    }
+    roff
 }
 
 /// The command as users see it. The completion generators list hidden subcommands, and
@@ -47,12 +120,14 @@ fn visible() -> clap::Command {
         .long_about(cli::LONG_ABOUT)
         .propagate_version(true)
         .subcommand_required(true);
-    Global::augment_args(root).subcommands(
-        full.get_subcommands()
-            .filter(|s| !s.is_hide_set())
-            .cloned()
-            .collect::<Vec<_>>(),
-    )
+    Global::augment_args(root)
+        .after_long_help(help::text(&help::TOP))
+        .subcommands(
+            full.get_subcommands()
+                .filter(|s| !s.is_hide_set())
+                .cloned()
+                .collect::<Vec<_>>(),
+        )
 }
 
 /// clap_complete spells the case labels of a hyphenated bin name differently from the

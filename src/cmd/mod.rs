@@ -1,19 +1,21 @@
 //! Dispatch, exit statuses and the few output helpers every command shares.
 
 pub mod check;
+pub mod enable;
 pub mod env;
 pub mod flush;
 pub mod generate;
 pub mod resolve;
 pub mod send;
+pub mod status;
 
 use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::cli::{Cli, Command, SendCommand};
-use crate::settings::Settings;
+use crate::cli::{Cli, Command, Global, SendCommand};
+use crate::settings::{Overrides, Settings, Verbosity};
 
 pub use crate::error::{DELIVERED, NOT_DELIVERED, USAGE, UsageError};
 
@@ -21,6 +23,7 @@ pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
+            let e = env::hint_double_dash(e);
             let _ = e.print();
             return ExitCode::from(if e.use_stderr() { USAGE } else { DELIVERED });
         }
@@ -38,14 +41,43 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// The flags given before the command's name and after it, merged: either place works.
+fn overrides(cli: &Cli) -> Overrides {
+    let (after, after_out) = cli.command.global();
+    let after = after.cloned().unwrap_or_default();
+    let Global {
+        outbox,
+        endpoint,
+        output: before,
+    } = &cli.global;
+    let after_out = after_out.unwrap_or_default();
+    let quiet = before.quiet || after_out.quiet;
+    let level = before.verbose.saturating_add(after_out.verbose);
+    Overrides {
+        outbox: after.outbox.or_else(|| outbox.clone()),
+        endpoint: after.endpoint.or_else(|| endpoint.clone()),
+        out: Verbosity {
+            quiet,
+            verbose: !quiet && level >= 1,
+            detail: !quiet && level >= 2,
+        },
+    }
+}
+
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let settings = Settings::load(&cli.global);
+    let settings = Settings::load(&overrides(&cli));
+    if settings.out.detail {
+        settings.out.info(settings.describe());
+    }
     match cli.command {
         Command::Send(SendCommand::Manifest(args)) => send::manifest(&args, &settings),
         Command::Send(SendCommand::Event(args)) => send::event(&args, &settings),
         Command::Resolve(args) => resolve::run(&args, &settings),
         Command::Env(args) => env::run(&args, &settings),
         Command::Check(args) => check::run(&args, &settings),
+        Command::Enable(args) => enable::run(true, &args, &settings),
+        Command::Disable(args) => enable::run(false, &args, &settings),
+        Command::Status(args) => status::run(&args, &settings),
         Command::Generate(args) => generate::run(&args),
         Command::Flush(args) => flush::run(&args, &settings),
     }

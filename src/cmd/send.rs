@@ -14,6 +14,7 @@ use crate::cmd::{DELIVERED, NOT_DELIVERED, UsageError, print};
 use crate::consent::{self, Consent};
 use crate::delivery::{Client, headers};
 use crate::outbox::Outbox;
+use crate::outbox::census;
 use crate::payload::{self, Context, Payload};
 use crate::privacy::{self, Guard};
 use crate::settings::Settings;
@@ -194,6 +195,13 @@ fn deliver(
     }
     let report = client.deliver(&mut payload, 1, settings.max_attempts, out);
     if report.outcome == Outcome::Delivered {
+        let answer = report.last().map(|a| a.answer.to_string());
+        census::note(
+            &settings.outbox_dir,
+            "send",
+            &answer.unwrap_or_default(),
+            out,
+        );
         return Ok(ExitCode::from(DELIVERED));
     }
     let outbox = Outbox::new(&settings.outbox_dir);

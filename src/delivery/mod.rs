@@ -177,7 +177,12 @@ impl Client {
                 "attempt {number}: {answer}; retrying in {:.1}s",
                 wait.as_secs_f64()
             ));
+            out.progress(format_args!(
+                "attempt {number} failed ({answer}); retrying in {:.1}s…",
+                wait.as_secs_f64()
+            ));
             sleep(wait);
+            out.done();
         }
         Report {
             outcome: Outcome::Kept,

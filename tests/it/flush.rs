@@ -84,13 +84,14 @@ fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
         .collect()
 }
 
-/// Files directly in the outbox whose name starts with `prefix` or ends with `suffix`.
+/// Files directly in the outbox whose name starts with `prefix` or ends with `suffix`
+/// (but the `.last-delivery` record).
 fn named(dir: &Path, pred: impl Fn(&str) -> bool) -> Vec<String> {
     let mut v: Vec<String> = fs::read_dir(dir)
         .map(|rd| {
             rd.flatten()
                 .map(|e| e.file_name().to_string_lossy().into_owned())
-                .filter(|n| pred(n))
+                .filter(|n| n != crate::harness::LAST_DELIVERY && pred(n))
                 .collect()
         })
         .unwrap_or_default();

@@ -71,6 +71,11 @@ impl Sandbox {
             "TELEMETRY_OUTBOX_DIR".into(),
             root.join("outbox").display().to_string(),
         );
+        // The machine's saved consent choice: never the real /etc/productive-k3s.
+        env.insert(
+            "TELEMETRY_SYSTEM_CONFIG_DIR".into(),
+            root.join("etc/productive-k3s").display().to_string(),
+        );
         // Keep the system store out of reach so a TLS test proves SSL_CERT_FILE is used.
         Sandbox { root, env }
     }
@@ -194,12 +199,19 @@ impl Drop for Sandbox {
     }
 }
 
-/// Every file under `dir`, recursively, sorted.
+/// The outbox's record of its last delivery (for `status`): not an entry nor debris.
+pub const LAST_DELIVERY: &str = ".last-delivery";
+
+/// Every file under `dir`, recursively, sorted; the outbox's `.last-delivery` record is
+/// left out (it is the one file a delivery leaves).
 pub fn files_under(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     if let Ok(rd) = fs::read_dir(dir) {
         for e in rd.flatten() {
             let p = e.path();
+            if e.file_name() == LAST_DELIVERY {
+                continue;
+            }
             if p.is_dir() {
                 out.extend(files_under(&p));
             } else {

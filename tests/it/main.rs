@@ -2,12 +2,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod docs;
 mod dropin;
 mod flush;
 mod fuzz;
 mod harness;
 mod hostile;
 mod hostile_net;
+mod operator;
 mod packaging;
 mod privacy;
 mod pty;

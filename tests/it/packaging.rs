@@ -105,6 +105,24 @@ fn zsh_completion_registers_with_compinit() {
     );
 }
 
+fn make(dest: &Path, target: &str, bin: &Path, dry_run: bool) -> crate::harness::Run {
+    let mut c = Command::new("make");
+    c.current_dir(repo()).args([
+        "--no-print-directory",
+        "-s",
+        target,
+        "PREFIX=/usr/local",
+        &format!("DESTDIR={}", dest.display()),
+        &format!("BIN={}", bin.display()),
+        // Never a real build here: the binary under test is the one installed.
+        "CARGO=true",
+    ]);
+    if dry_run {
+        c.arg("-n");
+    }
+    finish(c, None)
+}
+
 #[test]
 fn make_install_and_uninstall_put_everything_where_shells_look() {
     if !has("make") {
@@ -113,25 +131,16 @@ fn make_install_and_uninstall_put_everything_where_shells_look() {
     }
     let s = Sandbox::new();
     let dest = s.path("dest");
-    let make = |target: &str| {
-        let mut c = Command::new("make");
-        c.current_dir(repo()).args([
-            "--no-print-directory",
-            "-s",
-            target,
-            "PREFIX=/usr/local",
-            &format!("DESTDIR={}", dest.display()),
-            &format!("BIN={BIN}"),
-        ]);
-        finish(c, None)
-    };
-    let run = make("install");
+    // A directory that was there before, with someone else's file in it.
+    let theirs = s.write("dest/usr/local/bin/other-tool", "#!/bin/sh\n");
+    let run = make(&dest, "install", Path::new(BIN), false);
     assert_eq!(run.code, 0, "{run:#?}");
     let root = dest.join("usr/local");
     for f in [
         "bin/pk3s-telemetry",
         "share/man/man1/pk3s-telemetry.1",
         "share/man/man1/pk3s-telemetry-send-manifest.1",
+        "share/man/man1/pk3s-telemetry-enable.1",
         "share/bash-completion/completions/pk3s-telemetry",
         "share/zsh/site-functions/_pk3s-telemetry",
         "share/fish/vendor_completions.d/pk3s-telemetry.fish",
@@ -148,37 +157,169 @@ fn make_install_and_uninstall_put_everything_where_shells_look() {
         String::from_utf8_lossy(&installed.stdout),
         concat!("pk3s-telemetry ", env!("CARGO_PKG_VERSION"), "\n")
     );
-    let run = make("uninstall");
+    // A second install changes nothing of what uninstall will remove.
+    assert_eq!(make(&dest, "install", Path::new(BIN), false).code, 0);
+    let run = make(&dest, "uninstall", Path::new(BIN), false);
     assert_eq!(run.code, 0, "{run:#?}");
-    assert_eq!(
-        files_under(&dest),
-        Vec::<PathBuf>::new(),
-        "uninstall left files"
+    assert_eq!(files_under(&dest), vec![theirs], "uninstall left files");
+    assert!(
+        root.join("bin").is_dir(),
+        "a directory it did not create stays"
+    );
+    assert!(
+        !root.join("share").exists(),
+        "the directories it created are gone"
     );
 }
 
 #[test]
-fn every_commands_help_names_its_environment_variables() {
+fn make_install_rebuilds_when_a_source_is_newer_than_the_binary() {
+    if !has("make") {
+        eprintln!("make is not installed here: skipping");
+        return;
+    }
     let s = Sandbox::new();
-    for cmd in [
-        &["send", "manifest"][..],
+    let bin = s.write("pk3s-telemetry", "stale");
+    let set_time = |t: std::time::SystemTime| {
+        fs::File::options()
+            .write(true)
+            .open(&bin)
+            .unwrap()
+            .set_modified(t)
+            .unwrap()
+    };
+    let year_2000 = std::time::UNIX_EPOCH + std::time::Duration::from_secs(946_684_800);
+    set_time(year_2000);
+    let run = make(&s.path("dest"), "install", &bin, true);
+    assert_eq!(run.code, 0, "{run:#?}");
+    assert!(
+        run.stdout.contains("true build --release --locked"),
+        "{run:#?}"
+    );
+    // Newer than every source: installed as it is.
+    set_time(std::time::SystemTime::now() + std::time::Duration::from_secs(3600));
+    let run = make(&s.path("dest"), "install", &bin, true);
+    assert!(!run.stdout.contains("build --release"), "{run:#?}");
+}
+
+/// Every command: (its args, variables its help must name, variables it must not).
+const HELP_CASES: &[(&[&str], &[&str], &[&str])] = &[
+    (&["send"], &["TELEMETRY_ENDPOINT"], &[]),
+    (
+        &["send", "manifest"],
+        &[
+            "TELEMETRY_ENABLED",
+            "TELEMETRY_ENDPOINT",
+            "TELEMETRY_EXIT_CODE",
+            "DO_NOT_TRACK",
+        ],
+        &[],
+    ),
+    (
         &["send", "event"],
+        &[
+            "TELEMETRY_ENABLED",
+            "TELEMETRY_ENDPOINT",
+            "TELEMETRY_OUTBOX_DIR",
+        ],
+        &[],
+    ),
+    (
         &["resolve"],
+        &[
+            "TELEMETRY_ENABLED",
+            "DO_NOT_TRACK",
+            "TELEMETRY_SESSION_ID",
+            "CI",
+        ],
+        &["TELEMETRY_PRIVACY_EXTRA"],
+    ),
+    (
         &["env"],
+        &["TELEMETRY_RUN_ID", "TELEMETRY_PARENT_RUN_ID"],
+        &["TELEMETRY_PRIVACY_EXTRA"],
+    ),
+    (
+        &["flush"],
+        &["TELEMETRY_ENDPOINT", "TELEMETRY_OUTBOX_MAX_AGE_DAYS"],
+        &["TELEMETRY_SESSION_ID", "TELEMETRY_COMPONENT"],
+    ),
+    (
         &["check"],
+        &["TELEMETRY_PRIVACY_EXTRA"],
+        &[
+            "TELEMETRY_ENDPOINT",
+            "TELEMETRY_OUTBOX_DIR",
+            "TELEMETRY_ENABLED",
+        ],
+    ),
+    (
+        &["enable"],
+        &["TELEMETRY_CONFIG_DIR", "TELEMETRY_SYSTEM_CONFIG_DIR"],
+        &["TELEMETRY_ENDPOINT"],
+    ),
+    (
+        &["disable"],
+        &["TELEMETRY_CONFIG_DIR"],
+        &["TELEMETRY_OUTBOX_DIR"],
+    ),
+];
+
+/// The names under the help's "Environment" heading.
+fn environment_of(help: &str) -> Vec<String> {
+    let Some(start) = help.find("\nEnvironment") else {
+        return Vec::new();
+    };
+    help[start..]
+        .lines()
+        .skip(1)
+        .take_while(|l| !l.is_empty())
+        .filter(|l| l.starts_with("  ") && !l.starts_with("   "))
+        .map(|l| l.trim().to_string())
+        .collect()
+}
+
+#[test]
+fn each_commands_help_has_its_own_variables_examples_and_exit_statuses() {
+    let s = Sandbox::new();
+    let top = s.run(&["--help"]);
+    top.ok();
+    let all = environment_of(&top.stdout);
+    for name in [
+        "TELEMETRY_ENABLED",
+        "TELEMETRY_PRIVACY_EXTRA",
+        "TELEMETRY_CONFIG_DIR",
+        "TELEMETRY_SYSTEM_CONFIG_DIR",
+        "TELEMETRY_OUTBOX_MAX_ENTRIES",
+        "DO_NOT_TRACK",
+        "CI",
     ] {
+        assert!(all.iter().any(|v| v == name), "the top help lacks {name}");
+    }
+    for &(cmd, has, lacks) in HELP_CASES {
         let mut args = cmd.to_vec();
         args.push("--help");
         let run = s.run(&args);
         run.ok();
-        for needle in [
-            "TELEMETRY_ENABLED",
-            "TELEMETRY_ENDPOINT",
-            "TELEMETRY_OUTBOX_DIR",
-            "DO_NOT_TRACK",
-            "[default: runs/telemetry-outbox]",
-        ] {
-            assert!(run.stdout.contains(needle), "{cmd:?} --help lacks {needle}");
+        let help = &run.stdout;
+        let vars = environment_of(help);
+        for v in has {
+            assert!(vars.iter().any(|x| x == v), "{cmd:?} --help lacks {v}");
+        }
+        for v in lacks {
+            assert!(!vars.iter().any(|x| x == v), "{cmd:?} --help names {v}");
+        }
+        let examples = help
+            .lines()
+            .filter(|l| l.starts_with("  $ ") && l.contains("pk3s-telemetry "))
+            .count();
+        assert!(
+            (2..=3).contains(&examples),
+            "{cmd:?}: {examples} examples\n{help}"
+        );
+        assert!(help.contains("\nExit status:\n  0 "), "{cmd:?}\n{help}");
+        if cmd != ["send"] {
+            assert!(help.contains("\nGlobal options:\n"), "{cmd:?}\n{help}");
         }
     }
     let run = s.run(&["--version"]);
@@ -186,4 +327,103 @@ fn every_commands_help_names_its_environment_variables() {
         run.stdout,
         concat!("pk3s-telemetry ", env!("CARGO_PKG_VERSION"), "\n")
     );
+}
+
+#[test]
+fn check_and_the_saved_choice_take_only_the_flags_they_use() {
+    let s = Sandbox::new();
+    for cmd in [&["check", "--help"][..], &["enable", "--help"]] {
+        let run = s.run(cmd);
+        run.ok();
+        assert!(
+            !run.stdout.contains("--endpoint"),
+            "{cmd:?}: {}",
+            run.stdout
+        );
+        assert!(!run.stdout.contains("--outbox"), "{cmd:?}");
+        assert!(run.stdout.contains("--quiet"), "{cmd:?}");
+    }
+    let run = s.run(&["check", "--endpoint", "http://127.0.0.1:9/", "x.json"]);
+    assert_eq!(run.code, 2, "{run:#?}");
+}
+
+#[test]
+fn help_wraps_to_the_terminal_width() {
+    let mut s = Sandbox::new();
+    for width in [60, 100] {
+        s.set("COLUMNS", &width.to_string());
+        for cmd in [
+            &["--help"][..],
+            &["flush", "--help"],
+            &["send", "manifest", "--help"],
+        ] {
+            let run = s.run(cmd);
+            run.ok();
+            for line in run.stdout.lines() {
+                // Only a single word longer than the width (a URL) may overflow.
+                assert!(
+                    line.chars().count() <= width || !line.trim().contains(' '),
+                    "{cmd:?} at {width} columns: {line:?}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn man_pages_have_environment_exit_status_and_examples_sections() {
+    let s = Sandbox::new();
+    let out = s.path("gen");
+    s.run(&["generate", out.to_str().unwrap()]).ok();
+    let pages = files_under(&out.join("man"));
+    assert!(pages.len() >= 8, "{pages:?}");
+    for page in &pages {
+        let text = fs::read_to_string(page).unwrap();
+        for section in [".SH ENVIRONMENT", ".SH \"EXIT STATUS\"", ".SH EXAMPLES"] {
+            assert!(text.contains(section), "{}: no {section}", page.display());
+        }
+        assert!(!text.contains(".SH EXTRA"), "{}", page.display());
+    }
+    let top = fs::read_to_string(out.join("man/pk3s-telemetry.1")).unwrap();
+    assert!(top.contains("TELEMETRY_PRIVACY_EXTRA") && top.contains("TELEMETRY_SYSTEM_CONFIG_DIR"));
+    let check = fs::read_to_string(out.join("man/pk3s-telemetry-check.1")).unwrap();
+    assert!(
+        !check.contains("TELEMETRY_ENDPOINT"),
+        "check's page names only its own"
+    );
+}
+
+#[test]
+fn verbose_repeats_and_the_flags_work_before_or_after_the_command() {
+    let s = Sandbox::new();
+    for args in [
+        &["-vv", "resolve"][..],
+        &["resolve", "-vv"],
+        &["-v", "resolve", "-v"],
+    ] {
+        let run = s.run(args);
+        run.ok().stderr_has(
+            "settings: endpoint https://telemetry.productive-k3s.io/telemetry (default)",
+        );
+    }
+    let run = s.run(&["-v", "resolve"]);
+    run.ok();
+    assert!(!run.stderr.contains("settings:"), "{run:#?}");
+    let run = s.run(&["-q", "resolve", "-vv"]);
+    assert!(!run.stderr.contains("settings:"), "-q wins: {run:#?}");
+    let j = s.run(&["resolve", "--outbox", "/tmp/x-outbox", "--format", "json"]);
+    assert!(j.ok().stdout.contains("/tmp/x-outbox"), "{j:#?}");
+}
+
+#[test]
+fn env_with_a_command_but_no_double_dash_suggests_it() {
+    let s = Sandbox::new();
+    let run = s.run(&["env", "true"]);
+    assert_eq!(run.code, 2, "{run:#?}");
+    run.stderr_has("unexpected argument 'true'")
+        .stderr_has("put -- before it: 'pk3s-telemetry env -- true ...'");
+    // Only for env: elsewhere clap's own message stands.
+    let run = s.run(&["resolve", "true"]);
+    assert_eq!(run.code, 2);
+    assert!(!run.stderr.contains("put --"), "{run:#?}");
 }

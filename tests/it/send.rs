@@ -49,7 +49,11 @@ fn delivered_after_two_5xx_with_attempt_fields_and_one_key() {
     let run = s.run(&["send", "manifest", "manifest.json"]);
     run.ok();
     assert_eq!(run.stdout, "");
-    assert!(!s.outbox().exists(), "nothing is kept after delivery");
+    assert_eq!(
+        files_under(&s.outbox()),
+        Vec::<std::path::PathBuf>::new(),
+        "nothing is kept after delivery (but the record of it)"
+    );
 
     let reqs = server.requests();
     assert_eq!(reqs.len(), 3);

@@ -1,0 +1,214 @@
+//! `status`: where things stand. The consent decision and where it came from (never asks),
+//! the saved choices, the endpoint and the proxy it would go through (never credentials),
+//! the outbox with its counts, its oldest entry's age, and the last delivery.
+
+use std::process::ExitCode;
+
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::choice::{self, Scope};
+use crate::cli::{StatusArgs, StatusFormat};
+use crate::cmd::{DELIVERED, print};
+use crate::consent::{self, Consent, Source};
+use crate::delivery::proxy::{Choice, proxy_for};
+use crate::error::plain_io;
+use crate::outbox::census::{Census, census};
+use crate::settings::Settings;
+
+pub fn run(args: &StatusArgs, settings: &Settings) -> anyhow::Result<ExitCode> {
+    let now = OffsetDateTime::now_utc();
+    let consent = consent::explicit(None, settings).unwrap_or(Consent {
+        enabled: false,
+        source: Source::Default,
+    });
+    let outbox =
+        std::path::absolute(&settings.outbox_dir).unwrap_or_else(|_| settings.outbox_dir.clone());
+    let counted = census(&outbox);
+    let (endpoint, endpoint_error) = match settings.endpoint() {
+        Ok(e) => (e, None),
+        Err(e) => (None, Some(e.0)),
+    };
+    let proxy = endpoint.as_deref().map(proxy_of);
+    let saved = |scope| {
+        settings.choices.file(scope).map(|p| {
+            let choice = match choice::read(p) {
+                Ok(Some(true)) => json!("enable"),
+                Ok(Some(false)) => json!("disable"),
+                Ok(None) => Value::Null,
+                Err(e) => json!({ "error": e }),
+            };
+            json!({"path": p.display().to_string(), "choice": choice})
+        })
+    };
+    let (outbox_json, last) = match &counted {
+        Ok(c) => (outbox_counts(c, now), c.last_delivery.as_ref()),
+        Err(e) => (
+            json!({
+                "exists": false,
+                "error": (e.kind() != std::io::ErrorKind::NotFound).then(|| plain_io(e)),
+            }),
+            None,
+        ),
+    };
+    let mut outbox_json = outbox_json;
+    outbox_json["path"] = json!(outbox.display().to_string());
+    let report = json!({
+        "telemetry": {
+            "enabled": consent.enabled,
+            "source": consent.source.as_str(),
+            "decided_by": consent::describe(consent.source, settings),
+        },
+        "saved_choices": {"user": saved(Scope::User), "system": saved(Scope::System)},
+        "endpoint": {
+            "url": endpoint,
+            "source": settings.origin("TELEMETRY_ENDPOINT").as_str(),
+            "error": endpoint_error,
+        },
+        "proxy": proxy,
+        "outbox": outbox_json,
+        "last_delivery": last.map(|d| json!({
+            "at": d.at.format(&Rfc3339).ok(),
+            "age_seconds": (now - d.at).whole_seconds().max(0),
+            "by": d.by,
+            "what": d.what,
+        })),
+    });
+    print(&match args.format {
+        StatusFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
+        StatusFormat::Text => text(&report),
+    })?;
+    Ok(ExitCode::from(DELIVERED))
+}
+
+fn outbox_counts(c: &Census, now: OffsetDateTime) -> Value {
+    json!({
+        "exists": true,
+        "pending": c.pending,
+        "legacy_runs": c.legacy_runs,
+        "rejected": c.rejected,
+        "corrupt": c.corrupt,
+        "oldest_at": c.oldest.and_then(|t| t.format(&Rfc3339).ok()),
+        "oldest_age_seconds": c.oldest.map(|t| (now - t).whole_seconds().max(0)),
+    })
+}
+
+/// The proxy a request to `url` would go through, as curl would choose it; its address
+/// only, never its credentials.
+fn proxy_of(url: &str) -> Value {
+    match proxy_for(url) {
+        Ok(Choice {
+            proxy: Some(p),
+            note,
+            ..
+        }) => json!({
+            "url": format!("{}://{}:{}", p.uri().scheme_str().unwrap_or("http"), p.host(), p.port()),
+            "credentials": p.username().is_some(),
+            "note": note,
+        }),
+        Ok(Choice { note, .. }) => json!({"url": null, "note": note}),
+        Err(e) => json!({"url": null, "error": e.0}),
+    }
+}
+
+/// The same report for eyes.
+fn text(r: &Value) -> String {
+    let s = |v: &Value| v.as_str().map(str::to_string).unwrap_or_default();
+    let mut out = String::new();
+    let mut line = |k: &str, v: String| out.push_str(&format!("{k:<15} {v}\n"));
+    let t = &r["telemetry"];
+    let on = if t["enabled"] == true { "on" } else { "off" };
+    line(
+        "telemetry",
+        format!("{on}, decided by {}", s(&t["decided_by"])),
+    );
+    for (scope, label) in [("user", "saved (user)"), ("system", "saved (machine)")] {
+        let v = &r["saved_choices"][scope];
+        let what = match &v["choice"] {
+            Value::Null => "none".to_string(),
+            Value::String(c) => c.clone(),
+            other => format!("unreadable ({})", s(&other["error"])),
+        };
+        let at = if v.is_null() {
+            "no place (HOME unset)".into()
+        } else {
+            s(&v["path"])
+        };
+        line(label, format!("{what}: {at}"));
+    }
+    let e = &r["endpoint"];
+    line(
+        "endpoint",
+        match (&e["url"], &e["error"]) {
+            (Value::String(u), _) => format!("{u} ({})", s(&e["source"])),
+            (_, Value::String(err)) => format!("invalid: {err}"),
+            _ => "none (set but empty: nothing is sent)".into(),
+        },
+    );
+    let p = &r["proxy"];
+    line(
+        "proxy",
+        match (&p["url"], &p["error"]) {
+            (Value::String(u), _) => {
+                let creds = if p["credentials"] == true {
+                    ", with credentials"
+                } else {
+                    ""
+                };
+                format!("{u} ({}{creds})", s(&p["note"]))
+            }
+            (_, Value::String(err)) => format!("invalid: {err}"),
+            _ => match p["note"].as_str() {
+                Some(n) => format!("none ({n})"),
+                None => "none".into(),
+            },
+        },
+    );
+    let o = &r["outbox"];
+    line("outbox", s(&o["path"]));
+    if o["exists"] == true {
+        let age = o["oldest_age_seconds"]
+            .as_i64()
+            .map(|a| format!(", the oldest {} old", age_words(a)))
+            .unwrap_or_default();
+        line("  pending", format!("{}{age}", o["pending"]));
+        if o["legacy_runs"].as_u64().is_some_and(|n| n > 0) {
+            line("  old scripts", format!("{} runs", o["legacy_runs"]));
+        }
+        line("  rejected", o["rejected"].to_string());
+        line("  corrupt", o["corrupt"].to_string());
+    } else {
+        match o["error"].as_str() {
+            Some(err) => line("  error", format!("cannot read it: {err}")),
+            None => line("  pending", "0 (it does not exist yet)".into()),
+        }
+    }
+    let d = &r["last_delivery"];
+    line(
+        "last delivery",
+        if d.is_null() {
+            "none recorded in this outbox".into()
+        } else {
+            format!(
+                "{} ago ({}, by {}: {})",
+                age_words(d["age_seconds"].as_i64().unwrap_or(0)),
+                s(&d["at"]),
+                s(&d["by"]),
+                s(&d["what"])
+            )
+        },
+    );
+    out
+}
+
+/// 42s, 5m 3s, 2h 10m, 3d 4h.
+fn age_words(secs: i64) -> String {
+    let (d, h, m, s) = (secs / 86_400, secs / 3600 % 24, secs / 60 % 60, secs % 60);
+    match (d, h, m) {
+        (0, 0, 0) => format!("{s}s"),
+        (0, 0, _) => format!("{m}m {s}s"),
+        (0, _, _) => format!("{h}h {m}m"),
+        _ => format!("{d}d {h}h"),
+    }
+}

@@ -1,0 +1,179 @@
+//! What `status` shows of an outbox: how many entries wait, how many were rejected or set
+//! aside as corrupt, how old the oldest is, and the last delivery. One listing of names per
+//! directory (the file type comes with the name: no `stat`), nothing parsed but the oldest
+//! stem, nothing sorted: fast on 10,000 entries.
+//!
+//! The last delivery is the outbox's own small record, `.last-delivery` (a hidden name, so
+//! flushes leave it alone): written by `send` after a delivery and by `flush` once at its
+//! end when it delivered something. A run that never delivered leaves none.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::io::{self, Read as _, Write as _};
+use std::os::unix::fs::OpenOptionsExt as _;
+use std::path::Path;
+
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::settings::Verbosity;
+
+use super::{CORRUPT_DIR, REJECTED_DIR, TEMP_PREFIX, create_private_dir, stamp_of};
+
+pub const LAST_DELIVERY: &str = ".last-delivery";
+/// The record is a few short lines.
+const MAX_RECORD: u64 = 4096;
+
+#[derive(Debug, Default)]
+pub struct Census {
+    /// Entries waiting for a flush (`STEM.json`).
+    pub pending: usize,
+    /// Runs left by the old shell scripts, waiting too (one per run).
+    pub legacy_runs: usize,
+    /// Kept apart after a permanent rejection (`rejected/*.json`).
+    pub rejected: usize,
+    /// Set aside as not ours or unreadable (`corrupt/`).
+    pub corrupt: usize,
+    /// When the oldest pending entry was first tried.
+    pub oldest: Option<OffsetDateTime>,
+    pub last_delivery: Option<Delivery>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    pub at: OffsetDateTime,
+    /// `send` or `flush`.
+    pub by: String,
+    /// e.g. "HTTP 200", or for a flush "12 entries".
+    pub what: String,
+}
+
+/// Counts the outbox at `dir`. `Err(NotFound)` when there is none.
+pub fn census(dir: &Path) -> io::Result<Census> {
+    let mut c = Census::default();
+    let mut oldest: Option<String> = None;
+    let mut legacy = BTreeSet::new();
+    for e in fs::read_dir(dir)? {
+        let Ok(e) = e else { continue };
+        let name = e.file_name();
+        let Some(name) = name.to_str() else { continue };
+        let Some(stem) = name.strip_suffix(".json") else {
+            continue;
+        };
+        if name.starts_with('.') || !e.file_type().is_ok_and(|t| t.is_file()) {
+            continue;
+        }
+        if looks_stamped(stem) {
+            c.pending += 1;
+            if oldest.as_deref().is_none_or(|o| stem < o) {
+                oldest = Some(stem.to_string());
+            }
+        } else if let Some(run) = legacy_run(stem) {
+            legacy.insert(run.to_string());
+        }
+    }
+    c.legacy_runs = legacy.len();
+    c.oldest = oldest.as_deref().and_then(stamp_of);
+    c.rejected = count(&dir.join(REJECTED_DIR), |n| n.ends_with(".json"));
+    c.corrupt = count(&dir.join(CORRUPT_DIR), |n| !n.starts_with(TEMP_PREFIX));
+    c.last_delivery = last_delivery(dir);
+    Ok(c)
+}
+
+/// `20261121T234743.123456789Z-…`: the shape of an entry's stem, checked without parsing.
+fn looks_stamped(stem: &str) -> bool {
+    let b = stem.as_bytes();
+    b.len() > 27 && b[8] == b'T' && b[25] == b'Z' && b[26] == b'-' && b[0].is_ascii_digit()
+}
+
+/// `bootstrap-<run>-attempt-N` / `event-<run>-attempt-N` → `kind-run`.
+fn legacy_run(stem: &str) -> Option<&str> {
+    if !(stem.starts_with("bootstrap-") || stem.starts_with("event-")) {
+        return None;
+    }
+    let (run, n) = stem.rsplit_once("-attempt-")?;
+    (!n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())).then_some(run)
+}
+
+/// Regular files in `dir` whose name passes `keep`; 0 when there is no such directory.
+fn count(dir: &Path, keep: impl Fn(&str) -> bool) -> usize {
+    fs::read_dir(dir).map_or(0, |rd| {
+        rd.flatten()
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+            .filter(|e| e.file_name().to_str().is_some_and(&keep))
+            .count()
+    })
+}
+
+/// Records a delivery (see the module comment): a temp file renamed over the old record,
+/// so a reader sees one whole record. No fsync: a crash loses only this note.
+pub fn note_delivery(dir: &Path, by: &str, what: &str) -> io::Result<()> {
+    let at = OffsetDateTime::now_utc()
+        .format(&Rfc3339)
+        .map_err(io::Error::other)?;
+    create_private_dir(dir)?;
+    let text = format!("at={at}\nby={by}\nwhat={}\n", what.replace('\n', " "));
+    let tmp = dir.join(format!(
+        "{TEMP_PREFIX}{}-{}-{LAST_DELIVERY}",
+        std::process::id(),
+        uuid::Uuid::new_v4().simple()
+    ));
+    let result = fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&tmp)
+        .and_then(|mut f| f.write_all(text.as_bytes()))
+        .and_then(|()| fs::rename(&tmp, dir.join(LAST_DELIVERY)));
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// `note_delivery` for the commands: a failure is told under `-v`, never a failure of the run.
+pub fn note(dir: &Path, by: &str, what: &str, out: Verbosity) {
+    if let Err(e) = note_delivery(dir, by, what) {
+        out.info(format_args!(
+            "{}: cannot record the last delivery: {}",
+            dir.join(LAST_DELIVERY).display(),
+            crate::error::plain_io(&e)
+        ));
+    }
+}
+
+/// The last delivery recorded in `dir`; `None` when there is none or it cannot be read.
+pub fn last_delivery(dir: &Path) -> Option<Delivery> {
+    let mut text = String::new();
+    fs::File::open(dir.join(LAST_DELIVERY))
+        .ok()?
+        .take(MAX_RECORD)
+        .read_to_string(&mut text)
+        .ok()?;
+    let field = |key: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(key)?.strip_prefix('='))
+            .map(str::to_string)
+    };
+    Some(Delivery {
+        at: OffsetDateTime::parse(&field("at")?, &Rfc3339).ok()?,
+        by: field("by").unwrap_or_default(),
+        what: field("what").unwrap_or_default(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stems_and_legacy_names_are_told_apart() {
+        assert!(looks_stamped("20261121T234743.123456789Z-abc"));
+        assert!(!looks_stamped("20261121T234743.123456789Z"));
+        assert!(!looks_stamped("notes"));
+        assert_eq!(legacy_run("event-r1-attempt-2"), Some("event-r1"));
+        assert_eq!(legacy_run("bootstrap-x-attempt-"), None);
+        assert_eq!(legacy_run("other-x-attempt-1"), None);
+    }
+}

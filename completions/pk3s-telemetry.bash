@@ -105,12 +105,16 @@ _pk3s__telemetry() {
             return 0
             ;;
         pk3s__telemetry__subcmd__check)
-            opts="-q -v -h -V --outbox --endpoint --quiet --verbose --help --version"
+            opts="-q -v -h -V --format --outbox --endpoint --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
                 --outbox)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -126,6 +126,7 @@ set edit:completion:arg-completer[pk3s-telemetry] = {|@words|
             cand --version 'Print version'
         }
         &'pk3s-telemetry;check'= {
+            cand --format 'text: one `FILE: PATH: KIND` line per finding; json: one JSON object per file ({"file", "clean", "findings": [{"document", "path", "kind", "object_key"}]})'
             cand --outbox 'Directory for undelivered payloads [env: TELEMETRY_OUTBOX_DIR] [default: runs/telemetry-outbox]'
             cand --endpoint 'Receiver URL, http or https [env: TELEMETRY_ENDPOINT] [default: https://telemetry.productive-k3s.io/telemetry]'
             cand -q 'Print nothing but errors'

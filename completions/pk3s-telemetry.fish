@@ -91,6 +91,8 @@ complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand env" -s q 
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand env" -s v -l verbose -d 'Describe each attempt on stderr'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand env" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand env" -s V -l version -d 'Print version'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand check" -l format -d 'text: one `FILE: PATH: KIND` line per finding; json: one JSON object per file ({"file", "clean", "findings": [{"document", "path", "kind", "object_key"}]})' -r -f -a "text\t''
+json\t''"
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand check" -l outbox -d 'Directory for undelivered payloads [env: TELEMETRY_OUTBOX_DIR] [default: runs/telemetry-outbox]' -r -F
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand check" -l endpoint -d 'Receiver URL, http or https [env: TELEMETRY_ENDPOINT] [default: https://telemetry.productive-k3s.io/telemetry]' -r
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand check" -s q -l quiet -d 'Print nothing but errors'

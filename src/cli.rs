@@ -254,4 +254,8 @@ pub struct CheckArgs {
     /// JSON files (one document, or several such as JSON Lines), or - for standard input
     #[arg(value_name = "FILE", required = true)]
     pub files: Vec<String>,
+    /// text: one `FILE: PATH: KIND` line per finding; json: one JSON object per file
+    /// ({"file", "clean", "findings": [{"document", "path", "kind", "object_key"}]})
+    #[arg(long, value_name = "FORMAT", default_value = "text", value_parser = ["text", "json"])]
+    pub format: String,
 }

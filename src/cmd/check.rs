@@ -5,17 +5,19 @@
 use std::fmt::Write as _;
 use std::process::ExitCode;
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::cli::CheckArgs;
 use crate::cmd::{DELIVERED, NOT_DELIVERED, USAGE, print};
 use crate::payload;
-use crate::privacy::{Guard, Mode};
+use crate::privacy::{Finding, Guard, Mode};
 use crate::settings::Settings;
 
-/// Exit 0: every file clean; 1: identifiers found (one stdout line per path); 2: a file
-/// could not be read or is not JSON (the others are still checked).
+/// Exit 0: every file clean; 1: identifiers found; 2: a file could not be read or is not
+/// JSON (the others are still checked). Text: one stdout line per finding. JSON: one
+/// object per file and line, clean files included, so a machine reads every verdict.
 pub fn run(args: &CheckArgs, settings: &Settings) -> anyhow::Result<ExitCode> {
+    let json = args.format == "json";
     let guard = Guard::from_env(settings.token.as_deref());
     let (mut found, mut broken) = (false, false);
     for file in &args.files {
@@ -24,30 +26,55 @@ pub fn run(args: &CheckArgs, settings: &Settings) -> anyhow::Result<ExitCode> {
             Err(e) => {
                 eprintln!("pk3s-telemetry: error: {e}");
                 broken = true;
+                if json {
+                    print(&format!(
+                        "{}\n",
+                        json!({"file": file, "clean": null, "error": e})
+                    ))?;
+                }
                 continue;
             }
         };
         let several = docs.len() > 1;
-        let mut report = String::new();
-        for (n, mut doc) in docs.into_iter().enumerate() {
-            // Always the full rules (TELEMETRY_PRIVACY does not apply), and the paths come
-            // from the redacted copy, so a key that is an identifier is not printed.
-            for f in guard.scan(&mut doc, Mode::Redact) {
-                let doc = if several {
-                    format!(":{}", n + 1)
-                } else {
-                    String::new()
-                };
-                let key = if f.key { " (object key)" } else { "" };
-                let _ = writeln!(report, "{file}{doc}: {}: {}{key}", f.path, f.kind.as_str());
-            }
+        // Always the full rules (TELEMETRY_PRIVACY does not apply); the paths come from
+        // the redacted copy and show only the keys the guard cleared.
+        let findings: Vec<(usize, Finding)> = docs
+            .into_iter()
+            .enumerate()
+            .flat_map(|(n, mut doc)| {
+                guard
+                    .scan(&mut doc, Mode::Redact)
+                    .into_iter()
+                    .map(move |f| (n + 1, f))
+            })
+            .collect();
+        found |= !findings.is_empty();
+        if json {
+            let list: Vec<Value> = findings
+                .iter()
+                .map(|(n, f)| {
+                    json!({"document": n, "path": f.path, "kind": f.kind.as_str(), "object_key": f.key})
+                })
+                .collect();
+            let line = json!({"file": file, "clean": findings.is_empty(), "findings": list});
+            print(&format!("{line}\n"))?;
+            continue;
         }
-        if !report.is_empty() {
-            found = true;
-            print(&report)?;
-        } else {
+        if findings.is_empty() {
             settings.out.info(format_args!("{file}: clean"));
+            continue;
         }
+        let mut report = String::new();
+        for (n, f) in &findings {
+            let doc = if several {
+                format!(":{n}")
+            } else {
+                String::new()
+            };
+            let key = if f.key { " (object key)" } else { "" };
+            let _ = writeln!(report, "{file}{doc}: {}: {}{key}", f.path, f.kind.as_str());
+        }
+        print(&report)?;
     }
     Ok(ExitCode::from(if broken {
         USAGE

@@ -176,7 +176,8 @@ pub fn of_key(key: &str) -> Context {
     if has("project") && (words.len() == 1 || has("gcp") || has("google") || has("gcloud")) {
         return Context::Project;
     }
-    if is(USER, last) || k == "ssh_user" {
+    // `created_by`, `triggered_by`, `owned_by`: a person.
+    if is(USER, last) || (last == "by" && words.len() > 1) {
         return Context::User;
     }
     if is(HOST, last) && !(words.len() == 1 && is(HOST_ONLY_AS_SUFFIX, last)) {
@@ -232,7 +233,7 @@ pub fn schema_word(key: &str) -> bool {
         "kind", "mode", "enabled", "state", "health", "ok", "failed", "skipped", "pending",
         "unknown", "ratio", "percent", "available", "unavailable", "online", "offline",
     ];
-    key.contains('_') || WORDS.contains(&key.to_ascii_lowercase().as_str())
+    key.contains('_') || WORDS.iter().any(|w| w.eq_ignore_ascii_case(key))
 }
 
 #[cfg(test)]

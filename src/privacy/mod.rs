@@ -208,7 +208,8 @@ impl Guard {
                 (level, k.as_str(), &mut *child)
             {
                 self.walk_object(m, at, Context::Free, Level::Client);
-            } else {
+            } else if !matches!(child, Value::Null | Value::Bool(_) | Value::Number(_)) {
+                // Only strings and containers need what the key says.
                 let ctx = context::within(container, k);
                 self.walk(child, at, ctx, context::container(k));
             }
@@ -439,7 +440,8 @@ fn plain_word(key: &str) -> bool {
     #[rustfmt::skip]
     const WITH_DIGITS: &[&str] = &[
         "k3s", "k8s", "ipv4", "ipv6", "ec2", "s3", "x509", "http2", "oauth2", "utf8", "base64",
-        "sha256", "sha1", "md5", "arm64", "amd64", "x86", "64", "i18n", "l10n", "e2e",
+        "sha256", "sha1", "md5", "arm64", "amd64", "x86", "64", "i18n", "l10n", "e2e", "v1",
+        "v2", "v3", "v4", "v6", "s3",
     ];
     (1..=40).contains(&b.len())
         && b.first()

@@ -32,7 +32,10 @@ pub fn url(t: &Text) -> Option<Kind> {
             return Some(Kind::UrlWithCredentials);
         }
         let host = host_of(authority);
-        if host.is_empty() || public_host_or_address(host) {
+        // `containerd://1.7.11-k3s2`, `docker://24.0.7`: a runtime and its version.
+        let version = host.first().is_some_and(u8::is_ascii_digit)
+            && std::str::from_utf8(host).is_ok_and(|h| h.parse::<std::net::IpAddr>().is_err());
+        if host.is_empty() || version || public_host_or_address(host) {
             continue;
         }
         found = Some(Kind::Url);

@@ -27,7 +27,17 @@ pub fn absolute(t: &Text) -> Option<Kind> {
                             | b'|'
                     )
             });
+            // `::/0`, `fd00::/8`: a prefix length after an address, not a path.
+            let digits = b
+                .get(i + 1..)
+                .map_or(0, |r| r.iter().take_while(|c| c.is_ascii_digit()).count());
+            let prefix = before(b, i) == Some(b':')
+                && (1..=3).contains(&digits)
+                && !b
+                    .get(i + 1 + digits)
+                    .is_some_and(|&c| is_word(c) || c == b'/');
             starts
+                && !prefix
                 && b.get(i + 1)
                     .is_some_and(|&n| is_word(n) || matches!(n, b'.' | b'_' | b'~' | b'-'))
         }

@@ -91,6 +91,9 @@ const HOST_WORDS: &[&str] = &[
     "baremetal", "cloud", "edge", "ec2", "kind", "k3d", "minikube", "host", "hostname",
     "ip", "fqdn", "internal", "external", "public", "private", "cluster", "node",
     "coredns", "traefik", "nginx", "ingress-nginx", "direct",
+    // `uname -m` under `machine`
+    "x86_64", "amd64", "arm64", "aarch64", "armv7l", "armhf", "i686", "riscv64", "s390x",
+    "ppc64le",
 ];
 
 /// A single word under a host-like key (`"bastion": "jump01"`, `nodes: ["web-1"]`).
@@ -100,7 +103,11 @@ pub fn host_by_key(t: &Text) -> Option<Kind> {
     }
     let v = lone_word(t)?;
     let l = v.to_ascii_lowercase();
-    if HOST_WORDS.contains(&l.as_str()) || network::public_host_or_address(l.as_bytes()) {
+    // A URL or path under a host key is judged by the URL and path rules.
+    if v.contains('/')
+        || HOST_WORDS.contains(&l.as_str())
+        || network::public_host_or_address(l.as_bytes())
+    {
         return None;
     }
     Some(Kind::HostByKey)
@@ -122,7 +129,8 @@ pub fn user_by_key(t: &Text) -> Option<Kind> {
     }
     let v = lone_word(t)?;
     let l = v.to_ascii_lowercase();
-    if DEFAULT_ACCOUNTS.contains(&l.as_str()) || l.ends_with("[bot]") {
+    // An address under a user key is the `user@host` rule's to judge.
+    if DEFAULT_ACCOUNTS.contains(&l.as_str()) || l.contains("[bot]") || l.contains('@') {
         return None;
     }
     Some(Kind::UserByKey)

@@ -51,22 +51,14 @@ pub fn shaped(t: &Text) -> Option<Kind> {
 }
 
 fn prefixed(b: &[u8]) -> bool {
-    PREFIXED.iter().any(|&(p, chars, min)| {
-        let p = p.as_bytes();
-        let mut from = 0;
-        while let Some(pos) = b
-            .get(from..)
-            .and_then(|r| r.windows(p.len()).position(|w| w == p))
-        {
-            let at = from + pos;
-            from = at + 1;
-            if !before(b, at).is_some_and(|c| c.is_ascii_alphanumeric())
-                && run_len(b, at + p.len(), chars) >= min
-            {
-                return true;
-            }
-        }
-        false
+    // One pass: a prefix is compared only where its first byte starts a word.
+    b.iter().enumerate().any(|(at, &c)| {
+        !before(b, at).is_some_and(|c| c.is_ascii_alphanumeric())
+            && PREFIXED.iter().any(|&(p, chars, min)| {
+                p.as_bytes().first() == Some(&c)
+                    && b.get(at..).is_some_and(|r| r.starts_with(p.as_bytes()))
+                    && run_len(b, at + p.len(), chars) >= min
+            })
     })
 }
 
@@ -75,7 +67,8 @@ fn aws_key_id(b: &[u8]) -> bool {
     #[rustfmt::skip]
     const IDS: &[&[u8]] = &[b"AKIA", b"ASIA", b"AGPA", b"AIDA", b"AROA", b"ANPA", b"ANVA", b"AIPA", b"ABIA", b"ACCA"];
     b.windows(20).enumerate().any(|(i, w)| {
-        IDS.iter().any(|p| w.starts_with(p))
+        w.first() == Some(&b'A')
+            && IDS.iter().any(|p| w.starts_with(p))
             && w.iter()
                 .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
             && !before(b, i).is_some_and(|c| c.is_ascii_alphanumeric())
@@ -171,6 +164,10 @@ fn assignment(b: &[u8]) -> bool {
         b"password", b"passwd", b"pwd", b"token", b"api_key", b"apikey",
         b"access_key", b"secret_key", b"client_secret", b"private_key", b"passphrase",
     ];
+    // Every form needs `=`, `:` or a `--flag`: most strings have none of them.
+    if !b.iter().any(|&c| matches!(c, b'=' | b':' | b'-')) {
+        return false;
+    }
     NAMES.iter().any(|name| {
         find_ci(b, name).any(|i| {
             let end = i + name.len();

@@ -4,6 +4,7 @@ mod flush;
 mod harness;
 mod packaging;
 mod privacy;
+mod privacy_corpus;
 mod pty;
 mod resolve;
 mod schema;

@@ -249,21 +249,39 @@ fn a_dirty_ready_made_event_is_reserialized_and_gets_a_new_key_if_its_id_went() 
 #[test]
 fn no_input_makes_it_panic() {
     // A cheap deterministic fuzz over the bytes the matchers care about, multi-byte
-    // characters included (slicing must stay on char boundaries).
-    let alphabet: Vec<char> = "aZf0912.:/@-_[]%\\ =\"é💥ipvarn:aws".chars().collect();
+    // characters included (slicing must stay on char boundaries), under every context,
+    // as values, keys, and contract fields.
+    let alphabet: Vec<char> =
+        "aZf0912.:/@-_[]%\\ =\"é💥ipvarn:awsK10eyJ~｡１%2E+subscriptions/projects/Bearer \n"
+            .chars()
+            .collect();
     let g = guard();
     let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
-    for _ in 0..20_000 {
+    for _ in 0..3_000 {
         seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
-        let len = (seed >> 59) as usize;
+        let len = (seed >> 58) as usize;
         let s: String = (0..len)
             .map(|i| {
                 let r = seed.rotate_left(7 * i as u32 + 3);
                 alphabet[(r % alphabet.len() as u64) as usize]
             })
             .collect();
-        let _ = g.classify(&s, Some("hostname"), Mode::Redact);
-        let _ = g.classify(&s, Some("aws_account"), Mode::Redact);
+        for key in [
+            "hostname",
+            "aws_account",
+            "k3s_token",
+            "ssh_key",
+            "project",
+            "subscription_id",
+            "k3s_version",
+            "apiVersion",
+            "remote_user",
+            "note",
+        ] {
+            let _ = g.classify(&s, Some(key), Mode::Redact);
+        }
+        let mut v = json!({ s.clone(): {"nodes": {s.clone(): [s.clone()]}}, "event_name": s.clone(), "client": {"script": s.clone()} });
+        let _ = g.scan(&mut v, Mode::Redact);
     }
 }
 

@@ -123,12 +123,16 @@ _pk3s__telemetry() {
             return 0
             ;;
         pk3s__telemetry__subcmd__check)
-            opts="-q -v -h -V --quiet --verbose --help --version"
+            opts="-q -v -h -V --format --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

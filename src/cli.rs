@@ -340,6 +340,11 @@ pub struct CheckArgs {
     #[arg(value_name = "FILE", required = true)]
     pub files: Vec<String>,
 
+    /// text: one `FILE: PATH: KIND` line per finding; json: one JSON object per file
+    /// ({"file", "clean", "findings": [{"document", "path", "kind", "object_key"}]})
+    #[arg(long, value_name = "FORMAT", default_value = "text", value_parser = ["text", "json"])]
+    pub format: String,
+
     #[command(flatten)]
     pub output: Output,
 }

@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 use std::process::ExitCode;
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::cli::CheckArgs;
 use crate::cmd::{DELIVERED, NOT_DELIVERED, USAGE, print};
@@ -15,9 +15,11 @@ use crate::payload;
 use crate::privacy::{Guard, Mode};
 use crate::settings::Settings;
 
-/// Exit 0: every file clean; 1: identifiers found (one stdout line per path); 2: a file
-/// could not be read or is not JSON (the others are still checked).
+/// Exit 0: every file clean; 1: identifiers found; 2: a file could not be read or is not
+/// JSON (the others are still checked). Text: one stdout line per finding. JSON: one
+/// object per file and line, clean files included, so a machine reads every verdict.
 pub fn run(args: &CheckArgs, settings: &Settings) -> anyhow::Result<ExitCode> {
+    let json = args.format == "json";
     let guard = Guard::from_env(settings.token.as_deref());
     let (mut found, mut broken) = (false, false);
     for file in &args.files {
@@ -26,41 +28,56 @@ pub fn run(args: &CheckArgs, settings: &Settings) -> anyhow::Result<ExitCode> {
             Err(e) => {
                 eprintln!("pk3s-telemetry: error: {e}");
                 broken = true;
+                if json {
+                    print(&format!(
+                        "{}\n",
+                        json!({"file": file, "clean": null, "error": e})
+                    ))?;
+                }
                 continue;
             }
         };
         let several = docs.len() > 1;
+        // Always the full rules (TELEMETRY_PRIVACY does not apply); the paths come from
+        // the redacted copy and show only the keys the guard cleared. A repeated key is a
+        // finding too: a reader keeps only one of its values, unchecked.
+        let mut lines: Vec<(usize, String, &str, bool)> = duplicate
+            .map(|d| (d.document + 1, d.path, "duplicate key", false))
+            .into_iter()
+            .collect();
+        for (n, mut doc) in docs.into_iter().enumerate() {
+            for f in guard.scan(&mut doc, Mode::Redact) {
+                lines.push((n + 1, f.path, f.kind.as_str(), f.key));
+            }
+        }
+        found |= !lines.is_empty();
+        let file = printable(file);
+        if json {
+            let list: Vec<Value> = lines
+                .iter()
+                .map(|(n, path, kind, key)| {
+                    json!({"document": n, "path": path, "kind": kind, "object_key": key})
+                })
+                .collect();
+            let line = json!({"file": file, "clean": lines.is_empty(), "findings": list});
+            print(&format!("{line}\n"))?;
+            continue;
+        }
+        if lines.is_empty() {
+            settings.out.info(format_args!("{file}: clean"));
+            continue;
+        }
         let mut report = String::new();
-        if let Some(d) = duplicate {
-            let n = if several {
-                format!(":{}", d.document + 1)
+        for (n, path, kind, key) in &lines {
+            let doc = if several {
+                format!(":{n}")
             } else {
                 String::new()
             };
-            let _ = writeln!(report, "{}{n}: {}: duplicate key", printable(file), d.path);
+            let key = if *key { " (object key)" } else { "" };
+            let _ = writeln!(report, "{file}{doc}: {path}: {kind}{key}");
         }
-        for (n, mut doc) in docs.into_iter().enumerate() {
-            // Always the full rules (TELEMETRY_PRIVACY does not apply), and the paths come
-            // from the redacted copy, so a key that is an identifier is not printed.
-            for f in guard.scan(&mut doc, Mode::Redact) {
-                let doc = if several {
-                    format!(":{}", n + 1)
-                } else {
-                    String::new()
-                };
-                let key = if f.key { " (object key)" } else { "" };
-                let file = printable(file);
-                let _ = writeln!(report, "{file}{doc}: {}: {}{key}", f.path, f.kind.as_str());
-            }
-        }
-        if !report.is_empty() {
-            found = true;
-            print(&report)?;
-        } else {
-            settings
-                .out
-                .info(format_args!("{}: clean", printable(file)));
-        }
+        print(&report)?;
     }
     Ok(ExitCode::from(if broken {
         USAGE

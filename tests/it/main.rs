@@ -12,6 +12,7 @@ mod hostile_net;
 mod operator;
 mod packaging;
 mod privacy;
+mod privacy_corpus;
 mod pty;
 mod resolve;
 mod schema;

@@ -589,3 +589,152 @@ fn an_entry_kept_unchecked_is_cleaned_when_it_is_replayed() {
         run.stderr
     );
 }
+
+/// `{"nodes": {"10.0.0.1": 1, …}}` with `n` identifier keys.
+fn identifier_keys(n: u32) -> String {
+    let keys: Vec<String> = (1..=n)
+        .map(|i| format!("\"10.{}.{}.{}\":{i}", i >> 16 & 255, i >> 8 & 255, i & 255))
+        .collect();
+    format!("{{\"nodes\":{{{}}}}}", keys.join(","))
+}
+
+#[test]
+fn guarding_is_linear_in_the_number_of_keys() {
+    // A ratio, not an absolute time: 8 times the keys must cost well under 8² times
+    // (redacting keys one by one against the others was quadratic: 160,000 took 21 s).
+    // The best of a few runs each, so a busy machine does not decide.
+    let s = Sandbox::new();
+    s.write("small.json", &identifier_keys(10_000));
+    s.write("large.json", &identifier_keys(80_000));
+    let best = |file: &str, runs: usize| {
+        (0..runs)
+            .map(|_| {
+                let run = s.run(&["check", file]);
+                assert_eq!(run.code, 1, "{}", run.stderr);
+                assert!(run.stdout.lines().count() >= 10_000);
+                run.elapsed.as_secs_f64()
+            })
+            .fold(f64::INFINITY, f64::min)
+    };
+    let small = best("small.json", 3);
+    let large = best("large.json", 2);
+    let ratio = large / small;
+    println!("10,000 keys: {small:.3} s; 80,000 keys: {large:.3} s; ratio {ratio:.1} (linear: 8)");
+    assert!(ratio < 24.0, "8x the keys took {ratio:.1}x the time");
+}
+
+#[test]
+fn event_names_are_data_and_a_malformed_one_is_refused() {
+    let server = Server::start(vec![], Reply::Status(200));
+    let s = Sandbox::for_server(&server);
+    // Names that end in a word that is also a domain go out as given.
+    for name in ["core.apply.local", "infra.smoke.test", "cli.install.dev"] {
+        let run = s.run(&["send", "event", "--name", name]);
+        run.ok();
+        assert_eq!(run.stderr, "", "{name}");
+    }
+    let names: Vec<Value> = server
+        .requests()
+        .iter()
+        .map(|r| r.json()["event_name"].clone())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            json!("core.apply.local"),
+            json!("infra.smoke.test"),
+            json!("cli.install.dev")
+        ]
+    );
+
+    // A malformed name is refused in every mode, without echoing it.
+    let mut s = Sandbox::for_server(&server);
+    for privacy in ["redact", "strict", "off"] {
+        s.set("TELEMETRY_PRIVACY", privacy);
+        for name in ["ops@example.org", "core apply", "/srv/x", "a..b"] {
+            let run = s.run(&["-q", "send", "event", "--name", name]);
+            assert_eq!(run.code, 2, "{privacy} {name}: {run:#?}");
+            run.stderr_has("event_name is not an event name");
+            assert!(!run.stderr.contains(name), "{}", run.stderr);
+        }
+    }
+    s.write(
+        "event.json",
+        r#"{"event_id": "e-1", "event_name": "deploy@nfs01", "n": 1}"#,
+    );
+    assert_eq!(s.run(&["send", "event", "event.json"]).code, 2);
+    assert_eq!(server.requests().len(), 3, "nothing more was sent");
+    assert!(!s.outbox().exists(), "nothing kept");
+}
+
+#[test]
+fn contract_fields_are_checked_by_shape_and_replaced_whole_when_wrong() {
+    let server = Server::start(vec![], Reply::Status(200));
+    let mut s = Sandbox::for_server(&server);
+    s.set("TELEMETRY_SOURCE_SCRIPT", "/home/jdoe/k3s/scripts/apply.sh")
+        .set("TELEMETRY_SESSION_ID", "lab-node-07.lan")
+        .set("TELEMETRY_RUN_ID", "20260101-120000-4242-1234512345");
+    s.write("manifest.json", MANIFEST);
+    let run = s.run(&["send", "manifest", "manifest.json"]);
+    run.ok();
+    assert_eq!(
+        run.stderr,
+        "pk3s-telemetry: redacted $.session_id (malformed contract field)\n\
+         pk3s-telemetry: redacted $.client.script (malformed contract field)\n"
+    );
+    let body = server.requests()[0].json();
+    assert_eq!(body["session_id"], json!("[redacted]"));
+    assert_eq!(body["client"]["script"], json!("[redacted]"));
+    assert_eq!(body["run_id"], json!("20260101-120000-4242-1234512345"));
+}
+
+#[test]
+fn reports_show_only_keys_the_guard_cleared() {
+    let s = Sandbox::new();
+    s.write(
+        "a.json",
+        r#"{"clusters": {"acme-prod-07": {"api": "10.1.2.3", "ok": "fine"}},
+            "odd key": {"user": "jdoe"}, "nodes": {"web-01": {"role": "agent"}}}"#,
+    );
+    let run = s.run(&["check", "a.json"]);
+    assert_eq!(run.code, 1, "{run:#?}");
+    assert_eq!(
+        run.stdout,
+        "a.json: $.clusters[key].api: ip address\n\
+         a.json: $[key].user: user (by key)\n\
+         a.json: $.nodes[\"[redacted]\"]: host (by key) (object key)\n"
+    );
+    for secret in ["acme-prod-07", "odd key", "web-01", "jdoe", "10.1.2.3"] {
+        assert!(!run.stdout.contains(secret), "{secret}");
+    }
+
+    // The machine-readable form: one object per file, clean files included.
+    s.write("clean.json", MANIFEST);
+    let run = s.run(&[
+        "check",
+        "--format",
+        "json",
+        "clean.json",
+        "a.json",
+        "missing.json",
+    ]);
+    assert_eq!(run.code, 2, "{run:#?}");
+    let lines: Vec<Value> = run
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(
+        lines[0],
+        json!({"file": "clean.json", "clean": true, "findings": []})
+    );
+    assert_eq!(lines[1]["clean"], json!(false));
+    assert_eq!(
+        lines[1]["findings"][0],
+        json!({"document": 1, "path": "$.clusters[key].api", "kind": "ip address", "object_key": false})
+    );
+    assert_eq!(lines[1]["findings"][2]["object_key"], json!(true));
+    assert_eq!(lines[2]["file"], json!("missing.json"));
+    assert_eq!(lines[2]["clean"], Value::Null);
+    assert!(lines[2]["error"].as_str().unwrap().contains("cannot read"));
+}

@@ -8,7 +8,6 @@ use std::time::Duration;
 
 use crate::cli::Global;
 use crate::error::UsageError;
-use crate::outbox::Caps;
 
 pub const DEFAULT_ENDPOINT: &str = "https://telemetry.productive-k3s.io/telemetry";
 pub const DEFAULT_MARKER: &str = "pk3s-public-v1";
@@ -40,6 +39,22 @@ pub fn parse_bool(value: &str) -> Option<bool> {
         "1" | "true" | "yes" | "y" | "on" => Some(true),
         "0" | "false" | "no" | "n" | "off" => Some(false),
         _ => None,
+    }
+}
+
+/// The outbox caps: the oldest entries beyond them are dropped (see `outbox::caps`).
+#[derive(Debug, Clone, Copy)]
+pub struct Caps {
+    pub max_entries: usize,
+    pub max_age: Duration,
+}
+
+impl Default for Caps {
+    fn default() -> Caps {
+        Caps {
+            max_entries: usize::MAX,
+            max_age: Duration::MAX,
+        }
     }
 }
 
@@ -120,6 +135,8 @@ pub struct Settings {
     pub outbox_dir: PathBuf,
     /// Caps on the outbox: the oldest entries beyond them are dropped with a warning.
     pub outbox_caps: Caps,
+    /// TELEMETRY_DELIVERY=background: `send` returns once the payload is in the outbox.
+    pub background: bool,
     pub user_agent: String,
     pub session_id: Option<String>,
     pub run_id: Option<String>,
@@ -312,6 +329,7 @@ impl Settings {
                     ) * 86_400,
                 ),
             },
+            background: background(out),
             user_agent: non_empty("TELEMETRY_USER_AGENT").unwrap_or_else(default_user_agent),
             session_id: non_empty("TELEMETRY_SESSION_ID"),
             run_id: non_empty("TELEMETRY_RUN_ID"),
@@ -353,6 +371,21 @@ fn seconds(
                 "{name}={v:?} is not a number of seconds between 0 and 3600; using {default}"
             ));
             Duration::from_secs_f64(default)
+        }
+    }
+}
+
+/// TELEMETRY_DELIVERY: `background` or `foreground` (the default); anything else warns.
+fn background(out: Verbosity) -> bool {
+    match non_empty("TELEMETRY_DELIVERY").map(|v| v.trim().to_ascii_lowercase()) {
+        None => false,
+        Some(v) if v == "background" => true,
+        Some(v) if v == "foreground" => false,
+        Some(v) => {
+            out.warn(format_args!(
+                "TELEMETRY_DELIVERY={v:?} is not background or foreground; using foreground"
+            ));
+            false
         }
     }
 }

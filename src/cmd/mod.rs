@@ -1,6 +1,7 @@
 //! Dispatch, exit statuses and the few output helpers every command shares.
 
 pub mod check;
+pub mod deliver;
 pub mod env;
 pub mod flush;
 pub mod generate;
@@ -48,6 +49,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Check(args) => check::run(&args, &settings),
         Command::Generate(args) => generate::run(&args),
         Command::Flush(args) => flush::run(&args, &settings),
+        Command::Deliver(args) => deliver::run(&args, &settings),
     }
 }
 

@@ -11,7 +11,7 @@ use std::net::Ipv6Addr;
 
 use serde_json::{Map, Value};
 
-use crate::cmd::UsageError;
+use crate::error::UsageError;
 use crate::payload::{self, Kind as PayloadKind, Payload};
 use crate::settings::{Verbosity, var};
 

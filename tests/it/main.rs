@@ -2,6 +2,7 @@
 
 mod flush;
 mod harness;
+mod layout;
 mod packaging;
 mod privacy;
 mod pty;

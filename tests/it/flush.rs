@@ -48,7 +48,7 @@ pub fn seed(outbox: &Path, n: usize, age: Duration) -> Vec<String> {
         .collect()
 }
 
-fn stamp(at: OffsetDateTime) -> String {
+pub fn stamp(at: OffsetDateTime) -> String {
     at.format(format_description!(
         "[year][month][day]T[hour][minute][second].[subsecond digits:9]Z"
     ))
@@ -65,7 +65,7 @@ pub fn keys(server: &Server) -> Vec<String> {
 }
 
 /// How often each key arrived.
-fn tally(server: &Server) -> BTreeMap<String, usize> {
+pub fn tally(server: &Server) -> BTreeMap<String, usize> {
     let mut t = BTreeMap::new();
     for k in keys(server) {
         *t.entry(k).or_insert(0) += 1;
@@ -74,7 +74,7 @@ fn tally(server: &Server) -> BTreeMap<String, usize> {
 }
 
 /// Every file under the outbox with its contents, to prove that nothing changed.
-fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+pub fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     files_under(dir)
         .into_iter()
         .map(|p| {
@@ -85,7 +85,7 @@ fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
 }
 
 /// Files directly in the outbox whose name starts with `prefix` or ends with `suffix`.
-fn named(dir: &Path, pred: impl Fn(&str) -> bool) -> Vec<String> {
+pub fn named(dir: &Path, pred: impl Fn(&str) -> bool) -> Vec<String> {
     let mut v: Vec<String> = fs::read_dir(dir)
         .map(|rd| {
             rd.flatten()
@@ -98,7 +98,7 @@ fn named(dir: &Path, pred: impl Fn(&str) -> bool) -> Vec<String> {
     v
 }
 
-fn quiet_child(s: &Sandbox, args: &[&str]) -> Child {
+pub fn quiet_child(s: &Sandbox, args: &[&str]) -> Child {
     s.command(args)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -107,7 +107,7 @@ fn quiet_child(s: &Sandbox, args: &[&str]) -> Child {
         .expect("spawn")
 }
 
-fn wait_bounded(mut c: Child, limit: Duration) -> i32 {
+pub fn wait_bounded(mut c: Child, limit: Duration) -> i32 {
     let started = Instant::now();
     loop {
         if let Some(s) = c.try_wait().unwrap() {
@@ -122,14 +122,14 @@ fn wait_bounded(mut c: Child, limit: Duration) -> i32 {
     }
 }
 
-fn summary(run: &Run) -> &str {
+pub fn summary(run: &Run) -> &str {
     run.stderr
         .lines()
         .rfind(|l| l.starts_with("pk3s-telemetry: flush: "))
         .unwrap_or_else(|| panic!("no summary: {run:#?}"))
 }
 
-fn random_below(n: u64) -> u64 {
+pub fn random_below(n: u64) -> u64 {
     (uuid::Uuid::new_v4().as_u128() % u128::from(n.max(1))) as u64
 }
 

@@ -1,5 +1,6 @@
 //! The integration tests: the real binary against real loopback servers.
 
+mod background;
 mod flush;
 mod harness;
 mod layout;
@@ -10,3 +11,4 @@ mod resolve;
 mod schema;
 mod send;
 mod server;
+mod store;

@@ -56,11 +56,9 @@ fn a_background_send_returns_at_once_and_the_deliverer_delivers() {
 #[test]
 fn against_a_hanging_endpoint_the_caller_and_its_pipe_are_not_kept_waiting() {
     let hang = Server::start(vec![], Reply::Hang);
-    let mut s = Sandbox::for_server(&hang);
-    s.set("TELEMETRY_REQUEST_TIMEOUT_SECONDS", "2")
-        .set("TELEMETRY_MAX_RETRIES", "1");
     // A bootstrap piping through `tee`: the pipe ends when every writer has let go of it.
-    for (how, line) in [
+    // The flag and the variable, each with its own outbox, at the same time.
+    let cases = [
         (
             "flag",
             format!("'{BIN}' send event --name a.b --background 2>&1 | cat"),
@@ -69,26 +67,42 @@ fn against_a_hanging_endpoint_the_caller_and_its_pipe_are_not_kept_waiting() {
             "env",
             format!("TELEMETRY_DELIVERY=background '{BIN}' send event --name a.b 2>&1 | cat"),
         ),
-    ] {
-        let before = hang.requests().len();
-        let run = finish(s.program("sh", &["-c", &line]), None);
+    ];
+    let boxes: Vec<Sandbox> = cases
+        .iter()
+        .map(|_| {
+            let mut s = Sandbox::for_server(&hang);
+            s.set("TELEMETRY_REQUEST_TIMEOUT_SECONDS", "2")
+                .set("TELEMETRY_MAX_RETRIES", "1");
+            s
+        })
+        .collect();
+    let runs: Vec<_> = std::thread::scope(|sc| {
+        let handles: Vec<_> = cases
+            .iter()
+            .zip(&boxes)
+            .map(|((_, line), s)| sc.spawn(move || finish(s.program("sh", &["-c", line]), None)))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for ((how, _), run) in cases.iter().zip(&runs) {
         assert_eq!(run.code, 0, "{how}: {run:#?}");
         assert!(
             run.elapsed < Duration::from_secs(1),
             "{how}: the caller waited {:?} (an attempt takes 2 s)",
             run.elapsed
         );
-        // The deliverer outlives its parent: its request arrives, then times out.
-        assert!(
-            eventually(Duration::from_secs(10), || hang.requests().len() > before),
-            "{how}: no request"
-        );
-        deliverer_done(&s.outbox());
     }
-    let kept = entries(&s.outbox());
-    assert_eq!(kept.len(), 2, "kept after the timeouts");
-    for e in &kept {
-        let h = fs::read_to_string(e.with_extension("history")).unwrap();
+    // The deliverers outlive their parents: their requests arrive, then time out.
+    assert!(
+        eventually(Duration::from_secs(10), || hang.requests().len() == 2),
+        "no requests"
+    );
+    for s in &boxes {
+        deliverer_done(&s.outbox());
+        let kept = entries(&s.outbox());
+        assert_eq!(kept.len(), 1, "kept after the timeout");
+        let h = fs::read_to_string(kept[0].with_extension("history")).unwrap();
         assert!(
             h.contains("state=kept\n") && h.contains("attempts=1\n"),
             "{h}"

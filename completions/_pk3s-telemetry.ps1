@@ -63,6 +63,7 @@ Register-ArgumentCompleter -Native -CommandName 'pk3s-telemetry' -ScriptBlock {
             [CompletionResult]::new('--outbox', '--outbox', [CompletionResultType]::ParameterName, 'Directory for undelivered payloads [env: TELEMETRY_OUTBOX_DIR] [default: runs/telemetry-outbox]')
             [CompletionResult]::new('--endpoint', '--endpoint', [CompletionResultType]::ParameterName, 'Receiver URL, http or https [env: TELEMETRY_ENDPOINT] [default: https://telemetry.productive-k3s.io/telemetry]')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the exact request (token masked) and send nothing, write nothing')
+            [CompletionResult]::new('--background', '--background', [CompletionResultType]::ParameterName, 'Return once the payload is safe in the outbox; a detached process delivers it [env: TELEMETRY_DELIVERY=background]')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more on stderr: -v each attempt, -vv also the settings in use')
@@ -88,6 +89,7 @@ Register-ArgumentCompleter -Native -CommandName 'pk3s-telemetry' -ScriptBlock {
             [CompletionResult]::new('--outbox', '--outbox', [CompletionResultType]::ParameterName, 'Directory for undelivered payloads [env: TELEMETRY_OUTBOX_DIR] [default: runs/telemetry-outbox]')
             [CompletionResult]::new('--endpoint', '--endpoint', [CompletionResultType]::ParameterName, 'Receiver URL, http or https [env: TELEMETRY_ENDPOINT] [default: https://telemetry.productive-k3s.io/telemetry]')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the exact request (token masked) and send nothing, write nothing')
+            [CompletionResult]::new('--background', '--background', [CompletionResultType]::ParameterName, 'Return once the payload is safe in the outbox; a detached process delivers it [env: TELEMETRY_DELIVERY=background]')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more on stderr: -v each attempt, -vv also the settings in use')
@@ -157,9 +159,12 @@ Register-ArgumentCompleter -Native -CommandName 'pk3s-telemetry' -ScriptBlock {
         }
         'pk3s-telemetry;flush' {
             [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'Send at most N entries in this run (the rest stay for a later flush)')
+            [CompletionResult]::new('--max-time', '--max-time', [CompletionResultType]::ParameterName, 'Start no request after this many seconds (the summary counts what was not tried)')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'format')
             [CompletionResult]::new('--outbox', '--outbox', [CompletionResultType]::ParameterName, 'Directory for undelivered payloads [env: TELEMETRY_OUTBOX_DIR] [default: runs/telemetry-outbox]')
             [CompletionResult]::new('--endpoint', '--endpoint', [CompletionResultType]::ParameterName, 'Receiver URL, http or https [env: TELEMETRY_ENDPOINT] [default: https://telemetry.productive-k3s.io/telemetry]')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'List what would be sent, expired or set aside; send nothing, change nothing')
+            [CompletionResult]::new('--rejected', '--rejected', [CompletionResultType]::ParameterName, 'First move the entries of rejected/ back into the outbox, so that each is tried once more')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more on stderr: -v each attempt, -vv also the settings in use')

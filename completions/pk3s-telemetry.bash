@@ -195,7 +195,7 @@ _pk3s__telemetry() {
             return 0
             ;;
         pk3s__telemetry__subcmd__flush)
-            opts="-q -v -h -V --dry-run --limit --outbox --endpoint --quiet --verbose --help --version"
+            opts="-q -v -h -V --dry-run --limit --max-time --rejected --format --outbox --endpoint --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -203,6 +203,14 @@ _pk3s__telemetry() {
             case "${prev}" in
                 --limit)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-time)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
                 --outbox)
@@ -437,7 +445,7 @@ _pk3s__telemetry() {
             return 0
             ;;
         pk3s__telemetry__subcmd__send__subcmd__event)
-            opts="-q -v -h -V --name --command --result --family --field --repository --script --component --session-id --run-id --parent-run-id --dry-run --outbox --endpoint --quiet --verbose --help --version"
+            opts="-q -v -h -V --name --command --result --family --field --repository --script --component --session-id --run-id --parent-run-id --dry-run --background --outbox --endpoint --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -559,7 +567,7 @@ _pk3s__telemetry() {
             return 0
             ;;
         pk3s__telemetry__subcmd__send__subcmd__manifest)
-            opts="-q -v -h -V --repository --script --exit-code --component --session-id --run-id --parent-run-id --dry-run --outbox --endpoint --quiet --verbose --help --version"
+            opts="-q -v -h -V --repository --script --exit-code --component --session-id --run-id --parent-run-id --dry-run --background --outbox --endpoint --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

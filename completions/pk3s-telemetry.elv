@@ -58,6 +58,7 @@ set edit:completion:arg-completer[pk3s-telemetry] = {|@words|
             cand --outbox 'Directory for undelivered payloads [env: TELEMETRY_OUTBOX_DIR] [default: runs/telemetry-outbox]'
             cand --endpoint 'Receiver URL, http or https [env: TELEMETRY_ENDPOINT] [default: https://telemetry.productive-k3s.io/telemetry]'
             cand --dry-run 'Print the exact request (token masked) and send nothing, write nothing'
+            cand --background 'Return once the payload is safe in the outbox; a detached process delivers it [env: TELEMETRY_DELIVERY=background]'
             cand -q 'Print nothing but errors'
             cand --quiet 'Print nothing but errors'
             cand -v 'Say more on stderr: -v each attempt, -vv also the settings in use'
@@ -82,6 +83,7 @@ set edit:completion:arg-completer[pk3s-telemetry] = {|@words|
             cand --outbox 'Directory for undelivered payloads [env: TELEMETRY_OUTBOX_DIR] [default: runs/telemetry-outbox]'
             cand --endpoint 'Receiver URL, http or https [env: TELEMETRY_ENDPOINT] [default: https://telemetry.productive-k3s.io/telemetry]'
             cand --dry-run 'Print the exact request (token masked) and send nothing, write nothing'
+            cand --background 'Return once the payload is safe in the outbox; a detached process delivers it [env: TELEMETRY_DELIVERY=background]'
             cand -q 'Print nothing but errors'
             cand --quiet 'Print nothing but errors'
             cand -v 'Say more on stderr: -v each attempt, -vv also the settings in use'
@@ -143,9 +145,12 @@ set edit:completion:arg-completer[pk3s-telemetry] = {|@words|
         }
         &'pk3s-telemetry;flush'= {
             cand --limit 'Send at most N entries in this run (the rest stay for a later flush)'
+            cand --max-time 'Start no request after this many seconds (the summary counts what was not tried)'
+            cand --format 'format'
             cand --outbox 'Directory for undelivered payloads [env: TELEMETRY_OUTBOX_DIR] [default: runs/telemetry-outbox]'
             cand --endpoint 'Receiver URL, http or https [env: TELEMETRY_ENDPOINT] [default: https://telemetry.productive-k3s.io/telemetry]'
             cand --dry-run 'List what would be sent, expired or set aside; send nothing, change nothing'
+            cand --rejected 'First move the entries of rejected/ back into the outbox, so that each is tried once more'
             cand -q 'Print nothing but errors'
             cand --quiet 'Print nothing but errors'
             cand -v 'Say more on stderr: -v each attempt, -vv also the settings in use'

@@ -54,6 +54,7 @@ complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and 
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from manifest" -l outbox -d 'Directory for undelivered payloads [env: TELEMETRY_OUTBOX_DIR] [default: runs/telemetry-outbox]' -r -F
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from manifest" -l endpoint -d 'Receiver URL, http or https [env: TELEMETRY_ENDPOINT] [default: https://telemetry.productive-k3s.io/telemetry]' -r
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from manifest" -l dry-run -d 'Print the exact request (token masked) and send nothing, write nothing'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from manifest" -l background -d 'Return once the payload is safe in the outbox; a detached process delivers it [env: TELEMETRY_DELIVERY=background]'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from manifest" -s q -l quiet -d 'Print nothing but errors'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from manifest" -s v -l verbose -d 'Say more on stderr: -v each attempt, -vv also the settings in use'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from manifest" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -72,6 +73,7 @@ complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and 
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from event" -l outbox -d 'Directory for undelivered payloads [env: TELEMETRY_OUTBOX_DIR] [default: runs/telemetry-outbox]' -r -F
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from event" -l endpoint -d 'Receiver URL, http or https [env: TELEMETRY_ENDPOINT] [default: https://telemetry.productive-k3s.io/telemetry]' -r
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from event" -l dry-run -d 'Print the exact request (token masked) and send nothing, write nothing'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from event" -l background -d 'Return once the payload is safe in the outbox; a detached process delivers it [env: TELEMETRY_DELIVERY=background]'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from event" -s q -l quiet -d 'Print nothing but errors'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from event" -s v -l verbose -d 'Say more on stderr: -v each attempt, -vv also the settings in use'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from event" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -105,9 +107,13 @@ complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand check" -s 
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand check" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand check" -s V -l version -d 'Print version'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand flush" -l limit -d 'Send at most N entries in this run (the rest stay for a later flush)' -r
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand flush" -l max-time -d 'Start no request after this many seconds (the summary counts what was not tried)' -r
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand flush" -l format -r -f -a "text\t'lines for a person, on stderr'
+json\t'JSON on stdout: one summary object (with --dry-run, one object per line per entry, then the summary)'"
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand flush" -l outbox -d 'Directory for undelivered payloads [env: TELEMETRY_OUTBOX_DIR] [default: runs/telemetry-outbox]' -r -F
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand flush" -l endpoint -d 'Receiver URL, http or https [env: TELEMETRY_ENDPOINT] [default: https://telemetry.productive-k3s.io/telemetry]' -r
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand flush" -l dry-run -d 'List what would be sent, expired or set aside; send nothing, change nothing'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand flush" -l rejected -d 'First move the entries of rejected/ back into the outbox, so that each is tried once more'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand flush" -s q -l quiet -d 'Print nothing but errors'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand flush" -s v -l verbose -d 'Say more on stderr: -v each attempt, -vv also the settings in use'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand flush" -s h -l help -d 'Print help (see more with \'--help\')'

@@ -130,6 +130,24 @@ pub enum Command {
     /// Write shell completions and man pages into DIR/completions and DIR/man (for packaging)
     #[command(hide = true)]
     Generate(GenerateArgs),
+    /// The detached deliverer of `send --background` (started by send, not by hand)
+    #[command(hide = true, name = "deliver-outbox")]
+    Deliver(DeliverArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DeliverArgs {
+    /// The entry to deliver first, with the send policy
+    #[arg(long, value_name = "STEM")]
+    pub first: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// lines for a person, on stderr
+    Text,
+    /// JSON on stdout: one summary object (with --dry-run, one object per line per entry, then the summary)
+    Json,
 }
 
 #[derive(Debug, Args)]
@@ -219,6 +237,17 @@ pub struct FlushArgs {
     /// Send at most N entries in this run (the rest stay for a later flush)
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub limit: Option<u64>,
+
+    /// Start no request after this many seconds (the summary counts what was not tried)
+    #[arg(long, value_name = "SECONDS", default_value = "120", value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub max_time: u64,
+
+    /// First move the entries of rejected/ back into the outbox, so that each is tried once more
+    #[arg(long)]
+    pub rejected: bool,
+
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: ReportFormat,
 
     #[command(flatten)]
     pub global: Global,
@@ -330,6 +359,10 @@ pub struct SendOptions {
     #[arg(long)]
     pub dry_run: bool,
 
+    /// Return once the payload is safe in the outbox; a detached process delivers it [env: TELEMETRY_DELIVERY=background]
+    #[arg(long)]
+    pub background: bool,
+
     #[command(flatten)]
     pub global: Global,
 }
@@ -364,7 +397,7 @@ impl Command {
             Command::Status(a) => g(&a.global),
             Command::Check(a) => (None, Some(a.output)),
             Command::Enable(a) | Command::Disable(a) => (None, Some(a.output)),
-            Command::Generate(_) => (None, None),
+            Command::Generate(_) | Command::Deliver(_) => (None, None),
         }
     }
 }

@@ -4,7 +4,7 @@
 
 use std::io::{BufRead, IsTerminal, Write};
 
-use crate::choice::{self, Scope};
+use crate::choice::{self, Places, Scope};
 use crate::settings::{Settings, parse_bool};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,10 +35,9 @@ impl Source {
 }
 
 /// Where a decision came from, in words for an operator (`status`, `enable`).
-pub fn describe(source: Source, settings: &Settings) -> String {
+pub fn describe(source: Source) -> String {
     let file = |scope| {
-        settings
-            .choices
+        Places::from_env()
             .file(scope)
             .map_or_else(String::new, |p| format!(" ({})", p.display()))
     };
@@ -65,7 +64,7 @@ pub struct Consent {
 /// silent.
 pub fn explicit(flag: Option<bool>, settings: &Settings) -> Option<Consent> {
     from_run(flag, settings).or_else(|| {
-        choice::load(&settings.choices, settings.out).map(|saved| Consent {
+        choice::load(&Places::from_env(), settings.out).map(|saved| Consent {
             enabled: saved.enabled,
             source: match saved.scope {
                 Scope::User => Source::UserConfig,

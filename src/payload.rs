@@ -368,6 +368,17 @@ mod tests {
     }
 
     #[test]
+    fn a_replay_brings_entries_of_earlier_versions_to_the_wire_types() {
+        let old = br#"{"event_id":"e1","run_id":"r","session_id":null,"parent_run_id":null,"retry_of_run_id":null,"client":{"telemetry_enabled":true}}"#;
+        let mut p = Payload::stored(Kind::Built, old.to_vec(), None, || "k".into()).unwrap();
+        p.stamp(2, OffsetDateTime::UNIX_EPOCH);
+        assert_eq!(p.object["session_id"], json!(""));
+        assert_eq!(p.object["parent_run_id"], json!(""));
+        assert_eq!(p.object["retry_of_run_id"], json!("r"));
+        assert_eq!(p.object["client"]["telemetry_enabled"], json!("true"));
+    }
+
+    #[test]
     fn stored_payloads_keep_their_key_and_refuse_what_is_not_an_object() {
         let never = || -> String { panic!("no fallback needed") };
         let built = Payload::stored(

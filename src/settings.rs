@@ -6,9 +6,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::choice::Places;
 use crate::error::UsageError;
-use crate::outbox::Caps;
 
 pub const DEFAULT_ENDPOINT: &str = "https://telemetry.productive-k3s.io/telemetry";
 pub const DEFAULT_MARKER: &str = "pk3s-public-v1";
@@ -40,6 +38,22 @@ pub fn parse_bool(value: &str) -> Option<bool> {
         "1" | "true" | "yes" | "y" | "on" => Some(true),
         "0" | "false" | "no" | "n" | "off" => Some(false),
         _ => None,
+    }
+}
+
+/// The outbox caps: the oldest entries beyond them are dropped (see `outbox::caps`).
+#[derive(Debug, Clone, Copy)]
+pub struct Caps {
+    pub max_entries: usize,
+    pub max_age: Duration,
+}
+
+impl Default for Caps {
+    fn default() -> Caps {
+        Caps {
+            max_entries: usize::MAX,
+            max_age: Duration::MAX,
+        }
     }
 }
 
@@ -182,6 +196,8 @@ pub struct Settings {
     pub outbox_dir: PathBuf,
     /// Caps on the outbox: the oldest entries beyond them are dropped with a warning.
     pub outbox_caps: Caps,
+    /// TELEMETRY_DELIVERY=background: `send` returns once the payload is in the outbox.
+    pub background: bool,
     pub user_agent: String,
     pub session_id: Option<String>,
     pub run_id: Option<String>,
@@ -192,8 +208,6 @@ pub struct Settings {
     /// TELEMETRY_EXIT_CODE as given; validated where it is used.
     pub exit_code: Option<String>,
     pub out: Verbosity,
-    /// Where the saved consent choices live (read only when consent gets that far).
-    pub choices: Places,
     /// Where each setting came from, by variable name; absent means the default.
     origins: BTreeMap<&'static str, Origin>,
     /// The handed-down settings that were set, exactly as given (flag, else environment).
@@ -404,6 +418,7 @@ impl Settings {
                     ) * 86_400,
                 ),
             },
+            background: background(out),
             user_agent: non_empty("TELEMETRY_USER_AGENT").unwrap_or_else(default_user_agent),
             session_id: non_empty("TELEMETRY_SESSION_ID"),
             run_id: non_empty("TELEMETRY_RUN_ID"),
@@ -416,7 +431,6 @@ impl Settings {
                 .unwrap_or_else(|| DEFAULT_SCRIPT.to_string()),
             exit_code: non_empty("TELEMETRY_EXIT_CODE"),
             out,
-            choices: Places::from_env(),
             origins,
             given,
         }
@@ -447,6 +461,21 @@ fn seconds(
                 "{name}={v:?} is not a number of seconds between 0 and 3600; using {default}"
             ));
             Duration::from_secs_f64(default)
+        }
+    }
+}
+
+/// TELEMETRY_DELIVERY: `background` or `foreground` (the default); anything else warns.
+fn background(out: Verbosity) -> bool {
+    match non_empty("TELEMETRY_DELIVERY").map(|v| v.trim().to_ascii_lowercase()) {
+        None => false,
+        Some(v) if v == "background" => true,
+        Some(v) if v == "foreground" => false,
+        Some(v) => {
+            out.warn(format_args!(
+                "TELEMETRY_DELIVERY={v:?} is not background or foreground; using foreground"
+            ));
+            false
         }
     }
 }

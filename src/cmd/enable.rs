@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::anyhow;
 
-use crate::choice::{self, Scope};
+use crate::choice::{self, Places, Scope};
 use crate::cli::ChoiceArgs;
 use crate::cmd::DELIVERED;
 use crate::consent;
@@ -19,7 +19,8 @@ pub fn run(enabled: bool, args: &ChoiceArgs, settings: &Settings) -> anyhow::Res
     } else {
         Scope::User
     };
-    let path = settings.choices.file(scope).ok_or_else(|| {
+    let places = Places::from_env();
+    let path = places.file(scope).ok_or_else(|| {
         UsageError(
             "HOME and XDG_CONFIG_HOME are not set: no place for this user's choice \
              (set TELEMETRY_CONFIG_DIR, or use --system)"
@@ -42,7 +43,7 @@ pub fn run(enabled: bool, args: &ChoiceArgs, settings: &Settings) -> anyhow::Res
         let now_word = if now.enabled { "on" } else { "off" };
         out.warn(format_args!(
             "but {} decides first here: telemetry stays {now_word}",
-            consent::describe(now.source, settings)
+            consent::describe(now.source)
         ));
     }
     Ok(ExitCode::from(DELIVERED))

@@ -1,6 +1,7 @@
 //! Dispatch, exit statuses and the few output helpers every command shares.
 
 pub mod check;
+pub mod deliver;
 pub mod enable;
 pub mod env;
 pub mod flush;
@@ -80,6 +81,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Status(args) => status::run(&args, &settings),
         Command::Generate(args) => generate::run(&args),
         Command::Flush(args) => flush::run(&args, &settings),
+        Command::Deliver(args) => deliver::run(&args, &settings),
     }
 }
 

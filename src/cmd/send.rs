@@ -1,6 +1,6 @@
-//! `send manifest` and `send event`: deliver now, with bounded retries; keep what cannot be
-//! delivered in the outbox. With consent off this is a silent no-op: no request, no DNS
-//! lookup, no file.
+//! `send manifest` and `send event`: write the payload ahead into the outbox, deliver it
+//! with bounded retries (or hand it to a background deliverer), and say what came of it.
+//! With consent off this is a silent no-op: no request, no DNS lookup, no file.
 
 use std::process::ExitCode;
 
@@ -12,12 +12,14 @@ use crate::attempt::Outcome;
 use crate::cli::{Correlation, EventArgs, ManifestArgs, SendOptions};
 use crate::cmd::{DELIVERED, NOT_DELIVERED, UsageError, print};
 use crate::consent::{self, Consent};
-use crate::delivery::{Client, headers};
-use crate::outbox::Outbox;
+use crate::delivery::{Client, headers, policy};
+use crate::error::plain_io;
+use crate::outbox::background::Handoff;
 use crate::outbox::census;
+use crate::outbox::{Outbox, Pending};
 use crate::payload::{self, Context, Payload};
 use crate::privacy::{self, Guard};
-use crate::settings::Settings;
+use crate::settings::{Settings, Verbosity};
 
 pub fn manifest(args: &ManifestArgs, settings: &Settings) -> anyhow::Result<ExitCode> {
     let Some((consent, url)) = preflight(&args.send, settings)? else {
@@ -181,19 +183,59 @@ fn deliver(
     // Before anything is printed, sent or kept.
     let guard = Guard::from_env(settings.token.as_deref());
     privacy::protect(&mut payload, &guard, privacy::Mode::from_env(out), out)?;
+    payload.stamp(1, OffsetDateTime::now_utc());
     if opts.dry_run {
-        payload.stamp(1, OffsetDateTime::now_utc());
         print(&dry_run(&payload, settings, url)?)?;
         return Ok(ExitCode::from(DELIVERED));
     }
     let Some(url) = url else {
         return Ok(ExitCode::from(DELIVERED));
     };
-    let client = Client::new(settings, url)?;
+    let outbox = Outbox::new(&settings.outbox_dir);
+    // Written ahead of the first attempt and claimed until the last: a kill or a panic from
+    // here on leaves it in the outbox, and no flush sends it meanwhile.
+    let pending = outbox.write_ahead(&payload);
+    if pending.is_ok()
+        && let Some(w) = outbox.exposure()
+    {
+        out.warn(w);
+    }
+    let client = match Client::new(settings, url) {
+        Ok(c) => c,
+        Err(e) => {
+            // A good payload stopped by a bad setting is kept for a later flush.
+            if let Ok(p) = pending {
+                let _ = outbox.settle(p, Outcome::Kept, &[]);
+            }
+            return Err(e.into());
+        }
+    };
     if let Some(note) = &client.proxy_note {
         out.info(note);
     }
-    let report = client.deliver(&mut payload, 1, settings.max_attempts, out);
+    let pending = match pending {
+        Ok(p) if opts.background || settings.background => {
+            return background(&outbox, p, url, out);
+        }
+        Ok(p) => Some(p),
+        // Sent all the same; said below only if it is not delivered.
+        Err(e) => {
+            out.info(format_args!(
+                "the outbox {} cannot hold the payload ahead of sending: {}",
+                outbox.dir.display(),
+                plain_io(&e)
+            ));
+            None
+        }
+    };
+    let report = policy::deliver(
+        |b, k| client.post(b, k),
+        &mut payload,
+        1,
+        settings.max_attempts,
+        None,
+        out,
+    );
     if report.outcome == Outcome::Delivered {
         let answer = report.last().map(|a| a.answer.to_string());
         census::note(
@@ -202,19 +244,47 @@ fn deliver(
             &answer.unwrap_or_default(),
             out,
         );
-        return Ok(ExitCode::from(DELIVERED));
     }
-    let outbox = Outbox::new(&settings.outbox_dir);
-    let path = outbox
-        .keep(&payload, &report.attempts, report.outcome)
-        .with_context(|| {
-            format!(
-                "not delivered, and the outbox {} cannot keep it",
-                settings.outbox_dir.display()
-            )
-        })?;
-    if report.outcome != Outcome::Rejected {
-        cap(&outbox, &path, settings);
+    let cannot_keep = || {
+        format!(
+            "not delivered, and the outbox {} cannot keep it",
+            settings.outbox_dir.display()
+        )
+    };
+    let Some(pending) = pending else {
+        if report.outcome == Outcome::Delivered {
+            return Ok(ExitCode::from(DELIVERED));
+        }
+        // Tried once more, for the error that says why it cannot be kept.
+        let why = match outbox.write_ahead(&payload) {
+            Err(e) => plain_io(&e),
+            Ok(p) => {
+                outbox.settle(p, report.outcome, &report.attempts)?;
+                return Ok(ExitCode::from(NOT_DELIVERED));
+            }
+        };
+        return Err(anyhow::anyhow!("{}: {why}", cannot_keep()));
+    };
+    let stem = pending.stem.clone();
+    let path = match outbox.settle(pending, report.outcome, &report.attempts) {
+        Ok(path) => path,
+        Err(e) if report.outcome == Outcome::Delivered => {
+            out.warn(format_args!(
+                "delivered, but {} cannot be removed from the outbox ({}); a later flush sends it again under the same key",
+                outbox.json(&stem).display(),
+                plain_io(&e)
+            ));
+            None
+        }
+        Err(e) => return Err(e).with_context(cannot_keep),
+    };
+    let Some(path) = path else {
+        return Ok(ExitCode::from(DELIVERED));
+    };
+    if report.outcome == Outcome::Kept {
+        for w in outbox.cap_after_send(&stem, settings.outbox_caps) {
+            out.warn(w);
+        }
     }
     let last = report
         .last()
@@ -222,9 +292,13 @@ fn deliver(
         .unwrap_or_default();
     let n = report.attempts.len();
     let tries = if n == 1 { "attempt" } else { "attempts" };
-    match report.outcome {
-        Outcome::Rejected => out.warn(format_args!(
+    match (report.outcome, &report.stopped) {
+        (Outcome::Rejected, _) => out.warn(format_args!(
             "rejected by the receiver ({last}) after {n} {tries}; kept apart in {}",
+            path.display()
+        )),
+        (_, Some(why)) if why.contains("credentials") => out.warn(format_args!(
+            "not delivered after {n} {tries}: {why}; in {}",
             path.display()
         )),
         _ => out.warn(format_args!(
@@ -235,32 +309,32 @@ fn deliver(
     Ok(ExitCode::from(NOT_DELIVERED))
 }
 
-/// Enforces the outbox caps after a write, sparing the entry just written.
-fn cap(outbox: &Outbox, written: &std::path::Path, settings: &Settings) {
-    let out = settings.out;
-    let caps = settings.outbox_caps;
-    let entries = match outbox.scan() {
-        Ok(l) => l.entries,
-        Err(e) => {
-            out.warn(format_args!(
-                "the outbox {}: cannot list it to enforce its caps: {}",
-                outbox.dir.display(),
-                crate::error::plain_io(&e)
-            ));
-            return;
-        }
-    };
-    let spare = written
-        .file_name()
-        .and_then(|n| n.to_str())
-        .and_then(|n| n.strip_suffix(".json"));
-    let x = outbox.expire(&entries, caps, spare);
-    for e in &x.errors {
-        out.warn(e);
+/// `--background`: the payload is in the outbox; a detached deliverer takes it from here.
+fn background(
+    outbox: &Outbox,
+    pending: Pending,
+    url: &str,
+    out: Verbosity,
+) -> anyhow::Result<ExitCode> {
+    let stem = pending.stem.clone();
+    // Let go of the claim, so that the deliverer (or a flush) can take the entry.
+    drop(pending);
+    match outbox.hand_off(&stem, url) {
+        Ok(Handoff::Started(pid)) => out.info(format_args!(
+            "kept {} and handed it to a background deliverer (pid {pid})",
+            outbox.json(&stem).display()
+        )),
+        Ok(Handoff::Running) => out.info(format_args!(
+            "kept {}; the background deliverer already running will send it",
+            outbox.json(&stem).display()
+        )),
+        Err(e) => out.warn(format_args!(
+            "kept {} for a later flush: cannot start a background deliverer: {}",
+            outbox.json(&stem).display(),
+            plain_io(&e)
+        )),
     }
-    if let Some(note) = x.note() {
-        out.warn(note);
-    }
+    Ok(ExitCode::from(DELIVERED))
 }
 
 /// The exact request, token masked.

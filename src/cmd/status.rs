@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::choice::{self, Scope};
+use crate::choice::{self, Places, Scope};
 use crate::cli::{StatusArgs, StatusFormat};
 use crate::cmd::{DELIVERED, print};
 use crate::consent::{self, Consent, Source};
@@ -32,7 +32,7 @@ pub fn run(args: &StatusArgs, settings: &Settings) -> anyhow::Result<ExitCode> {
     };
     let proxy = endpoint.as_deref().map(proxy_of);
     let saved = |scope| {
-        settings.choices.file(scope).map(|p| {
+        Places::from_env().file(scope).map(|p| {
             let choice = match choice::read(p) {
                 Ok(Some(true)) => json!("enable"),
                 Ok(Some(false)) => json!("disable"),
@@ -58,7 +58,7 @@ pub fn run(args: &StatusArgs, settings: &Settings) -> anyhow::Result<ExitCode> {
         "telemetry": {
             "enabled": consent.enabled,
             "source": consent.source.as_str(),
-            "decided_by": consent::describe(consent.source, settings),
+            "decided_by": consent::describe(consent.source),
         },
         "saved_choices": {"user": saved(Scope::User), "system": saved(Scope::System)},
         "endpoint": {

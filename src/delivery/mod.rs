@@ -1,9 +1,8 @@
-//! HTTP delivery: one agent per process (kept-alive connections), per-attempt timeouts,
-//! retry classification, capped backoff with jitter, Retry-After, curl-like proxy choice
-//! and the system CA store.
+//! HTTP delivery: one agent per client (a kept-alive connection), per-attempt timeouts,
+//! curl-like proxy choice and the system CA store. What to do with an answer (retry,
+//! backoff, Retry-After, stopping) is `policy`'s.
 
 use std::sync::Mutex;
-use std::thread::sleep;
 use std::time::Duration;
 
 use time::OffsetDateTime;
@@ -18,27 +17,14 @@ pub mod policy;
 pub mod proxy;
 pub mod words;
 
-use crate::attempt::{Answer, Attempt, Fault, Outcome};
+use crate::attempt::{Answer, Fault};
 use crate::error::UsageError;
-use crate::payload::Payload;
-use crate::settings::{Settings, Verbosity};
-use policy::{Class, RETRY_AFTER_CAP, backoff, classify, parse_retry_after};
+use crate::settings::Settings;
+use policy::parse_retry_after;
 use proxy::proxy_for;
 
 /// Response bodies are read to the end (so the connection can be reused) up to this size.
 const MAX_RESPONSE: u64 = 64 * 1024;
-
-#[derive(Debug)]
-pub struct Report {
-    pub outcome: Outcome,
-    pub attempts: Vec<Attempt>,
-}
-
-impl Report {
-    pub fn last(&self) -> Option<&Attempt> {
-        self.attempts.last()
-    }
-}
 
 /// Sends to one endpoint over one agent, so attempts and replays reuse the connection.
 pub struct Client {
@@ -122,71 +108,6 @@ impl Client {
                 let (words, fault) = words::describe(&e, deadline::phase(), self.proxy_var);
                 (Answer::Failed(words), fault, None)
             }
-        }
-    }
-
-    /// Up to `attempts` tries, numbered from `first`, with backoff between them.
-    pub fn deliver(
-        &self,
-        payload: &mut Payload,
-        first: u32,
-        attempts: u32,
-        out: Verbosity,
-    ) -> Report {
-        let mut done = Vec::new();
-        let last = first.saturating_add(attempts.max(1) - 1);
-        for number in first..=last {
-            let at = OffsetDateTime::now_utc();
-            payload.stamp(number, at);
-            let (answer, fault, retry_after) = self.post(&payload.body(), &payload.event_id);
-            let class = classify(&answer, fault);
-            done.push(Attempt {
-                number,
-                at,
-                answer: answer.clone(),
-            });
-            let outcome = match class {
-                Class::Delivered => Some(Outcome::Delivered),
-                Class::Permanent => Some(Outcome::Rejected),
-                Class::Transient if number == last || fault == Fault::Hold => Some(Outcome::Kept),
-                Class::Transient => None,
-            };
-            if let Some(outcome) = outcome {
-                out.info(format_args!("attempt {number}: {answer}"));
-                return Report {
-                    outcome,
-                    attempts: done,
-                };
-            }
-            let wait = match retry_after {
-                Some(w) if w > RETRY_AFTER_CAP => {
-                    out.info(format_args!(
-                        "attempt {number}: {answer}; the receiver asks to wait {}s, longer than {}s: keeping it for a later flush",
-                        w.as_secs(),
-                        RETRY_AFTER_CAP.as_secs()
-                    ));
-                    return Report {
-                        outcome: Outcome::Kept,
-                        attempts: done,
-                    };
-                }
-                Some(w) => w,
-                None => backoff(number.saturating_sub(first).saturating_add(1)),
-            };
-            out.info(format_args!(
-                "attempt {number}: {answer}; retrying in {:.1}s",
-                wait.as_secs_f64()
-            ));
-            out.progress(format_args!(
-                "attempt {number} failed ({answer}); retrying in {:.1}s…",
-                wait.as_secs_f64()
-            ));
-            sleep(wait);
-            out.done();
-        }
-        Report {
-            outcome: Outcome::Kept,
-            attempts: done,
         }
     }
 }

@@ -9,8 +9,7 @@
 
 use std::collections::BTreeSet;
 use std::fs;
-use std::io::{self, Read as _, Write as _};
-use std::os::unix::fs::OpenOptionsExt as _;
+use std::io;
 use std::path::Path;
 
 use time::OffsetDateTime;
@@ -18,7 +17,10 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::settings::Verbosity;
 
-use super::{CORRUPT_DIR, REJECTED_DIR, TEMP_PREFIX, create_private_dir, stamp_of};
+use super::entry::{
+    self, CORRUPT_DIR, Name, REJECTED_DIR, TEMP_PREFIX, private_dir, read_small_text, stamp_of,
+    write_atomic,
+};
 
 pub const LAST_DELIVERY: &str = ".last-delivery";
 /// The record is a few short lines.
@@ -57,19 +59,20 @@ pub fn census(dir: &Path) -> io::Result<Census> {
         let Ok(e) = e else { continue };
         let name = e.file_name();
         let Some(name) = name.to_str() else { continue };
-        let Some(stem) = name.strip_suffix(".json") else {
-            continue;
-        };
-        if name.starts_with('.') || !e.file_type().is_ok_and(|t| t.is_file()) {
+        if !e.file_type().is_ok_and(|t| t.is_file()) {
             continue;
         }
-        if looks_stamped(stem) {
-            c.pending += 1;
-            if oldest.as_deref().is_none_or(|o| stem < o) {
-                oldest = Some(stem.to_string());
+        match entry::classify(name) {
+            Name::Entry(stem) => {
+                c.pending += 1;
+                if oldest.as_deref().is_none_or(|o| stem < o) {
+                    oldest = Some(stem.to_string());
+                }
             }
-        } else if let Some(run) = legacy_run(stem) {
-            legacy.insert(run.to_string());
+            Name::Legacy(kind, run, _, true) => {
+                legacy.insert(format!("{kind}-{run}"));
+            }
+            _ => {}
         }
     }
     c.legacy_runs = legacy.len();
@@ -78,21 +81,6 @@ pub fn census(dir: &Path) -> io::Result<Census> {
     c.corrupt = count(&dir.join(CORRUPT_DIR), |n| !n.starts_with(TEMP_PREFIX));
     c.last_delivery = last_delivery(dir);
     Ok(c)
-}
-
-/// `20261121T234743.123456789Z-…`: the shape of an entry's stem, checked without parsing.
-fn looks_stamped(stem: &str) -> bool {
-    let b = stem.as_bytes();
-    b.len() > 27 && b[8] == b'T' && b[25] == b'Z' && b[26] == b'-' && b[0].is_ascii_digit()
-}
-
-/// `bootstrap-<run>-attempt-N` / `event-<run>-attempt-N` → `kind-run`.
-fn legacy_run(stem: &str) -> Option<&str> {
-    if !(stem.starts_with("bootstrap-") || stem.starts_with("event-")) {
-        return None;
-    }
-    let (run, n) = stem.rsplit_once("-attempt-")?;
-    (!n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())).then_some(run)
 }
 
 /// Regular files in `dir` whose name passes `keep`; 0 when there is no such directory.
@@ -111,25 +99,9 @@ pub fn note_delivery(dir: &Path, by: &str, what: &str) -> io::Result<()> {
     let at = OffsetDateTime::now_utc()
         .format(&Rfc3339)
         .map_err(io::Error::other)?;
-    create_private_dir(dir)?;
+    private_dir(dir)?;
     let text = format!("at={at}\nby={by}\nwhat={}\n", what.replace('\n', " "));
-    let tmp = dir.join(format!(
-        "{TEMP_PREFIX}{}-{}-{LAST_DELIVERY}",
-        std::process::id(),
-        uuid::Uuid::new_v4().simple()
-    ));
-    let result = fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(&tmp)
-        .and_then(|mut f| f.write_all(text.as_bytes()))
-        .and_then(|()| fs::rename(&tmp, dir.join(LAST_DELIVERY)));
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result
+    write_atomic(dir, LAST_DELIVERY, text.as_bytes(), false).map(drop)
 }
 
 /// `note_delivery` for the commands: a failure is told under `-v`, never a failure of the run.
@@ -145,12 +117,7 @@ pub fn note(dir: &Path, by: &str, what: &str, out: Verbosity) {
 
 /// The last delivery recorded in `dir`; `None` when there is none or it cannot be read.
 pub fn last_delivery(dir: &Path) -> Option<Delivery> {
-    let mut text = String::new();
-    fs::File::open(dir.join(LAST_DELIVERY))
-        .ok()?
-        .take(MAX_RECORD)
-        .read_to_string(&mut text)
-        .ok()?;
+    let text = read_small_text(&dir.join(LAST_DELIVERY), MAX_RECORD)?;
     let field = |key: &str| {
         text.lines()
             .find_map(|l| l.strip_prefix(key)?.strip_prefix('='))
@@ -161,19 +128,4 @@ pub fn last_delivery(dir: &Path) -> Option<Delivery> {
         by: field("by").unwrap_or_default(),
         what: field("what").unwrap_or_default(),
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn stems_and_legacy_names_are_told_apart() {
-        assert!(looks_stamped("20261121T234743.123456789Z-abc"));
-        assert!(!looks_stamped("20261121T234743.123456789Z"));
-        assert!(!looks_stamped("notes"));
-        assert_eq!(legacy_run("event-r1-attempt-2"), Some("event-r1"));
-        assert_eq!(legacy_run("bootstrap-x-attempt-"), None);
-        assert_eq!(legacy_run("other-x-attempt-1"), None);
-    }
 }

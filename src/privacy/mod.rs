@@ -28,7 +28,7 @@ mod tests;
 
 use serde_json::{Map, Value};
 
-use crate::cmd::UsageError;
+use crate::error::UsageError;
 use crate::payload::{self, Kind as PayloadKind, Payload};
 use crate::settings::{Verbosity, var};
 

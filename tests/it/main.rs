@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod background;
 mod docs;
 mod dropin;
 mod flush;
@@ -9,6 +10,7 @@ mod fuzz;
 mod harness;
 mod hostile;
 mod hostile_net;
+mod layout;
 mod operator;
 mod packaging;
 mod privacy;
@@ -18,3 +20,4 @@ mod resolve;
 mod schema;
 mod send;
 mod server;
+mod store;

@@ -49,6 +49,7 @@ fn delivered_after_two_5xx_with_attempt_fields_and_one_key() {
     let run = s.run(&["send", "manifest", "manifest.json"]);
     run.ok();
     assert_eq!(run.stdout, "");
+    // Written ahead of the first attempt, removed after the 2xx.
     assert_eq!(
         files_under(&s.outbox()),
         Vec::<std::path::PathBuf>::new(),
@@ -165,7 +166,8 @@ fn exhausted_keeps_one_entry_without_the_token() {
     let entry: Value = serde_json::from_slice(&fs::read(&kept[0]).unwrap()).unwrap();
     let event_id = server.requests()[0].json()["event_id"].clone();
     assert_eq!(entry["event_id"], event_id);
-    assert_eq!(entry["delivery_attempt"], json!(3));
+    // The body as written ahead of the first attempt; the history counts the attempts.
+    assert_eq!(entry["delivery_attempt"], json!(1));
 
     let history = fs::read_to_string(kept[0].with_extension("history")).unwrap();
     for line in [

@@ -24,6 +24,8 @@ pub enum Reply {
     Hang,
     /// Read the request, then close the connection without a word.
     Drop,
+    /// Wait this long, then answer with the status.
+    Slow(Duration, u16),
 }
 
 #[derive(Debug, Clone)]
@@ -57,6 +59,9 @@ struct State {
     script: Mutex<VecDeque<Reply>>,
     fallback: Reply,
     connections: AtomicUsize,
+    /// Requests read and not yet answered, and the most there ever were at once.
+    in_flight: AtomicUsize,
+    max_in_flight: AtomicUsize,
     stop: AtomicBool,
     /// Print each request as it arrives (for `make demo`).
     echo: bool,
@@ -97,6 +102,8 @@ impl Server {
             script: Mutex::new(script.into()),
             fallback,
             connections: AtomicUsize::new(0),
+            in_flight: AtomicUsize::new(0),
+            max_in_flight: AtomicUsize::new(0),
             stop: AtomicBool::new(false),
             echo,
             record,
@@ -139,6 +146,11 @@ impl Server {
 
     pub fn connections(&self) -> usize {
         self.state.connections.load(Ordering::SeqCst)
+    }
+
+    /// The most requests that were ever being answered at the same moment.
+    pub fn max_in_flight(&self) -> usize {
+        self.state.max_in_flight.load(Ordering::SeqCst)
     }
 }
 
@@ -202,7 +214,7 @@ fn exchange<S: Read + Write>(
         let recorded = Recorded {
             connection: n,
             status: match &reply {
-                Reply::Status(s) | Reply::With(s, _) => Some(*s),
+                Reply::Status(s) | Reply::With(s, _) | Reply::Slow(_, s) => Some(*s),
                 Reply::Hang | Reply::Drop => None,
             },
             at: Instant::now(),
@@ -214,18 +226,41 @@ fn exchange<S: Read + Write>(
         if st.record {
             st.requests.lock().unwrap().push(recorded);
         }
+        let now = st.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        st.max_in_flight.fetch_max(now, Ordering::SeqCst);
+        let answered = answer(reply, &mut reader, raw, st, started);
+        st.in_flight.fetch_sub(1, Ordering::SeqCst);
+        if !answered? {
+            return Ok(());
+        }
+    }
+}
+
+/// Answers one request; `false` when the connection is done with.
+fn answer<S: Read + Write>(
+    reply: Reply,
+    reader: &mut BufReader<S>,
+    raw: &TcpStream,
+    st: &State,
+    started: Instant,
+) -> io::Result<bool> {
+    {
         let (status, extra) = match reply {
             Reply::Status(s) => (s, Vec::new()),
+            Reply::Slow(d, s) => {
+                thread::sleep(d.min(MAX_CONNECTION_LIFE));
+                (s, Vec::new())
+            }
             Reply::With(s, h) => (s, h),
             Reply::Hang => {
                 while !st.stop.load(Ordering::SeqCst) && started.elapsed() < MAX_CONNECTION_LIFE {
                     thread::sleep(Duration::from_millis(20));
                 }
-                return Ok(());
+                return Ok(false);
             }
             Reply::Drop => {
                 let _ = raw.shutdown(Shutdown::Both);
-                return Ok(());
+                return Ok(false);
             }
         };
         let body = "ok\n";
@@ -243,6 +278,7 @@ fn exchange<S: Read + Write>(
         w.write_all(head.as_bytes())?;
         w.flush()?;
     }
+    Ok(true)
 }
 
 /// Reads one request; `None` on a clean close, on stop, or when the connection is too old.

@@ -1,0 +1,44 @@
+//! The hidden `deliver-outbox` subcommand: the detached deliverer that `send --background`
+//! starts (see `outbox::background`). Its output goes to /dev/null; it exits 0 either way.
+
+use std::process::ExitCode;
+
+use crate::cli::DeliverArgs;
+use crate::cmd::DELIVERED;
+use crate::outbox::background;
+use crate::outbox::replay::{DEFAULT_MAX_TIME, MAX_WORKERS, Options, Replayer, Sink};
+use crate::settings::{Settings, Verbosity};
+
+pub fn run(args: &DeliverArgs, settings: &Settings) -> anyhow::Result<ExitCode> {
+    let Some(url) = settings.endpoint()? else {
+        return Ok(ExitCode::from(DELIVERED));
+    };
+    let replayer = Replayer::new(settings);
+    let opts = Options {
+        limit: None,
+        max_time: DEFAULT_MAX_TIME,
+        workers: MAX_WORKERS,
+    };
+    let mut sink = Quiet(settings.out);
+    if let Err(e) = background::deliver(&replayer, &url, args.first.as_deref(), &opts, &mut sink) {
+        settings.out.warn(format_args!(
+            "background delivery from {}: {}",
+            replayer.outbox.dir.display(),
+            crate::error::plain_io(&e)
+        ));
+    }
+    Ok(ExitCode::from(DELIVERED))
+}
+
+/// Says what `-v` asks for, should anyone run it by hand.
+struct Quiet(Verbosity);
+
+impl Sink for Quiet {
+    fn warn(&mut self, msg: &str) {
+        self.0.warn(msg);
+    }
+
+    fn info(&mut self, msg: &str) {
+        self.0.info(msg);
+    }
+}

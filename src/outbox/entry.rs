@@ -1,0 +1,490 @@
+//! One file of the outbox: its name, atomic writes, claims and bounded reads. Nothing here
+//! follows a symlink inside the outbox, and only regular files are ever read.
+
+use std::fs::{self, File, OpenOptions, TryLockError};
+use std::io::{self, Read, Write};
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use time::macros::format_description;
+use time::{OffsetDateTime, PrimitiveDateTime};
+
+pub const REJECTED_DIR: &str = "rejected";
+pub const CORRUPT_DIR: &str = "corrupt";
+pub const TEMP_PREFIX: &str = ".tmp-";
+/// Held by the one background deliverer of an outbox (see `background`).
+pub const LOCK_FILE: &str = ".pk3s-deliverer.lock";
+/// Debris (temp files, orphan legacy status files) older than this is swept even when its
+/// writer might still be alive; a write takes milliseconds.
+pub const DEBRIS_AGE: Duration = Duration::from_secs(10 * 60);
+/// A file larger than this is not a payload (a manifest is a few KiB).
+pub const MAX_ENTRY: u64 = 16 * 1024 * 1024;
+/// A history holds at most 50 attempt lines of about 100 bytes: anything larger is not one.
+pub const MAX_HISTORY: u64 = 64 * 1024;
+/// An old script's `.status` file is three short lines.
+pub const MAX_STATUS: u64 = 4 * 1024;
+/// `20261121T234743.123456789Z`
+const STAMP_LEN: usize = 26;
+
+// open(2) flags that std does not name. The values differ between architectures (x86 and
+// most others use the generic ones; arm, aarch64, powerpc and m68k their own); elsewhere
+// they are 0 and the checks after opening (file type, same inode as the name) still hold.
+#[cfg(any(
+    target_arch = "x86_64",
+    target_arch = "x86",
+    target_arch = "riscv64",
+    target_arch = "s390x",
+    target_arch = "loongarch64"
+))]
+pub const O_NOFOLLOW: i32 = 0o400_000;
+#[cfg(any(
+    target_arch = "aarch64",
+    target_arch = "arm",
+    target_arch = "powerpc",
+    target_arch = "powerpc64",
+    target_arch = "m68k"
+))]
+pub const O_NOFOLLOW: i32 = 0o100_000;
+#[cfg(not(any(
+    target_arch = "x86_64",
+    target_arch = "x86",
+    target_arch = "riscv64",
+    target_arch = "s390x",
+    target_arch = "loongarch64",
+    target_arch = "aarch64",
+    target_arch = "arm",
+    target_arch = "powerpc",
+    target_arch = "powerpc64",
+    target_arch = "m68k"
+)))]
+pub const O_NOFOLLOW: i32 = 0;
+/// So that opening a FIFO planted under an entry's name never waits for a writer.
+#[cfg(any(
+    target_arch = "x86_64",
+    target_arch = "x86",
+    target_arch = "riscv64",
+    target_arch = "s390x",
+    target_arch = "loongarch64",
+    target_arch = "aarch64",
+    target_arch = "arm",
+    target_arch = "powerpc",
+    target_arch = "powerpc64",
+    target_arch = "m68k"
+))]
+const O_NONBLOCK: i32 = 0o4000;
+#[cfg(not(any(
+    target_arch = "x86_64",
+    target_arch = "x86",
+    target_arch = "riscv64",
+    target_arch = "s390x",
+    target_arch = "loongarch64",
+    target_arch = "aarch64",
+    target_arch = "arm",
+    target_arch = "powerpc",
+    target_arch = "powerpc64",
+    target_arch = "m68k"
+)))]
+const O_NONBLOCK: i32 = 0;
+
+/// What a name in the outbox is.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Name<'a> {
+    /// `STEM.json`, an entry.
+    Entry(&'a str),
+    /// `STEM.history`, its history.
+    History(&'a str),
+    /// `bootstrap-<run>-attempt-N.json|.status` or `event-…`: the old scripts' files.
+    Legacy(&'a str, &'a str, u64, bool),
+    /// `.tmp-…`: a temp file of ours.
+    Temp,
+    /// Any other hidden file (editor, NFS, our lock file): never touched.
+    Hidden,
+    /// Not a name this tool writes: never touched.
+    Foreign,
+}
+
+pub fn classify(name: &str) -> Name<'_> {
+    if name.starts_with(TEMP_PREFIX) {
+        return Name::Temp;
+    }
+    if name.starts_with('.') {
+        return Name::Hidden;
+    }
+    if let Some(stem) = name.strip_suffix(".json")
+        && stamp_of(stem).is_some()
+    {
+        return Name::Entry(stem);
+    }
+    if let Some(stem) = name.strip_suffix(".history")
+        && stamp_of(stem).is_some()
+    {
+        return Name::History(stem);
+    }
+    let (base, json) = match (name.strip_suffix(".json"), name.strip_suffix(".status")) {
+        (Some(b), _) => (b, true),
+        (_, Some(b)) => (b, false),
+        _ => return Name::Foreign,
+    };
+    for kind in ["bootstrap", "event"] {
+        let Some(rest) = base.strip_prefix(kind).and_then(|r| r.strip_prefix('-')) else {
+            continue;
+        };
+        if let Some((run, n)) = rest.rsplit_once("-attempt-")
+            && !run.is_empty()
+            && !n.is_empty()
+            && n.bytes().all(|b| b.is_ascii_digit())
+            && let Ok(n) = n.parse::<u64>()
+        {
+            return Name::Legacy(kind, run, n, json);
+        }
+    }
+    Name::Foreign
+}
+
+fn stamp_format() -> &'static [time::format_description::BorrowedFormatItem<'static>] {
+    format_description!("[year][month][day]T[hour][minute][second].[subsecond digits:9]Z")
+}
+
+/// The creation stamp at the start of an entry's stem.
+pub fn stamp_of(stem: &str) -> Option<OffsetDateTime> {
+    if stem.len() <= STAMP_LEN + 1 || stem.as_bytes().get(STAMP_LEN) != Some(&b'-') {
+        return None;
+    }
+    PrimitiveDateTime::parse(stem.get(..STAMP_LEN)?, stamp_format())
+        .ok()
+        .map(PrimitiveDateTime::assume_utc)
+}
+
+/// `20261121T234743.123456789Z-<event id>`: sorts oldest first.
+pub fn entry_stem(at: OffsetDateTime, event_id: &str) -> String {
+    let stamp = at
+        .to_offset(time::UtcOffset::UTC)
+        .format(stamp_format())
+        .unwrap_or_else(|_| "19700101T000000.000000000Z".into());
+    let mut id: String = event_id
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        .take(64)
+        .collect();
+    if id.is_empty() {
+        id.push('x');
+    }
+    format!("{stamp}-{id}")
+}
+
+/// Makes `dir` (0700) if it is missing, and refuses one that is not a real directory: a
+/// symlink planted as `rejected/` must not send files elsewhere.
+pub fn private_dir(dir: &Path) -> io::Result<()> {
+    match fs::symlink_metadata(dir) {
+        Ok(m) if m.is_dir() => Ok(()),
+        Ok(_) => Err(io::Error::new(
+            io::ErrorKind::AlreadyExists,
+            format!("{} is not a directory (a symlink?)", dir.display()),
+        )),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir),
+        Err(e) => Err(e),
+    }
+}
+
+/// Temp file (named with the writer's pid, locked while written), rename: a reader sees the
+/// whole file or none. With `durable`, the file and then the directory are fsynced too.
+/// Returns the file, still locked.
+pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8], durable: bool) -> io::Result<File> {
+    let tmp = dir.join(format!(
+        "{TEMP_PREFIX}{}-{}-{name}",
+        std::process::id(),
+        uuid::Uuid::new_v4().simple()
+    ));
+    let result = (|| {
+        let mut f = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .custom_flags(O_NOFOLLOW)
+            .open(&tmp)?;
+        f.lock()?;
+        f.write_all(bytes)?;
+        if durable {
+            f.sync_all()?;
+        }
+        fs::rename(&tmp, dir.join(name))?;
+        if durable {
+            sync_dir(dir)?;
+        }
+        Ok(f)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+pub fn sync_dir(dir: &Path) -> io::Result<()> {
+    File::open(dir)?.sync_all()
+}
+
+/// Opens a regular file for reading without following a symlink and without waiting on a
+/// FIFO; anything else is an `InvalidData` error naming what it is.
+pub fn open_regular(path: &Path) -> io::Result<(File, fs::Metadata)> {
+    let file = OpenOptions::new()
+        .read(true)
+        .custom_flags(O_NOFOLLOW | O_NONBLOCK)
+        .open(path)
+        .map_err(|e| {
+            // ELOOP: the name is a symlink.
+            if e.raw_os_error() == Some(40) {
+                io::Error::new(io::ErrorKind::InvalidData, "a symlink, not followed")
+            } else {
+                e
+            }
+        })?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            "not a regular file",
+        ));
+    }
+    Ok((file, meta))
+}
+
+/// Reads at most `bound` bytes (+1, so that "too large" shows) of an open file.
+pub fn read_open(file: &File, size: u64, bound: u64) -> io::Result<Vec<u8>> {
+    let mut bytes = Vec::with_capacity(size.min(bound) as usize + 1);
+    file.take(bound + 1).read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+/// A regular file's bytes, at most `bound` (+1); a symlink, FIFO or directory is an error.
+pub fn read_bounded(path: &Path, bound: u64) -> io::Result<Vec<u8>> {
+    let (file, meta) = open_regular(path)?;
+    read_open(&file, meta.len(), bound)
+}
+
+/// A short text file of ours (a history, a status file): `None` when it is missing,
+/// not a regular file, or larger than `bound`.
+pub fn read_small_text(path: &Path, bound: u64) -> Option<String> {
+    let bytes = read_bounded(path, bound).ok()?;
+    if bytes.len() as u64 > bound {
+        return None;
+    }
+    String::from_utf8(bytes).ok()
+}
+
+/// An exclusive claim on a file, released when dropped (or when the process dies).
+pub enum Claim {
+    Held(Held),
+    /// Another process holds it.
+    Busy,
+    /// It is gone (delivered, expired or moved by another process).
+    Gone,
+}
+
+pub struct Held {
+    pub file: File,
+    size: u64,
+}
+
+impl Held {
+    /// The claimed file's bytes, up to `MAX_ENTRY` (+1, so that "too large" shows).
+    pub fn read(&self) -> io::Result<Vec<u8>> {
+        read_open(&self.file, self.size, MAX_ENTRY)
+    }
+
+    /// A claim on a file this process has just written and still holds locked.
+    pub fn written(file: File, size: usize) -> Held {
+        Held {
+            file,
+            size: size as u64,
+        }
+    }
+}
+
+/// Open (no symlink, no FIFO), lock without waiting, then check that `path` still names the
+/// locked file: a holder deletes or moves it before letting go, so a stale handle must not
+/// count. Something that is not a regular file is an `InvalidData` error.
+pub fn claim(path: &Path) -> io::Result<Claim> {
+    match open_regular(path) {
+        Ok((file, _)) => lock_verified(file, path),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Claim::Gone),
+        Err(e) => Err(e),
+    }
+}
+
+pub fn lock_verified(file: File, path: &Path) -> io::Result<Claim> {
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(TryLockError::WouldBlock) => return Ok(Claim::Busy),
+        Err(TryLockError::Error(e)) => return Err(e),
+    }
+    let held = file.metadata()?;
+    match fs::symlink_metadata(path) {
+        Ok(m) if m.dev() == held.dev() && m.ino() == held.ino() => Ok(Claim::Held(Held {
+            file,
+            size: held.len(),
+        })),
+        Ok(_) => Ok(Claim::Gone),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Claim::Gone),
+        Err(e) => Err(e),
+    }
+}
+
+/// Removes a file; already gone is fine.
+pub fn remove(path: &Path) -> io::Result<()> {
+    match fs::remove_file(path) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
+    }
+}
+
+/// The inode change time (a rename sets it).
+pub fn changed(meta: &fs::Metadata) -> SystemTime {
+    let secs = u64::try_from(meta.ctime()).unwrap_or(0);
+    let nanos = u32::try_from(meta.ctime_nsec())
+        .unwrap_or(0)
+        .min(999_999_999);
+    SystemTime::UNIX_EPOCH + Duration::new(secs, nanos)
+}
+
+pub fn older_than(path: &Path, age: Duration) -> bool {
+    fs::symlink_metadata(path)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.elapsed().ok())
+        .is_some_and(|e| e > age)
+}
+
+/// Whether a process with this pid exists (Linux `/proc`); when that cannot be told, it is
+/// assumed alive and only age decides.
+pub fn process_alive(pid: u32) -> bool {
+    if !Path::new("/proc/self").exists() {
+        return true;
+    }
+    Path::new("/proc").join(pid.to_string()).exists()
+}
+
+/// `dir/name`, or `dir/name.N` when that is taken.
+pub fn free_name(dir: &Path, name: &str) -> PathBuf {
+    let mut to = dir.join(name);
+    let mut n = 1;
+    while fs::symlink_metadata(&to).is_ok() && n < 1000 {
+        to = dir.join(format!("{name}.{n}"));
+        n += 1;
+    }
+    to
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_classified() {
+        assert_eq!(
+            classify("20261121T234743.123456789Z-abc.json"),
+            Name::Entry("20261121T234743.123456789Z-abc")
+        );
+        assert!(matches!(
+            classify("20261121T234743.123456789Z-abc.history"),
+            Name::History(_)
+        ));
+        assert_eq!(
+            classify("bootstrap-run-1-attempt-12.json"),
+            Name::Legacy("bootstrap", "run-1", 12, true)
+        );
+        assert_eq!(
+            classify("event-r-attempt-1.status"),
+            Name::Legacy("event", "r", 1, false)
+        );
+        assert_eq!(classify(".tmp-1-x-y.json"), Name::Temp);
+        assert_eq!(classify(".nfs0001"), Name::Hidden);
+        assert_eq!(classify(LOCK_FILE), Name::Hidden);
+        for foreign in [
+            "notes.txt",
+            "random.json",
+            "2026-abc.json",
+            "event--attempt-1.json",
+            "bootstrap-x-attempt-.json",
+            "bootstrap-x-attempt-+1.json",
+            "20261121T234743.123456789Z-.json",
+        ] {
+            assert_eq!(classify(foreign), Name::Foreign, "{foreign}");
+        }
+    }
+
+    #[test]
+    fn stems_carry_a_stamp_that_sorts_and_parses_back() {
+        let t = OffsetDateTime::from_unix_timestamp_nanos(1_700_000_000_123_456_789).unwrap();
+        let stem = entry_stem(t, "a b/c");
+        assert_eq!(stem, "20231114T221320.123456789Z-abc");
+        assert_eq!(stamp_of(&stem), Some(t));
+        let later = entry_stem(t + Duration::from_secs(1), "0");
+        assert!(later > stem);
+    }
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("pk3s-{name}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        private_dir(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn a_claim_through_a_stale_handle_is_refused() {
+        let dir = scratch("claim");
+        let path = dir.join("e.json");
+        fs::write(&path, "{}").unwrap();
+
+        // Opened by a slow claimer, then delivered and deleted by a quicker one...
+        let stale = File::open(&path).unwrap();
+        let Claim::Held(first) = claim(&path).unwrap() else {
+            panic!("free")
+        };
+        assert!(matches!(claim(&path).unwrap(), Claim::Busy));
+        remove(&path).unwrap();
+        drop(first);
+        // ...the slow one gets the lock, but on a file that is no longer the entry.
+        assert!(matches!(lock_verified(stale, &path).unwrap(), Claim::Gone));
+        // The same when a new file has taken the name in between.
+        fs::write(&path, "{}").unwrap();
+        let stale = File::open(&path).unwrap();
+        remove(&path).unwrap();
+        fs::write(&path, "{}").unwrap();
+        assert!(matches!(lock_verified(stale, &path).unwrap(), Claim::Gone));
+        assert!(matches!(claim(&path).unwrap(), Claim::Held(_)));
+        assert!(matches!(
+            claim(&dir.join("none.json")).unwrap(),
+            Claim::Gone
+        ));
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn symlinks_fifos_and_large_files_are_not_read() {
+        let dir = scratch("regular");
+        let target = dir.join("target");
+        fs::write(&target, "{}").unwrap();
+        std::os::unix::fs::symlink(&target, dir.join("link")).unwrap();
+        let e = read_bounded(&dir.join("link"), 10).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::InvalidData, "{e}");
+        assert!(claim(&dir.join("link")).is_err());
+        let fifo = dir.join("fifo");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if made.is_ok_and(|s| s.success()) {
+            // Would hang for ever on a blocking open.
+            let e = read_bounded(&fifo, 10).unwrap_err();
+            assert_eq!(e.to_string(), "not a regular file");
+        }
+        fs::write(dir.join("big"), vec![b'x'; 100]).unwrap();
+        assert_eq!(read_bounded(&dir.join("big"), 10).unwrap().len(), 11);
+        assert_eq!(read_small_text(&dir.join("big"), 10), None);
+        // A symlinked side directory is refused, not followed.
+        std::os::unix::fs::symlink(&dir, dir.join("rejected")).unwrap();
+        assert!(private_dir(&dir.join("rejected")).is_err());
+        fs::remove_dir_all(&dir).unwrap();
+    }
+}

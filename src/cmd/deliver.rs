@@ -18,6 +18,7 @@ pub fn run(args: &DeliverArgs, settings: &Settings) -> anyhow::Result<ExitCode> 
         limit: None,
         max_time: DEFAULT_MAX_TIME,
         workers: MAX_WORKERS,
+        progress: false,
     };
     let mut sink = Quiet(settings.out);
     if let Err(e) = background::deliver(&replayer, &url, args.first.as_deref(), &opts, &mut sink) {

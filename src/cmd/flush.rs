@@ -81,11 +81,11 @@ pub fn run(args: &FlushArgs, settings: &Settings) -> anyhow::Result<ExitCode> {
     let Some(url) = url else {
         return Ok(ExitCode::from(DELIVERED));
     };
+    let progress =
+        !out.quiet && args.format == ReportFormat::Text && std::io::stderr().is_terminal();
     let mut sink = Printer {
         out,
-        progress: !out.quiet
-            && args.format == ReportFormat::Text
-            && std::io::stderr().is_terminal(),
+        progress,
         last: None,
         shown: false,
     };
@@ -95,6 +95,7 @@ pub fn run(args: &FlushArgs, settings: &Settings) -> anyhow::Result<ExitCode> {
         limit: args.limit,
         max_time: Duration::from_secs(args.max_time),
         workers: MAX_WORKERS,
+        progress,
     };
     let summary = replayer.run(&url, &todo, n, &opts, &mut sink);
     sink.clear();

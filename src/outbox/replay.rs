@@ -4,7 +4,7 @@
 //! delivery policy says (endpoint down, credentials refused, a long Retry-After), at the
 //! `--limit`, or when the time budget is spent: no request starts after it.
 
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{Sender, channel};
 use std::sync::{Mutex, PoisonError};
 use std::thread::sleep;
@@ -62,6 +62,8 @@ pub struct Options {
     pub limit: Option<u64>,
     pub max_time: Duration,
     pub workers: usize,
+    /// The sink shows progress: report each entry as it is done.
+    pub progress: bool,
 }
 
 /// Replays one outbox with the settings' endpoint, privacy rules and caps.
@@ -72,7 +74,9 @@ pub struct Replayer<'a> {
     pub(super) privacy: privacy::Mode,
 }
 
-/// A worker's report to the thread that prints.
+/// What a worker reports about an entry. Warnings and details go to the thread that
+/// prints (details only with `-v`); counts are tallied in place, and announced to the
+/// printing thread only when it shows progress: a wake-up per entry costs throughput.
 enum Msg {
     Warn(String),
     Info(String),
@@ -81,6 +85,59 @@ enum Msg {
     Rejected,
     SetAside,
     InUse,
+}
+
+/// The counts of the workers, tallied without a lock.
+#[derive(Default)]
+struct Tally([AtomicUsize; 5]);
+
+impl Tally {
+    fn add(&self, m: &Msg) -> bool {
+        let i = match m {
+            Msg::Delivered => 0,
+            Msg::Kept => 1,
+            Msg::Rejected => 2,
+            Msg::SetAside => 3,
+            Msg::InUse => 4,
+            Msg::Warn(_) | Msg::Info(_) => return false,
+        };
+        self.0[i].fetch_add(1, Ordering::Relaxed);
+        true
+    }
+
+    fn onto(&self, n: &Counts) -> Counts {
+        let g = |i: usize| self.0[i].load(Ordering::Relaxed);
+        Counts {
+            delivered: n.delivered + g(0),
+            kept: n.kept + g(1),
+            rejected: n.rejected + g(2),
+            set_aside: n.set_aside + g(3),
+            in_use: n.in_use + g(4),
+            ..*n
+        }
+    }
+}
+
+/// Where a worker's messages go (see `Msg`).
+struct Say<'s> {
+    tx: &'s Sender<Msg>,
+    tally: &'s Tally,
+    progress: bool,
+    verbose: bool,
+}
+
+impl Say<'_> {
+    fn say(&self, m: Msg) {
+        let counted = self.tally.add(&m);
+        let send = match m {
+            Msg::Info(_) => self.verbose,
+            Msg::Warn(_) => true,
+            _ => counted && self.progress,
+        };
+        if send {
+            let _ = self.tx.send(m);
+        }
+    }
 }
 
 /// What the workers share.
@@ -92,21 +149,21 @@ struct Shared {
     untried: AtomicUsize,
     deadline: Instant,
     streak: Mutex<Streak>,
+    halted: AtomicBool,
     stopped: Mutex<Option<String>>,
     fatal: Mutex<Option<String>>,
+    tally: Tally,
 }
 
 impl Shared {
     fn stop(&self, why: String) {
         let mut s = self.stopped.lock().unwrap_or_else(PoisonError::into_inner);
         s.get_or_insert(why);
+        self.halted.store(true, Ordering::SeqCst);
     }
 
     fn is_stopped(&self) -> bool {
-        self.stopped
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .is_some()
+        self.halted.load(Ordering::SeqCst)
     }
 }
 
@@ -193,8 +250,10 @@ impl<'a> Replayer<'a> {
             untried: AtomicUsize::new(0),
             deadline: Instant::now() + opts.max_time,
             streak: Mutex::new(Streak::default()),
+            halted: AtomicBool::new(false),
             stopped: Mutex::new(None),
             fatal: Mutex::new(None),
+            tally: Tally::default(),
         };
         let workers = todo
             .len()
@@ -211,24 +270,16 @@ impl<'a> Replayer<'a> {
             let mut done = 0;
             for msg in rx {
                 match msg {
-                    Msg::Warn(m) => {
-                        sink.warn(&m);
-                        continue;
+                    Msg::Warn(m) => sink.warn(&m),
+                    Msg::Info(m) => sink.info(&m),
+                    _ => {
+                        done += 1;
+                        sink.progress(done.min(todo.len()), todo.len(), &shared.tally.onto(&n));
                     }
-                    Msg::Info(m) => {
-                        sink.info(&m);
-                        continue;
-                    }
-                    Msg::Delivered => n.delivered += 1,
-                    Msg::Kept => n.kept += 1,
-                    Msg::Rejected => n.rejected += 1,
-                    Msg::SetAside => n.set_aside += 1,
-                    Msg::InUse => n.in_use += 1,
                 }
-                done += 1;
-                sink.progress(done.min(todo.len()), todo.len(), &n);
             }
         });
+        n = shared.tally.onto(&n);
         if let Some(f) = shared
             .fatal
             .into_inner()
@@ -314,9 +365,13 @@ impl<'a> Replayer<'a> {
         shared: &Shared,
         tx: &Sender<Msg>,
     ) -> Step {
-        let say = |m: Msg| {
-            let _ = tx.send(m);
+        let sayer = Say {
+            tx,
+            tally: &shared.tally,
+            progress: opts.progress,
+            verbose: self.settings.out.verbose,
         };
+        let say = |m: Msg| sayer.say(m);
         let path = self.outbox.json(stem);
         let held = match self.outbox.claim(stem) {
             Ok(Claim::Held(h)) => h,
@@ -403,10 +458,12 @@ impl<'a> Replayer<'a> {
                         plain_io(&e)
                     ));
                 }
-                say(Msg::Info(format!(
-                    "delivered {} ({answer})",
-                    path.display()
-                )));
+                if self.settings.out.verbose {
+                    say(Msg::Info(format!(
+                        "delivered {} ({answer})",
+                        path.display()
+                    )));
+                }
                 say(Msg::Delivered);
             }
             Outcome::Rejected => {
@@ -422,7 +479,9 @@ impl<'a> Replayer<'a> {
                         plain_io(&e)
                     )));
                 }
-                say(Msg::Info(format!("kept {} ({answer})", path.display())));
+                if self.settings.out.verbose {
+                    say(Msg::Info(format!("kept {} ({answer})", path.display())));
+                }
                 say(Msg::Kept);
             }
         }

@@ -4,6 +4,7 @@ mod background;
 mod flush;
 mod harness;
 mod layout;
+mod model;
 mod packaging;
 mod privacy;
 mod pty;

@@ -13,6 +13,8 @@ use std::time::{Duration, Instant};
 use time::OffsetDateTime;
 
 use super::entry::{self, Claim};
+pub use super::report::{Counts, Sink, Summary};
+use super::report::{Msg, Say, Tally};
 use super::stored::Unusable;
 use super::{History, Listing, Outbox, foreign_note};
 use crate::attempt::{Answer, Attempt, Outcome};
@@ -29,35 +31,6 @@ pub const MAX_WORKERS: usize = 4;
 /// A worker (connection) per this many entries, up to `MAX_WORKERS`: a short replay uses one.
 const ENTRIES_PER_WORKER: usize = 64;
 
-/// Where a replay reports: warnings and details as they happen, progress now and then.
-pub trait Sink {
-    fn warn(&mut self, msg: &str);
-    fn info(&mut self, msg: &str);
-    fn progress(&mut self, _done: usize, _total: usize, _n: &Counts) {}
-}
-
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct Counts {
-    pub delivered: usize,
-    /// Still in the outbox for a later flush: failed now, or not tried.
-    pub kept: usize,
-    pub not_tried: usize,
-    pub rejected: usize,
-    pub expired: usize,
-    pub set_aside: usize,
-    /// Claimed by another flush or send at the moment.
-    pub in_use: usize,
-    /// Files that are not ours, left where they are.
-    pub foreign: usize,
-}
-
-#[derive(Debug)]
-pub struct Summary {
-    pub n: Counts,
-    /// Why the replay stopped before the end, if it did.
-    pub stopped: Option<String>,
-}
-
 pub struct Options {
     pub limit: Option<u64>,
     pub max_time: Duration,
@@ -72,72 +45,6 @@ pub struct Replayer<'a> {
     pub settings: &'a Settings,
     pub(super) guard: Guard,
     pub(super) privacy: privacy::Mode,
-}
-
-/// What a worker reports about an entry. Warnings and details go to the thread that
-/// prints (details only with `-v`); counts are tallied in place, and announced to the
-/// printing thread only when it shows progress: a wake-up per entry costs throughput.
-enum Msg {
-    Warn(String),
-    Info(String),
-    Delivered,
-    Kept,
-    Rejected,
-    SetAside,
-    InUse,
-}
-
-/// The counts of the workers, tallied without a lock.
-#[derive(Default)]
-struct Tally([AtomicUsize; 5]);
-
-impl Tally {
-    fn add(&self, m: &Msg) -> bool {
-        let i = match m {
-            Msg::Delivered => 0,
-            Msg::Kept => 1,
-            Msg::Rejected => 2,
-            Msg::SetAside => 3,
-            Msg::InUse => 4,
-            Msg::Warn(_) | Msg::Info(_) => return false,
-        };
-        self.0[i].fetch_add(1, Ordering::Relaxed);
-        true
-    }
-
-    fn onto(&self, n: &Counts) -> Counts {
-        let g = |i: usize| self.0[i].load(Ordering::Relaxed);
-        Counts {
-            delivered: n.delivered + g(0),
-            kept: n.kept + g(1),
-            rejected: n.rejected + g(2),
-            set_aside: n.set_aside + g(3),
-            in_use: n.in_use + g(4),
-            ..*n
-        }
-    }
-}
-
-/// Where a worker's messages go (see `Msg`).
-struct Say<'s> {
-    tx: &'s Sender<Msg>,
-    tally: &'s Tally,
-    progress: bool,
-    verbose: bool,
-}
-
-impl Say<'_> {
-    fn say(&self, m: Msg) {
-        let counted = self.tally.add(&m);
-        let send = match m {
-            Msg::Info(_) => self.verbose,
-            Msg::Warn(_) => true,
-            _ => counted && self.progress,
-        };
-        if send {
-            let _ = self.tx.send(m);
-        }
-    }
 }
 
 /// What the workers share.

@@ -5,11 +5,16 @@ use std::process::ExitCode;
 
 use crate::cli::DeliverArgs;
 use crate::cmd::DELIVERED;
+use crate::consent;
 use crate::outbox::background;
 use crate::outbox::replay::{DEFAULT_MAX_TIME, MAX_WORKERS, Options, Replayer, Sink};
 use crate::settings::{Settings, Verbosity};
 
 pub fn run(args: &DeliverArgs, settings: &Settings) -> anyhow::Result<ExitCode> {
+    // Started by a send that had consent; should it be run by hand, an explicit "no" holds.
+    if consent::explicit(None, settings).is_some_and(|c| !c.enabled) {
+        return Ok(ExitCode::from(DELIVERED));
+    }
     let Some(url) = settings.endpoint()? else {
         return Ok(ExitCode::from(DELIVERED));
     };
@@ -18,6 +23,7 @@ pub fn run(args: &DeliverArgs, settings: &Settings) -> anyhow::Result<ExitCode> 
         limit: None,
         max_time: DEFAULT_MAX_TIME,
         workers: MAX_WORKERS,
+        progress: false,
     };
     let mut sink = Quiet(settings.out);
     if let Err(e) = background::deliver(&replayer, &url, args.first.as_deref(), &opts, &mut sink) {

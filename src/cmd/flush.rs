@@ -29,7 +29,7 @@ pub fn run(args: &FlushArgs, settings: &Settings) -> anyhow::Result<ExitCode> {
                 "telemetry is off ({}): flush sends nothing and keeps the outbox as it is",
                 c.source.as_str()
             ));
-            return Ok(ExitCode::from(DELIVERED));
+            return nothing_done(args, "telemetry is off");
         }
         out.warn(format_args!(
             "telemetry is off ({}): a real flush would send nothing",
@@ -39,7 +39,7 @@ pub fn run(args: &FlushArgs, settings: &Settings) -> anyhow::Result<ExitCode> {
     let url = settings.endpoint()?;
     if url.is_none() && !args.dry_run {
         out.note("TELEMETRY_ENDPOINT is empty: flush sends nothing and keeps the outbox as it is");
-        return Ok(ExitCode::from(DELIVERED));
+        return nothing_done(args, "TELEMETRY_ENDPOINT is empty");
     }
     let replayer = Replayer::new(settings);
     let dir = replayer.outbox.dir.clone();
@@ -62,10 +62,7 @@ pub fn run(args: &FlushArgs, settings: &Settings) -> anyhow::Result<ExitCode> {
                 "flush: the outbox {} does not exist: nothing to deliver",
                 dir.display()
             ));
-            if args.format == ReportFormat::Json {
-                print(&format!("{}\n", summary_json(&Counts::default(), None)))?;
-            }
-            return Ok(ExitCode::from(DELIVERED));
+            return nothing_done(args, "the outbox does not exist");
         }
         Err(e) => {
             return Err(anyhow!(
@@ -82,11 +79,11 @@ pub fn run(args: &FlushArgs, settings: &Settings) -> anyhow::Result<ExitCode> {
     let Some(url) = url else {
         return Ok(ExitCode::from(DELIVERED));
     };
+    let progress =
+        !out.quiet && args.format == ReportFormat::Text && std::io::stderr().is_terminal();
     let mut sink = Printer {
         out,
-        progress: !out.quiet
-            && args.format == ReportFormat::Text
-            && std::io::stderr().is_terminal(),
+        progress,
         last: None,
         shown: false,
     };
@@ -96,6 +93,7 @@ pub fn run(args: &FlushArgs, settings: &Settings) -> anyhow::Result<ExitCode> {
         limit: args.limit,
         max_time: Duration::from_secs(args.max_time),
         workers: MAX_WORKERS,
+        progress,
     };
     let summary = replayer.run(&url, &todo, n, &opts, &mut sink);
     sink.clear();
@@ -111,6 +109,17 @@ pub fn run(args: &FlushArgs, settings: &Settings) -> anyhow::Result<ExitCode> {
     } else {
         DELIVERED
     }))
+}
+
+/// A flush with nothing to do: exit 0, and with `--format json` a summary that says why.
+fn nothing_done(args: &FlushArgs, why: &str) -> anyhow::Result<ExitCode> {
+    if args.format == ReportFormat::Json && !args.dry_run {
+        print(&format!(
+            "{}\n",
+            summary_json(&Counts::default(), Some(why))
+        ))?;
+    }
+    Ok(ExitCode::from(DELIVERED))
 }
 
 fn report(s: &Summary, format: ReportFormat, out: Verbosity) -> anyhow::Result<()> {

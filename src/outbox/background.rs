@@ -153,6 +153,7 @@ pub fn deliver(
             limit: None,
             max_time: left,
             workers: opts.workers,
+            progress: false,
         };
         let summary = replayer.run(url, &todo, n, &round, sink);
         seen.extend(todo);

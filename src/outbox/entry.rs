@@ -252,10 +252,22 @@ pub fn open_regular(path: &Path) -> io::Result<(File, fs::Metadata)> {
     Ok((file, meta))
 }
 
-/// Reads at most `bound` bytes (+1, so that "too large" shows) of an open file.
-pub fn read_open(file: &File, size: u64, bound: u64) -> io::Result<Vec<u8>> {
-    let mut bytes = Vec::with_capacity(size.min(bound) as usize + 1);
-    file.take(bound + 1).read_to_end(&mut bytes)?;
+/// Reads at most `bound` bytes (+1, so that "too large" shows) of an open file of `size`
+/// bytes (its `fstat`). Our files are written whole and renamed into place, so the size
+/// is the size: no read to find the end (a replay reads two files per entry).
+pub fn read_open(mut file: &File, size: u64, bound: u64) -> io::Result<Vec<u8>> {
+    let want = size.min(bound + 1) as usize;
+    let mut bytes = vec![0; want];
+    let mut got = 0;
+    while let Some(rest) = bytes.get_mut(got..).filter(|r| !r.is_empty()) {
+        match file.read(rest) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    bytes.truncate(got);
     Ok(bytes)
 }
 
@@ -309,19 +321,24 @@ impl Held {
 /// count. Something that is not a regular file is an `InvalidData` error.
 pub fn claim(path: &Path) -> io::Result<Claim> {
     match open_regular(path) {
-        Ok((file, _)) => lock_verified(file, path),
+        Ok((file, meta)) => locked(file, &meta, path),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Claim::Gone),
         Err(e) => Err(e),
     }
 }
 
-pub fn lock_verified(file: File, path: &Path) -> io::Result<Claim> {
+#[cfg(test)]
+fn lock_verified(file: File, path: &Path) -> io::Result<Claim> {
+    let meta = file.metadata()?;
+    locked(file, &meta, path)
+}
+
+fn locked(file: File, held: &fs::Metadata, path: &Path) -> io::Result<Claim> {
     match file.try_lock() {
         Ok(()) => {}
         Err(TryLockError::WouldBlock) => return Ok(Claim::Busy),
         Err(TryLockError::Error(e)) => return Err(e),
     }
-    let held = file.metadata()?;
     match fs::symlink_metadata(path) {
         Ok(m) if m.dev() == held.dev() && m.ino() == held.ino() => Ok(Claim::Held(Held {
             file,

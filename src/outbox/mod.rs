@@ -20,6 +20,7 @@ pub mod entry;
 pub mod history;
 pub mod legacy;
 pub mod replay;
+pub mod report;
 pub mod stored;
 
 use std::collections::BTreeMap;

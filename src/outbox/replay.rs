@@ -4,7 +4,7 @@
 //! delivery policy says (endpoint down, credentials refused, a long Retry-After), at the
 //! `--limit`, or when the time budget is spent: no request starts after it.
 
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{Sender, channel};
 use std::sync::{Mutex, PoisonError};
 use std::thread::sleep;
@@ -13,6 +13,8 @@ use std::time::{Duration, Instant};
 use time::OffsetDateTime;
 
 use super::entry::{self, Claim};
+pub use super::report::{Counts, Sink, Summary};
+use super::report::{Msg, Say, Tally};
 use super::stored::Unusable;
 use super::{History, Listing, Outbox, foreign_note};
 use crate::attempt::{Answer, Attempt, Outcome};
@@ -29,39 +31,12 @@ pub const MAX_WORKERS: usize = 4;
 /// A worker (connection) per this many entries, up to `MAX_WORKERS`: a short replay uses one.
 const ENTRIES_PER_WORKER: usize = 64;
 
-/// Where a replay reports: warnings and details as they happen, progress now and then.
-pub trait Sink {
-    fn warn(&mut self, msg: &str);
-    fn info(&mut self, msg: &str);
-    fn progress(&mut self, _done: usize, _total: usize, _n: &Counts) {}
-}
-
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct Counts {
-    pub delivered: usize,
-    /// Still in the outbox for a later flush: failed now, or not tried.
-    pub kept: usize,
-    pub not_tried: usize,
-    pub rejected: usize,
-    pub expired: usize,
-    pub set_aside: usize,
-    /// Claimed by another flush or send at the moment.
-    pub in_use: usize,
-    /// Files that are not ours, left where they are.
-    pub foreign: usize,
-}
-
-#[derive(Debug)]
-pub struct Summary {
-    pub n: Counts,
-    /// Why the replay stopped before the end, if it did.
-    pub stopped: Option<String>,
-}
-
 pub struct Options {
     pub limit: Option<u64>,
     pub max_time: Duration,
     pub workers: usize,
+    /// The sink shows progress: report each entry as it is done.
+    pub progress: bool,
 }
 
 /// Replays one outbox with the settings' endpoint, privacy rules and caps.
@@ -70,17 +45,6 @@ pub struct Replayer<'a> {
     pub settings: &'a Settings,
     pub(super) guard: Guard,
     pub(super) privacy: privacy::Mode,
-}
-
-/// A worker's report to the thread that prints.
-enum Msg {
-    Warn(String),
-    Info(String),
-    Delivered,
-    Kept,
-    Rejected,
-    SetAside,
-    InUse,
 }
 
 /// What the workers share.
@@ -92,21 +56,21 @@ struct Shared {
     untried: AtomicUsize,
     deadline: Instant,
     streak: Mutex<Streak>,
+    halted: AtomicBool,
     stopped: Mutex<Option<String>>,
     fatal: Mutex<Option<String>>,
+    tally: Tally,
 }
 
 impl Shared {
     fn stop(&self, why: String) {
         let mut s = self.stopped.lock().unwrap_or_else(PoisonError::into_inner);
         s.get_or_insert(why);
+        self.halted.store(true, Ordering::SeqCst);
     }
 
     fn is_stopped(&self) -> bool {
-        self.stopped
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .is_some()
+        self.halted.load(Ordering::SeqCst)
     }
 }
 
@@ -193,8 +157,10 @@ impl<'a> Replayer<'a> {
             untried: AtomicUsize::new(0),
             deadline: Instant::now() + opts.max_time,
             streak: Mutex::new(Streak::default()),
+            halted: AtomicBool::new(false),
             stopped: Mutex::new(None),
             fatal: Mutex::new(None),
+            tally: Tally::default(),
         };
         let workers = todo
             .len()
@@ -211,24 +177,16 @@ impl<'a> Replayer<'a> {
             let mut done = 0;
             for msg in rx {
                 match msg {
-                    Msg::Warn(m) => {
-                        sink.warn(&m);
-                        continue;
+                    Msg::Warn(m) => sink.warn(&m),
+                    Msg::Info(m) => sink.info(&m),
+                    _ => {
+                        done += 1;
+                        sink.progress(done.min(todo.len()), todo.len(), &shared.tally.onto(&n));
                     }
-                    Msg::Info(m) => {
-                        sink.info(&m);
-                        continue;
-                    }
-                    Msg::Delivered => n.delivered += 1,
-                    Msg::Kept => n.kept += 1,
-                    Msg::Rejected => n.rejected += 1,
-                    Msg::SetAside => n.set_aside += 1,
-                    Msg::InUse => n.in_use += 1,
                 }
-                done += 1;
-                sink.progress(done.min(todo.len()), todo.len(), &n);
             }
         });
+        n = shared.tally.onto(&n);
         if let Some(f) = shared
             .fatal
             .into_inner()
@@ -314,9 +272,13 @@ impl<'a> Replayer<'a> {
         shared: &Shared,
         tx: &Sender<Msg>,
     ) -> Step {
-        let say = |m: Msg| {
-            let _ = tx.send(m);
+        let sayer = Say {
+            tx,
+            tally: &shared.tally,
+            progress: opts.progress,
+            verbose: self.settings.out.verbose,
         };
+        let say = |m: Msg| sayer.say(m);
         let path = self.outbox.json(stem);
         let held = match self.outbox.claim(stem) {
             Ok(Claim::Held(h)) => h,
@@ -407,10 +369,12 @@ impl<'a> Replayer<'a> {
                         plain_io(&e)
                     ));
                 }
-                say(Msg::Info(format!(
-                    "delivered {} ({answer})",
-                    path.display()
-                )));
+                if self.settings.out.verbose {
+                    say(Msg::Info(format!(
+                        "delivered {} ({answer})",
+                        path.display()
+                    )));
+                }
                 say(Msg::Delivered);
             }
             Outcome::Rejected => {
@@ -426,7 +390,9 @@ impl<'a> Replayer<'a> {
                         plain_io(&e)
                     )));
                 }
-                say(Msg::Info(format!("kept {} ({answer})", path.display())));
+                if self.settings.out.verbose {
+                    say(Msg::Info(format!("kept {} ({answer})", path.display())));
+                }
                 say(Msg::Kept);
             }
         }

@@ -202,14 +202,14 @@ impl Drop for Sandbox {
 /// The outbox's record of its last delivery (for `status`): not an entry nor debris.
 pub const LAST_DELIVERY: &str = ".last-delivery";
 
-/// Every file under `dir`, recursively, sorted; the outbox's `.last-delivery` record is
-/// left out (it is the one file a delivery leaves).
+/// Every file under `dir`, recursively, sorted; the outbox's `.last-delivery` record (the
+/// one file a delivery leaves) and `status`'s `.state/` cache are left out.
 pub fn files_under(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     if let Ok(rd) = fs::read_dir(dir) {
         for e in rd.flatten() {
             let p = e.path();
-            if e.file_name() == LAST_DELIVERY {
+            if e.file_name() == LAST_DELIVERY || e.file_name() == ".state" {
                 continue;
             }
             if p.is_dir() {

@@ -388,7 +388,7 @@ fn status_counts_the_outbox_and_names_the_decision_endpoint_and_proxy() {
         );
     }
 
-    // A flush records its deliveries too, and status is read-only.
+    // A flush records its deliveries too, and status leaves the payloads alone.
     s.unset("HTTP_PROXY");
     let before = files_under(&s.outbox());
     s.run(&["status"]).ok();
@@ -401,6 +401,44 @@ fn status_counts_the_outbox_and_names_the_decision_endpoint_and_proxy() {
         j["last_delivery"]["what"], "3 entries",
         "2 entries and the old scripts' run"
     );
+}
+
+/// Sets the mtime of `dir` back by an hour, as if the outbox had been quiet since.
+fn age(dir: &std::path::Path) {
+    let then = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    fs::File::open(dir).unwrap().set_modified(then).unwrap();
+}
+
+#[test]
+fn status_counts_a_quiet_outbox_from_its_cache_and_sees_every_change() {
+    let mut s = Sandbox::new();
+    s.set("TELEMETRY_ENABLED", "1")
+        .set("TELEMETRY_MAX_RETRIES", "1")
+        .set(
+            "TELEMETRY_ENDPOINT",
+            &format!("http://127.0.0.1:{}/t", refused_port()),
+        );
+    let send = |s: &Sandbox| assert_eq!(s.run(&["send", "event", "--name", "a.b"]).code, 1);
+    send(&s);
+    send(&s);
+    let pending = |s: &Sandbox| status_json(s)["outbox"]["pending"].clone();
+    assert_eq!(pending(&s), 2);
+    let cache = s.outbox().join(".state/census");
+    // Quiet: counted once more and cached; the cache is what the next status reads.
+    age(&s.outbox());
+    assert_eq!(pending(&s), 2);
+    let text = fs::read_to_string(&cache).unwrap();
+    assert!(text.contains("pending=2\n"), "{text}");
+    fs::write(&cache, text.replace("pending=2\n", "pending=7\n")).unwrap();
+    assert_eq!(pending(&s), 7, "read from the cache");
+    // Any change to the outbox (a new entry, a rejection) is seen at once.
+    send(&s);
+    assert_eq!(pending(&s), 3);
+    age(&s.outbox());
+    assert_eq!(pending(&s), 3);
+    s.write("outbox/rejected/x.json", "{}");
+    age(&s.outbox());
+    assert_eq!(status_json(&s)["outbox"]["rejected"], 1);
 }
 
 #[test]

@@ -26,10 +26,13 @@ receiver_pid=$!
 for _ in $(seq 100); do [ -s "$work/url" ] && break; sleep 0.05; done
 [ -s "$work/url" ] || { echo "demo: the receiver did not start" >&2; exit 1; }
 
-export TELEMETRY_ENABLED=1
 export TELEMETRY_ENDPOINT="$(cat "$work/url")"
 export TELEMETRY_OUTBOX_DIR="$work/outbox"
-export TELEMETRY_COMPONENT=core
+
+# As a layer starts: decide consent and this run's ids once, exported for what follows.
+echo '== eval "$(pk3s-telemetry resolve --component core --telemetry enable)"'
+eval "$("$bin" resolve --component core --telemetry enable)"
+echo "   TELEMETRY_ENABLED=$TELEMETRY_ENABLED session $TELEMETRY_SESSION_ID run $TELEMETRY_RUN_ID"
 
 echo "== pk3s-telemetry send manifest examples/manifest.json   (to $TELEMETRY_ENDPOINT)"
 "$bin" -v send manifest examples/manifest.json

@@ -18,7 +18,7 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::io;
 use std::os::unix::fs::MetadataExt as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use time::OffsetDateTime;
@@ -88,10 +88,19 @@ pub fn census(dir: &Path) -> io::Result<Census> {
     Ok(c)
 }
 
-/// What identifies the state of the three directories (no symlink followed).
+/// The directories whose metadata keys the cache.
+fn watched(dir: &Path) -> [PathBuf; 3] {
+    [
+        dir.to_path_buf(),
+        dir.join(REJECTED_DIR),
+        dir.join(CORRUPT_DIR),
+    ]
+}
+
+/// What identifies the state of the watched directories (no symlink followed).
 fn key_of(dir: &Path) -> io::Result<String> {
     let mut key = String::new();
-    for d in [dir.to_path_buf(), dir.join(REJECTED_DIR), dir.join(CORRUPT_DIR)] {
+    for d in watched(dir) {
         match fs::symlink_metadata(&d) {
             Ok(m) => key.push_str(&format!(
                 "{}.{}:{}:{}:{};",
@@ -113,12 +122,10 @@ fn quiet(dir: &Path) -> bool {
     let Some(limit) = SystemTime::now().checked_sub(QUIET) else {
         return false;
     };
-    [dir.to_path_buf(), dir.join(REJECTED_DIR), dir.join(CORRUPT_DIR)]
-        .iter()
-        .all(|d| match fs::symlink_metadata(d) {
-            Ok(m) => m.modified().is_ok_and(|t| t < limit),
-            Err(e) => e.kind() == io::ErrorKind::NotFound,
-        })
+    watched(dir).iter().all(|d| match fs::symlink_metadata(d) {
+        Ok(m) => m.modified().is_ok_and(|t| t < limit),
+        Err(e) => e.kind() == io::ErrorKind::NotFound,
+    })
 }
 
 fn record(key: &str, c: &Census) -> String {

@@ -64,8 +64,12 @@ hyperfine -N --style basic --warmup 10 --runs "$runs" --export-json "$work/send-
 record "send manifest, http (median)" "$(median "$work/send-http.json" 0)" s "curl" "$(median "$work/send-http.json" 1)" "<= 0.8x"
 
 # send --background: the caller's cost (write-ahead, hand-off); delivery happens after it.
-hyperfine -N --style basic --warmup 10 --runs "$runs" --export-json "$work/send-bg.json" \
-    -n "pk3s-telemetry --background (http)" "env -i PATH=$PATH HOME=$work/home TELEMETRY_ENABLED=1 TELEMETRY_USER_AGENT=productive-k3s/bench TELEMETRY_OUTBOX_DIR=$work/obg $bin send manifest $manifest --background --endpoint $http_url" \
+# hyperfine itself runs in the clean environment, so that neither command pays for an
+# extra `env` exec (the lines above charge it to pk3s-telemetry alone).
+env -i PATH="$PATH" HOME="$work/home" TELEMETRY_ENABLED=1 TELEMETRY_USER_AGENT=productive-k3s/bench \
+    TELEMETRY_OUTBOX_DIR="$work/obg" \
+    hyperfine -N --style basic --warmup 10 --runs "$runs" --export-json "$work/send-bg.json" \
+    -n "pk3s-telemetry --background (http)" "$bin send manifest $manifest --background --endpoint $http_url" \
     -n "curl (http)" "curl -sS -o /dev/null -X POST ${headers[*]@Q} --data-binary @$work/body.json $http_url" >/dev/null 2>>"$work/hyperfine.log"
 record "send --background, http (median)" "$(median "$work/send-bg.json" 0)" s "curl" "$(median "$work/send-bg.json" 1)" "<= 0.3x"
 
@@ -95,21 +99,25 @@ fill() {
     got=$(find "$dir" -maxdepth 1 -name '*.json' | wc -l)
     [ "$got" = "$n" ] || { echo "bench: expected $n entries in $dir, found $got" >&2; exit 1; }
 }
-# flush_once TEMPLATE N: copies TEMPLATE, flushes it, appends "seconds peak_kib" to $work/flush-N.
+# flush_once TEMPLATE N [SUFFIX]: copies TEMPLATE, flushes it, appends "seconds peak_kib" to
+# $work/flush-N[SUFFIX]. With a SUFFIX the copy is synced to disk first, like an outbox whose
+# entries waited a while: deleting a file the disk holds costs ext4 several times more.
 flush_once() {
     local tpl=$1 n=$2 dir=$work/flush-run
     rm -rf "$dir"; cp -a "$tpl" "$dir"
+    [ -z "${3:-}" ] || sync
     /usr/bin/time -f '%e %M' -o "$work/time.txt" env -i PATH="$PATH" HOME="$work/home" \
         TELEMETRY_ENABLED=1 TELEMETRY_OUTBOX_DIR="$dir" TELEMETRY_OUTBOX_MAX_ENTRIES=1000000 \
         "$bin" -q flush --endpoint "$http_url" >/dev/null
     left=$(find "$dir" -maxdepth 1 -name '*.json' | wc -l)
     [ "$left" = 0 ] || { echo "bench: flush left $left entries" >&2; exit 1; }
-    cat "$work/time.txt" >>"$work/flush-$n"
+    cat "$work/time.txt" >>"$work/flush-$n${3:-}"
 }
 echo "   queueing $small and $big entries (real failing sends)..."
 fill "$work/tpl-small" "$small"
 fill "$work/tpl-big" "$big"
 for _ in $(seq "$flush_runs"); do flush_once "$work/tpl-small" "$small"; flush_once "$work/tpl-big" "$big"; done
+flush_once "$work/tpl-big" "$big" -synced
 
 echo "== status on the quiet $big-entry outbox vs resolve ($runs runs each)"
 # A quiet outbox (nothing written for a moment) is counted once and then read from its
@@ -145,12 +153,16 @@ end=$(date +%s.%N)
 curl_rate=$(python3 -c "print(round($curl_n / ($end - $start)))")
 
 record "flush $big entries (entries/s, median of $flush_runs)" "$big_rate" "/s" "receiver ceiling, wrk 1 conn" "$limit" ">= 0.5x of ceiling"
+synced_s=$(cut -d' ' -f1 "$work/flush-$big-synced")
+synced_rate=$(python3 -c "print(round($big / max($synced_s, 0.001)))")
+record "flush $big entries, outbox synced to disk first (entries/s)" "$synced_rate" "/s" "receiver ceiling, wrk 1 conn" "$limit" "(reference: two unlinks an entry)"
 record "flush, one curl per payload (entries/s)" "$curl_rate" "/s" "flush" "$big_rate" "(reference)"
 record "flush peak RSS, $big entries" "$big_kib" KiB "$small entries" "$small_kib" "<= 12288 KiB, flat"
 
 echo "== 3b. a failed send with $big entries waiting vs with an empty outbox ($runs runs each)"
 dead=http://127.0.0.1:9/telemetry
 cp -a "$work/tpl-big" "$work/full"
+sync  # the copy's writeback must not land in the measurement
 hyperfine -N --style basic --warmup 5 --runs "$runs" --export-json "$work/fail.json" -i \
     --prepare "rm -rf $work/empty" \
     -n "failed send, $big waiting" "env -i PATH=$PATH HOME=$work/home TELEMETRY_ENABLED=1 TELEMETRY_MAX_RETRIES=1 TELEMETRY_OUTBOX_DIR=$work/full $bin -q send manifest $manifest --endpoint $dead" \

@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 use crate::cli::{FlushArgs, ReportFormat};
 use crate::cmd::{DELIVERED, NOT_DELIVERED, print};
 use crate::consent;
+use crate::delivery::Client;
 use crate::error::plain_io;
 use crate::outbox::census;
 use crate::outbox::replay::{Counts, MAX_WORKERS, Options, Replayer, Sink, Summary};
@@ -79,6 +80,12 @@ pub fn run(args: &FlushArgs, settings: &Settings) -> anyhow::Result<ExitCode> {
     let Some(url) = url else {
         return Ok(ExitCode::from(DELIVERED));
     };
+    // A bad proxy setting is a usage error before anything is touched; each worker then
+    // makes its own client (its own connection).
+    let client = Client::new(settings, &url)?;
+    if let Some(note) = &client.proxy_note {
+        out.info(note);
+    }
     let progress =
         !out.quiet && args.format == ReportFormat::Text && std::io::stderr().is_terminal();
     let mut sink = Printer {

@@ -12,6 +12,7 @@ use crate::attempt::Outcome;
 use crate::cli::{Correlation, EventArgs, ManifestArgs, SendOptions};
 use crate::cmd::{DELIVERED, NOT_DELIVERED, UsageError, print};
 use crate::consent::{self, Consent};
+use crate::delivery::proxy::proxy_for;
 use crate::delivery::{Client, headers, policy};
 use crate::error::plain_io;
 use crate::outbox::background::Handoff;
@@ -200,6 +201,17 @@ fn deliver(
     {
         out.warn(w);
     }
+    let pending = match pending {
+        Ok(p) if opts.background || settings.background => {
+            // Only a bad proxy setting can stop it now; the deliverer makes the client.
+            if let Err(e) = proxy_for(url) {
+                let _ = outbox.settle(p, Outcome::Kept, &[]);
+                return Err(e.into());
+            }
+            return background(&outbox, p, url, out);
+        }
+        other => other,
+    };
     let client = match Client::new(settings, url) {
         Ok(c) => c,
         Err(e) => {
@@ -214,9 +226,6 @@ fn deliver(
         out.info(note);
     }
     let pending = match pending {
-        Ok(p) if opts.background || settings.background => {
-            return background(&outbox, p, url, out);
-        }
         Ok(p) => Some(p),
         // Sent all the same; said below only if it is not delivered.
         Err(e) => {

@@ -17,7 +17,9 @@ pub const BACKOFF_CAP: Duration = Duration::from_secs(5);
 /// A longer Retry-After is not waited for: the payload is kept for a later flush instead.
 pub const RETRY_AFTER_CAP: Duration = Duration::from_secs(5);
 /// Transient failures in a row (connection errors, timeouts, 408, 429, 5xx) after which a
-/// replay counts the endpoint as down and stops, keeping the rest for a later run.
+/// replay counts the endpoint as down and stops, keeping the rest for a later run: per
+/// connection, so that `connections` parallel ones stop after `STOP_AFTER` rounds, as one
+/// would (and answers interleaved across connections do not add up to a false streak).
 pub const STOP_AFTER: u32 = 3;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -180,12 +182,28 @@ pub enum Next {
 }
 
 /// Tracks transient failures in a row across a replay (one attempt per entry).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Streak {
     failures: u32,
+    limit: u32,
+}
+
+impl Default for Streak {
+    fn default() -> Streak {
+        Streak::over(1)
+    }
 }
 
 impl Streak {
+    /// A streak for a replay over `connections` parallel connections.
+    pub fn over(connections: usize) -> Streak {
+        let n = u32::try_from(connections.max(1)).unwrap_or(u32::MAX);
+        Streak {
+            failures: 0,
+            limit: STOP_AFTER.saturating_mul(n),
+        }
+    }
+
     pub fn after(&mut self, class: Class, answer: &Answer, retry_after: Option<Duration>) -> Next {
         match class {
             Class::Delivered | Class::Permanent => {
@@ -196,7 +214,7 @@ impl Streak {
             Class::Transient => {
                 self.failures += 1;
                 match retry_after {
-                    _ if self.failures >= STOP_AFTER => Next::Stop(format!(
+                    _ if self.failures >= self.limit => Next::Stop(format!(
                         "the endpoint looks down ({} failures in a row, the last: {answer})",
                         self.failures
                     )),
@@ -281,6 +299,15 @@ mod tests {
         assert!(
             matches!(s.after(Class::Transient, &down, None), Next::Stop(w) if w.contains("3 failures in a row"))
         );
+        // Over four connections, twelve in a row.
+        let mut s = Streak::over(4);
+        for _ in 0..11 {
+            assert_eq!(s.after(Class::Transient, &down, None), Next::Go);
+        }
+        assert!(matches!(
+            s.after(Class::Transient, &down, None),
+            Next::Stop(_)
+        ));
         let mut s = Streak::default();
         let long = Some(Duration::from_secs(60));
         assert!(

@@ -151,21 +151,21 @@ impl<'a> Replayer<'a> {
         opts: &Options,
         sink: &mut dyn Sink,
     ) -> Result<Summary, String> {
+        let workers = todo
+            .len()
+            .div_ceil(ENTRIES_PER_WORKER)
+            .clamp(1, opts.workers.max(1));
         let shared = Shared {
             next: AtomicUsize::new(0),
             tried: AtomicU64::new(0),
             untried: AtomicUsize::new(0),
             deadline: Instant::now() + opts.max_time,
-            streak: Mutex::new(Streak::default()),
+            streak: Mutex::new(Streak::over(workers)),
             halted: AtomicBool::new(false),
             stopped: Mutex::new(None),
             fatal: Mutex::new(None),
             tally: Tally::default(),
         };
-        let workers = todo
-            .len()
-            .div_ceil(ENTRIES_PER_WORKER)
-            .clamp(1, opts.workers.max(1));
         let (tx, rx) = channel();
         std::thread::scope(|s| {
             for _ in 0..workers {

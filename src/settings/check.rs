@@ -37,11 +37,13 @@ pub(super) fn seconds(
 
 /// TELEMETRY_DELIVERY: `background` or `foreground` (the default); anything else warns.
 pub(super) fn background(out: Verbosity) -> bool {
-    match non_empty("TELEMETRY_DELIVERY").map(|v| v.trim().to_ascii_lowercase()) {
-        None => false,
-        Some(v) if v == "background" => true,
-        Some(v) if v == "foreground" => false,
-        Some(v) => {
+    let Some(v) = non_empty("TELEMETRY_DELIVERY") else {
+        return false;
+    };
+    match v.trim().to_ascii_lowercase().as_str() {
+        "background" => true,
+        "foreground" => false,
+        _ => {
             out.warn(format_args!(
                 "TELEMETRY_DELIVERY={v:?} is not background or foreground; using foreground"
             ));

@@ -144,3 +144,15 @@ fn one_deliverer_per_outbox_at_a_time() {
     assert!(t.values().all(|&n| n == 1), "{t:?}");
     assert_eq!(server.max_in_flight(), 1, "never two requests at once");
 }
+
+#[test]
+fn an_unknown_delivery_mode_warns_and_sends_in_the_foreground() {
+    let server = Server::start(vec![], Reply::Status(200));
+    let mut s = Sandbox::for_server(&server);
+    s.set("TELEMETRY_DELIVERY", "Later");
+    let run = s.run(&["send", "event", "--name", "a.b"]);
+    run.ok()
+        .stderr_has("TELEMETRY_DELIVERY=\"Later\" is not background or foreground");
+    assert_eq!(server.requests().len(), 1, "sent before it returned");
+    assert!(!s.outbox().join(LOCK).exists(), "no deliverer");
+}

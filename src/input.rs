@@ -8,9 +8,7 @@ use std::io::Read;
 use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
 
 use crate::error::plain_io;
-
-/// O_NONBLOCK on Linux: `open` returns at once whatever the file is.
-const O_NONBLOCK: i32 = 0o4000;
+use crate::oflags::O_NONBLOCK;
 
 /// Opens `path` for reading if it is a regular file; the error is in plain words
 /// (without the name, which the caller prints).

@@ -10,6 +10,7 @@ mod error;
 mod exports;
 mod input;
 mod json;
+mod oflags;
 mod outbox;
 mod payload;
 mod privacy;

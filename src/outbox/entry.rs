@@ -10,6 +10,9 @@ use std::time::{Duration, SystemTime};
 use time::macros::format_description;
 use time::{OffsetDateTime, PrimitiveDateTime};
 
+pub use crate::oflags::O_NOFOLLOW;
+use crate::oflags::O_NONBLOCK;
+
 pub const REJECTED_DIR: &str = "rejected";
 pub const CORRUPT_DIR: &str = "corrupt";
 pub const TEMP_PREFIX: &str = ".tmp-";
@@ -26,66 +29,6 @@ pub const MAX_HISTORY: u64 = 64 * 1024;
 pub const MAX_STATUS: u64 = 4 * 1024;
 /// `20261121T234743.123456789Z`
 const STAMP_LEN: usize = 26;
-
-// open(2) flags that std does not name. The values differ between architectures (x86 and
-// most others use the generic ones; arm, aarch64, powerpc and m68k their own); elsewhere
-// they are 0 and the checks after opening (file type, same inode as the name) still hold.
-#[cfg(any(
-    target_arch = "x86_64",
-    target_arch = "x86",
-    target_arch = "riscv64",
-    target_arch = "s390x",
-    target_arch = "loongarch64"
-))]
-pub const O_NOFOLLOW: i32 = 0o400_000;
-#[cfg(any(
-    target_arch = "aarch64",
-    target_arch = "arm",
-    target_arch = "powerpc",
-    target_arch = "powerpc64",
-    target_arch = "m68k"
-))]
-pub const O_NOFOLLOW: i32 = 0o100_000;
-#[cfg(not(any(
-    target_arch = "x86_64",
-    target_arch = "x86",
-    target_arch = "riscv64",
-    target_arch = "s390x",
-    target_arch = "loongarch64",
-    target_arch = "aarch64",
-    target_arch = "arm",
-    target_arch = "powerpc",
-    target_arch = "powerpc64",
-    target_arch = "m68k"
-)))]
-pub const O_NOFOLLOW: i32 = 0;
-/// So that opening a FIFO planted under an entry's name never waits for a writer.
-#[cfg(any(
-    target_arch = "x86_64",
-    target_arch = "x86",
-    target_arch = "riscv64",
-    target_arch = "s390x",
-    target_arch = "loongarch64",
-    target_arch = "aarch64",
-    target_arch = "arm",
-    target_arch = "powerpc",
-    target_arch = "powerpc64",
-    target_arch = "m68k"
-))]
-const O_NONBLOCK: i32 = 0o4000;
-#[cfg(not(any(
-    target_arch = "x86_64",
-    target_arch = "x86",
-    target_arch = "riscv64",
-    target_arch = "s390x",
-    target_arch = "loongarch64",
-    target_arch = "aarch64",
-    target_arch = "arm",
-    target_arch = "powerpc",
-    target_arch = "powerpc64",
-    target_arch = "m68k"
-)))]
-const O_NONBLOCK: i32 = 0;
 
 /// What a name in the outbox is.
 #[derive(Debug, PartialEq, Eq)]

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 /// Bottom first. A module may name those on lower floors, never one on its own floor or
 /// above (`main.rs` sits on top of everything).
 const FLOORS: &[&[&str]] = &[
-    &["error", "attempt"],
+    &["error", "attempt", "oflags"],
     &["input", "json"],
     &["cli"],
     &["settings"],

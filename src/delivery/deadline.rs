@@ -67,9 +67,18 @@ pub fn remaining() -> Option<Duration> {
         .map(|d| d.saturating_duration_since(Instant::now()))
 }
 
-/// `timeout`, shortened to the time left before the deadline.
+/// `timeout`, shortened to the time left before the deadline. Above `STEP` the time left
+/// is rounded down to a whole `STEP`, so that the reads and writes of one request ask for
+/// the same socket timeout and ureq does not set it again (a syscall) before each of them.
 pub fn clamp(mut timeout: NextTimeout) -> NextTimeout {
     if let Some(left) = remaining() {
+        let left = if left > STEP * 2 {
+            STEP * (left.as_millis() / STEP.as_millis())
+                .try_into()
+                .unwrap_or(u32::MAX)
+        } else {
+            left
+        };
         let left = UreqDuration::Exact(left);
         if left < timeout.after {
             timeout.after = left;
@@ -173,7 +182,7 @@ impl<In: Transport> Connector<In> for Clamp {
         _: &ConnectionDetails,
         chained: Option<In>,
     ) -> Result<Option<Self::Out>, ureq::Error> {
-        Ok(chained.map(Clamped))
+        Ok(chained.map(|inner| Clamped { inner, heard: None }))
     }
 }
 
@@ -196,29 +205,49 @@ impl<In: Transport> Connector<In> for TlsPhase {
     }
 }
 
+/// The rounding step of the clamped socket timeouts.
+const STEP: Duration = Duration::from_millis(100);
+/// A connection that answered this recently is taken as open without probing it.
+const FRESH: Duration = Duration::from_millis(250);
+
 /// A transport whose every read and write ends by the attempt's deadline.
 #[derive(Debug)]
-pub struct Clamped<T>(T);
+pub struct Clamped<T> {
+    inner: T,
+    /// When the peer last sent something.
+    heard: Option<Instant>,
+}
 
 impl<T: Transport> Transport for Clamped<T> {
     fn buffers(&mut self) -> &mut dyn Buffers {
-        self.0.buffers()
+        self.inner.buffers()
     }
 
     fn transmit_output(&mut self, amount: usize, timeout: NextTimeout) -> Result<(), ureq::Error> {
-        self.0.transmit_output(amount, clamp(timeout))
+        self.inner.transmit_output(amount, clamp(timeout))
     }
 
     fn await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
-        self.0.await_input(clamp(timeout))
+        let got = self.inner.await_input(clamp(timeout))?;
+        if got {
+            self.heard = Some(Instant::now());
+        }
+        Ok(got)
     }
 
+    /// ureq probes a pooled connection before and after each request (a non-blocking read
+    /// between two mode switches: three syscalls). One that answered within `FRESH` is open
+    /// as far as a probe could tell; one the peer closed since fails its next request, which
+    /// is a transient failure like any other (the payload stays in the outbox).
     fn is_open(&mut self) -> bool {
-        self.0.is_open()
+        if self.heard.is_some_and(|t| t.elapsed() < FRESH) {
+            return true;
+        }
+        self.inner.is_open()
     }
 
     fn is_tls(&self) -> bool {
-        self.0.is_tls()
+        self.inner.is_tls()
     }
 }
 
@@ -246,5 +275,22 @@ mod tests {
         assert_eq!(clamp(short), short, "a shorter timeout stays");
         drop(_a);
         assert_eq!(remaining(), None);
+    }
+
+    #[test]
+    fn a_long_time_left_is_asked_for_in_whole_steps() {
+        let long = NextTimeout {
+            after: UreqDuration::from_secs(30),
+            reason: Timeout::Connect,
+            per_read: None,
+            per_write: None,
+        };
+        let _a = Attempt::start(Duration::from_secs(5));
+        let (a, b) = (clamp(long), clamp(long));
+        // The same value twice in a row (unless a step boundary passed in between): ureq
+        // sets the socket timeout once, not per call.
+        assert!(a == b || *a.after - *b.after == STEP, "{a:?} {b:?}");
+        assert!(*a.after <= Duration::from_secs(5) && *a.after >= Duration::from_millis(4800));
+        assert_eq!(a.after.as_millis() % STEP.as_millis(), 0, "{a:?}");
     }
 }

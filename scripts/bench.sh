@@ -177,7 +177,7 @@ env -i PATH="$PATH" HOME="$work/home" TELEMETRY_ENABLED=1 TELEMETRY_OUTBOX_DIR="
     "$bin" -q send manifest "$manifest" --endpoint "$url" || true
 end=$(date +%s.%N)
 hang_s=$(python3 -c "print(round($end - $start, 2))")
-record "worst case, hanging endpoint, defaults" "$hang_s" s "documented bound" "31.5" "<= bound"
+record "worst case, hanging endpoint, defaults" "$hang_s" s "documented bound" "31.5" "<= bound + 0.5 s"
 # What a bootstrap piping through tee sees with --background: the caller and its pipe return
 # at once; the deliverer gives up in the background within the same bound.
 start=$(date +%s.%N)

@@ -7,8 +7,8 @@ use std::io::Write;
 use std::time::Duration;
 
 use crate::harness::{Run, Sandbox, entries, refused_port};
-use crate::hostile_net::{Cert, Raw, Socks, tls};
-use crate::server::{Proxy, Reply, Server};
+use crate::hostile_net::{Raw, Socks};
+use crate::server::{Cert, Proxy, Reply, Server, tls};
 
 /// Process start and exit on a loaded machine, on top of the configured timeouts.
 const SLACK: Duration = Duration::from_millis(500);

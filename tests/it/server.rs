@@ -395,29 +395,56 @@ fn echo(r: &Recorded) {
 /// A throwaway CA and a server certificate for `localhost` and 127.0.0.1 signed by it.
 /// Returns the server config and the CA in PEM (for `SSL_CERT_FILE`).
 pub fn throwaway_tls() -> (Arc<rustls::ServerConfig>, String) {
+    tls(Cert::Good)
+}
+
+/// How a test certificate is wrong.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Cert {
+    /// For `localhost`, signed by the CA handed back: valid.
+    Good,
+    /// For another name.
+    WrongName,
+    /// Expired long ago.
+    Expired,
+}
+
+/// A rustls server config with a certificate of the given kind, and the CA (PEM) that
+/// signed it.
+pub fn tls(kind: Cert) -> (Arc<rustls::ServerConfig>, String) {
     use rcgen::{
         BasicConstraints, CertificateParams, CertifiedIssuer, DnType, ExtendedKeyUsagePurpose,
-        IsCa, KeyPair, KeyUsagePurpose, SanType,
+        IsCa, KeyPair, KeyUsagePurpose, SanType, date_time_ymd,
     };
     let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
     ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     ca.distinguished_name
-        .push(DnType::CommonName, "pk3s-telemetry test CA");
+        .push(DnType::CommonName, "pk3s-telemetry hostile test CA");
     ca.key_usages = vec![
         KeyUsagePurpose::KeyCertSign,
         KeyUsagePurpose::CrlSign,
         KeyUsagePurpose::DigitalSignature,
     ];
     let ca = CertifiedIssuer::self_signed(ca, KeyPair::generate().unwrap()).unwrap();
-    let mut leaf = CertificateParams::new(vec!["localhost".to_string()]).unwrap();
-    leaf.subject_alt_names
-        .push(SanType::IpAddress([127, 0, 0, 1].into()));
-    leaf.distinguished_name
-        .push(DnType::CommonName, "localhost");
+    let name = if kind == Cert::WrongName {
+        "other.invalid"
+    } else {
+        "localhost"
+    };
+    let mut leaf = CertificateParams::new(vec![name.to_string()]).unwrap();
+    if kind == Cert::Good {
+        leaf.subject_alt_names
+            .push(SanType::IpAddress([127, 0, 0, 1].into()));
+    }
+    leaf.distinguished_name.push(DnType::CommonName, name);
     leaf.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
-    let leaf_key = KeyPair::generate().unwrap();
-    let cert = leaf.signed_by(&leaf_key, &ca).unwrap();
-    let key = rustls::pki_types::PrivateKeyDer::try_from(leaf_key.serialize_der()).unwrap();
+    if kind == Cert::Expired {
+        leaf.not_before = date_time_ymd(2001, 1, 1);
+        leaf.not_after = date_time_ymd(2002, 1, 1);
+    }
+    let key = KeyPair::generate().unwrap();
+    let cert = leaf.signed_by(&key, &ca).unwrap();
+    let key = rustls::pki_types::PrivateKeyDer::try_from(key.serialize_der()).unwrap();
     let config = rustls::ServerConfig::builder_with_provider(Arc::new(
         rustls::crypto::ring::default_provider(),
     ))

@@ -5,7 +5,7 @@ use std::fs::{self, File, TryLockError};
 use std::path::Path;
 use std::time::Duration;
 
-use crate::flush::{keys, quiet_child, seed, tally, wait_bounded};
+use crate::flush::{keys, numbered_send, seed, tally, wait_bounded};
 use crate::harness::{BIN, Sandbox, entries, files_under, finish};
 use crate::server::{Reply, Server};
 use crate::store::eventually;
@@ -115,20 +115,7 @@ fn one_deliverer_per_outbox_at_a_time() {
     let server = Server::start(vec![], Reply::Slow(Duration::from_millis(150), 200));
     let s = Sandbox::for_server(&server);
     let sends: Vec<_> = (0..8)
-        .map(|i| {
-            quiet_child(
-                &s,
-                &[
-                    "send",
-                    "event",
-                    "--name",
-                    "a.b",
-                    "--field",
-                    &format!("n={i}"),
-                    "--background",
-                ],
-            )
-        })
+        .map(|i| numbered_send(&s, i, &["--background"]))
         .collect();
     for c in sends {
         assert_eq!(wait_bounded(c, Duration::from_secs(30)), 0);

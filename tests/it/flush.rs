@@ -108,6 +108,14 @@ pub fn quiet_child(s: &Sandbox, args: &[&str]) -> Child {
         .expect("spawn")
 }
 
+/// `send event --name a.b --field n=I` and `extra`, started quietly: payload number `i`.
+pub fn numbered_send(s: &Sandbox, i: usize, extra: &[&str]) -> Child {
+    let n = format!("n={i}");
+    let mut args = vec!["send", "event", "--name", "a.b", "--field", &n];
+    args.extend_from_slice(extra);
+    quiet_child(s, &args)
+}
+
 pub fn wait_bounded(mut c: Child, limit: Duration) -> i32 {
     let started = Instant::now();
     loop {
@@ -143,21 +151,7 @@ fn forty_concurrent_failing_sends_keep_forty_entries() {
             &format!("http://127.0.0.1:{}/t", refused_port()),
         )
         .set("TELEMETRY_MAX_RETRIES", "1");
-    let children: Vec<Child> = (0..40)
-        .map(|i| {
-            quiet_child(
-                &s,
-                &[
-                    "send",
-                    "event",
-                    "--name",
-                    "a.b",
-                    "--field",
-                    &format!("n={i}"),
-                ],
-            )
-        })
-        .collect();
+    let children: Vec<Child> = (0..40).map(|i| numbered_send(&s, i, &[])).collect();
     for c in children {
         assert_eq!(wait_bounded(c, Duration::from_secs(60)), 1);
     }

@@ -12,7 +12,8 @@ use serde_json::Value;
 use time::OffsetDateTime;
 
 use crate::flush::{
-    keys, quiet_child, random_below, seed, snapshot, stamp, summary, tally, wait_bounded,
+    keys, numbered_send, quiet_child, random_below, seed, snapshot, stamp, summary, tally,
+    wait_bounded,
 };
 use crate::harness::{BIN, Sandbox, entries, files_under, finish};
 use crate::server::{Reply, Server};
@@ -42,17 +43,7 @@ fn send_kill_loop(n: usize) -> (usize, usize) {
     s.set("TELEMETRY_REQUEST_TIMEOUT_SECONDS", "20");
     for i in 0..n {
         let before = hang.requests().len();
-        let mut c = quiet_child(
-            &s,
-            &[
-                "send",
-                "event",
-                "--name",
-                "a.b",
-                "--field",
-                &format!("n={i}"),
-            ],
-        );
+        let mut c = numbered_send(&s, i, &[]);
         let ob = s.outbox();
         // Written ahead: the entry is there while the attempt is still to come or under way.
         let written = eventually(Duration::from_secs(20), || entries(&ob).len() == i + 1);
@@ -104,21 +95,7 @@ fn fifty_sends_and_three_flushes_at_once_lose_nothing_and_deliver_nothing_twice(
     let server = Server::start(script, Reply::Status(200));
     let mut s = Sandbox::for_server(&server);
     s.set("TELEMETRY_MAX_RETRIES", "2");
-    let mut children: Vec<Child> = (0..50)
-        .map(|i| {
-            quiet_child(
-                &s,
-                &[
-                    "send",
-                    "event",
-                    "--name",
-                    "a.b",
-                    "--field",
-                    &format!("n={i}"),
-                ],
-            )
-        })
-        .collect();
+    let mut children: Vec<Child> = (0..50).map(|i| numbered_send(&s, i, &[])).collect();
     children.extend((0..3).map(|_| quiet_child(&s, &["flush"])));
     for c in children {
         wait_bounded(c, Duration::from_secs(60));

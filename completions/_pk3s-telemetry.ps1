@@ -32,7 +32,7 @@ Register-ArgumentCompleter -Native -CommandName 'pk3s-telemetry' -ScriptBlock {
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('send', 'send', [CompletionResultType]::ParameterValue, 'Deliver a run manifest or an event now, with bounded retries; keep it in the outbox if it cannot be delivered')
-            [CompletionResult]::new('resolve', 'resolve', [CompletionResultType]::ParameterValue, 'Decide consent (asking once at a terminal) and this run''s ids; print every TELEMETRY_* setting for `eval`')
+            [CompletionResult]::new('resolve', 'resolve', [CompletionResultType]::ParameterValue, 'Decide consent (asking once at a terminal) and this run''s ids; print them and the settings that were set, for `eval`')
             [CompletionResult]::new('env', 'env', [CompletionResultType]::ParameterValue, 'Print the context for a nested child (same session, this run as its parent), or run COMMAND with it')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check JSON files (run manifests, test artifacts) for identifiers; exit 1 naming each path found')
             [CompletionResult]::new('flush', 'flush', [CompletionResultType]::ParameterValue, 'Replay the outbox oldest first; delete what is delivered, keep the rest for later')
@@ -215,7 +215,7 @@ Register-ArgumentCompleter -Native -CommandName 'pk3s-telemetry' -ScriptBlock {
         }
         'pk3s-telemetry;help' {
             [CompletionResult]::new('send', 'send', [CompletionResultType]::ParameterValue, 'Deliver a run manifest or an event now, with bounded retries; keep it in the outbox if it cannot be delivered')
-            [CompletionResult]::new('resolve', 'resolve', [CompletionResultType]::ParameterValue, 'Decide consent (asking once at a terminal) and this run''s ids; print every TELEMETRY_* setting for `eval`')
+            [CompletionResult]::new('resolve', 'resolve', [CompletionResultType]::ParameterValue, 'Decide consent (asking once at a terminal) and this run''s ids; print them and the settings that were set, for `eval`')
             [CompletionResult]::new('env', 'env', [CompletionResultType]::ParameterValue, 'Print the context for a nested child (same session, this run as its parent), or run COMMAND with it')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check JSON files (run manifests, test artifacts) for identifiers; exit 1 naming each path found')
             [CompletionResult]::new('flush', 'flush', [CompletionResultType]::ParameterValue, 'Replay the outbox oldest first; delete what is delivered, keep the rest for later')

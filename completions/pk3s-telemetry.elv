@@ -29,7 +29,7 @@ set edit:completion:arg-completer[pk3s-telemetry] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand send 'Deliver a run manifest or an event now, with bounded retries; keep it in the outbox if it cannot be delivered'
-            cand resolve 'Decide consent (asking once at a terminal) and this run''s ids; print every TELEMETRY_* setting for `eval`'
+            cand resolve 'Decide consent (asking once at a terminal) and this run''s ids; print them and the settings that were set, for `eval`'
             cand env 'Print the context for a nested child (same session, this run as its parent), or run COMMAND with it'
             cand check 'Check JSON files (run manifests, test artifacts) for identifiers; exit 1 naming each path found'
             cand flush 'Replay the outbox oldest first; delete what is delivered, keep the rest for later'
@@ -197,7 +197,7 @@ set edit:completion:arg-completer[pk3s-telemetry] = {|@words|
         }
         &'pk3s-telemetry;help'= {
             cand send 'Deliver a run manifest or an event now, with bounded retries; keep it in the outbox if it cannot be delivered'
-            cand resolve 'Decide consent (asking once at a terminal) and this run''s ids; print every TELEMETRY_* setting for `eval`'
+            cand resolve 'Decide consent (asking once at a terminal) and this run''s ids; print them and the settings that were set, for `eval`'
             cand env 'Print the context for a nested child (same session, this run as its parent), or run COMMAND with it'
             cand check 'Check JSON files (run manifests, test artifacts) for identifiers; exit 1 naming each path found'
             cand flush 'Replay the outbox oldest first; delete what is delivered, keep the rest for later'

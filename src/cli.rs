@@ -70,10 +70,13 @@ pub enum Command {
     /// Deliver a run manifest or an event now, with bounded retries; keep it in the outbox if it cannot be delivered
     #[command(subcommand, after_long_help = help::text(&help::SEND))]
     Send(SendCommand),
-    /// Decide consent (asking once at a terminal) and this run's ids; print every TELEMETRY_* setting for `eval`
+    /// Decide consent (asking once at a terminal) and this run's ids; print them and the settings that were set, for `eval`
     #[command(
-        long_about = "Decide consent and this run's correlation ids, and print every TELEMETRY_* \
-            setting with its effective value, as export lines for eval.\n\n\
+        long_about = "Decide consent and this run's correlation ids, and print them for eval: \
+            export lines for what is decided (TELEMETRY_ENABLED as true or false) and for each \
+            TELEMETRY_* setting that was set, exactly as given; for a setting that was not, \
+            its default, assigned unexported and only where the shell has no value of its own \
+            (so a layer's configured values survive the eval, and set -u scripts can read it).\n\n\
             Consent: --telemetry, else TELEMETRY_ENABLED, else DO_NOT_TRACK, else a saved \
             choice (pk3s-telemetry enable|disable: the user's, then the machine's), else one \
             question on the terminal when a person is there (stdin and stderr are terminals, \

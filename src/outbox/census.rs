@@ -69,15 +69,19 @@ pub struct Delivery {
 /// `Err(NotFound)` when there is no outbox.
 pub fn census(dir: &Path) -> io::Result<Census> {
     let state = dir.join(STATE_DIR);
-    fs::symlink_metadata(dir)?;
-    // Made before the key is taken: making it changes the outbox's own mtime.
-    let _ = private_dir(&state);
     let key = key_of(dir)?;
     let mut c = match cached(&state, &key) {
         Some(c) => c,
         None => {
             let c = list(dir)?;
-            if key_of(dir).is_ok_and(|again| again == key) && quiet(dir) {
+            let ours = c.pending + c.legacy_runs + c.rejected + c.corrupt > 0;
+            if !ours {
+                // Nothing of ours here (a new outbox, or a path that is not one): leave
+                // no trace.
+            } else if fs::symlink_metadata(&state).is_err() {
+                // Made now, used from the next status on: making it changed the key.
+                let _ = private_dir(&state);
+            } else if key_of(dir).is_ok_and(|again| again == key) && quiet(dir) {
                 // A cache that cannot be written only costs the next status a listing.
                 let _ = write_atomic(&state, CACHE, record(&key, &c).as_bytes(), false);
             }

@@ -424,7 +424,10 @@ fn status_counts_a_quiet_outbox_from_its_cache_and_sees_every_change() {
     let pending = |s: &Sandbox| status_json(s)["outbox"]["pending"].clone();
     assert_eq!(pending(&s), 2);
     let cache = s.outbox().join(".state/census");
-    // Quiet: counted once more and cached; the cache is what the next status reads.
+    // Quiet: counted once more and cached (the first quiet status makes the cache's
+    // directory, the next writes it); the cache is what the status after reads.
+    age(&s.outbox());
+    assert_eq!(pending(&s), 2);
     age(&s.outbox());
     assert_eq!(pending(&s), 2);
     let text = fs::read_to_string(&cache).unwrap();
@@ -439,6 +442,25 @@ fn status_counts_a_quiet_outbox_from_its_cache_and_sees_every_change() {
     s.write("outbox/rejected/x.json", "{}");
     age(&s.outbox());
     assert_eq!(status_json(&s)["outbox"]["rejected"], 1);
+}
+
+#[test]
+fn status_leaves_no_trace_in_a_directory_that_holds_nothing_of_its_own() {
+    let mut s = Sandbox::new();
+    s.write("outbox/notes.txt", "mine");
+    age(&s.outbox());
+    s.set(
+        "TELEMETRY_OUTBOX_DIR",
+        &s.path("outbox").display().to_string(),
+    );
+    for _ in 0..2 {
+        assert_eq!(status_json(&s)["outbox"]["pending"], 0);
+    }
+    let names: Vec<String> = fs::read_dir(s.outbox())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["notes.txt"]);
 }
 
 #[test]

@@ -18,7 +18,7 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::io;
 use std::os::unix::fs::MetadataExt as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 use time::OffsetDateTime;
@@ -92,21 +92,22 @@ pub fn census(dir: &Path) -> io::Result<Census> {
     Ok(c)
 }
 
-/// The directories whose metadata keys the cache.
-fn watched(dir: &Path) -> [PathBuf; 3] {
+/// The metadata that keys the cache: the outbox (followed if it is a symlink, the
+/// operator's choice), then `rejected/` and `corrupt/` (not followed).
+fn watched_meta(dir: &Path) -> [io::Result<fs::Metadata>; 3] {
     [
-        dir.to_path_buf(),
-        dir.join(REJECTED_DIR),
-        dir.join(CORRUPT_DIR),
+        fs::metadata(dir),
+        fs::symlink_metadata(dir.join(REJECTED_DIR)),
+        fs::symlink_metadata(dir.join(CORRUPT_DIR)),
     ]
 }
 
-/// What identifies the state of the watched directories (no symlink followed).
+/// What identifies the state of the watched directories.
 fn key_of(dir: &Path) -> io::Result<String> {
     let mut key = String::new();
-    for d in watched(dir) {
-        match fs::symlink_metadata(&d) {
-            Ok(m) => key.push_str(&format!(
+    for meta in watched_meta(dir) {
+        match meta {
+            Ok(m) if m.is_dir() => key.push_str(&format!(
                 "{}.{}:{}:{}:{};",
                 m.mtime(),
                 m.mtime_nsec(),
@@ -114,6 +115,7 @@ fn key_of(dir: &Path) -> io::Result<String> {
                 m.ino(),
                 m.nlink()
             )),
+            Ok(_) => key.push_str("-;"),
             Err(e) if e.kind() == io::ErrorKind::NotFound => key.push_str("-;"),
             Err(e) => return Err(e),
         }
@@ -126,7 +128,7 @@ fn quiet(dir: &Path) -> bool {
     let Some(limit) = SystemTime::now().checked_sub(QUIET) else {
         return false;
     };
-    watched(dir).iter().all(|d| match fs::symlink_metadata(d) {
+    watched_meta(dir).into_iter().all(|meta| match meta {
         Ok(m) => m.modified().is_ok_and(|t| t < limit),
         Err(e) => e.kind() == io::ErrorKind::NotFound,
     })
@@ -199,8 +201,12 @@ fn list(dir: &Path) -> io::Result<Census> {
     Ok(c)
 }
 
-/// Regular files in `dir` whose name passes `keep`; 0 when there is no such directory.
+/// Regular files in `dir` whose name passes `keep`; 0 when there is no such directory (or
+/// a symlink stands in its place: not followed).
 fn count(dir: &Path, keep: impl Fn(&str) -> bool) -> usize {
+    if !fs::symlink_metadata(dir).is_ok_and(|m| m.is_dir()) {
+        return 0;
+    }
     fs::read_dir(dir).map_or(0, |rd| {
         rd.flatten()
             .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))

@@ -445,6 +445,32 @@ fn status_counts_a_quiet_outbox_from_its_cache_and_sees_every_change() {
 }
 
 #[test]
+fn status_through_a_symlinked_outbox_sees_changes_behind_the_link() {
+    let mut s = Sandbox::new();
+    fs::create_dir_all(s.path("real")).unwrap();
+    std::os::unix::fs::symlink(s.path("real"), s.path("link")).unwrap();
+    s.set(
+        "TELEMETRY_OUTBOX_DIR",
+        &s.path("link").display().to_string(),
+    )
+    .set("TELEMETRY_ENABLED", "1")
+    .set("TELEMETRY_MAX_RETRIES", "1")
+    .set(
+        "TELEMETRY_ENDPOINT",
+        &format!("http://127.0.0.1:{}/t", refused_port()),
+    );
+    let send = |s: &Sandbox| assert_eq!(s.run(&["send", "event", "--name", "a.b"]).code, 1);
+    send(&s);
+    for _ in 0..3 {
+        age(&s.path("real"));
+        assert_eq!(status_json(&s)["outbox"]["pending"], 1);
+    }
+    assert!(s.path("real/.state/census").exists(), "cached");
+    send(&s);
+    assert_eq!(status_json(&s)["outbox"]["pending"], 2);
+}
+
+#[test]
 fn status_leaves_no_trace_in_a_directory_that_holds_nothing_of_its_own() {
     let mut s = Sandbox::new();
     s.write("outbox/notes.txt", "mine");

@@ -216,10 +216,18 @@ fn deliver(
         Ok(c) => c,
         Err(e) => {
             // A good payload stopped by a bad setting is kept for a later flush.
-            if let Ok(p) = pending {
-                let _ = outbox.settle(p, Outcome::Kept, &[]);
-            }
-            return Err(e.into());
+            let kept = match pending {
+                Ok(p) => outbox.settle(p, Outcome::Kept, &[]).ok().flatten(),
+                Err(_) => None,
+            };
+            let Some(path) = kept else {
+                return Err(e.into());
+            };
+            return Err(UsageError(format!(
+                "{e}; the payload is kept in {} for a flush once that is fixed",
+                path.display()
+            ))
+            .into());
         }
     };
     if let Some(note) = &client.proxy_note {

@@ -302,9 +302,14 @@ fn settings_a_header_cannot_carry_are_exit_2_and_nothing_is_sent() {
             assert_eq!(run.code, 2, "{name}={value:?}: {run:#?}");
             assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
             run.stderr_has(name);
+            if !args.contains(&"--dry-run") {
+                run.stderr_has("kept in");
+            }
             assert!(!run.stderr.contains("s3cr3t"), "{}", run.stderr);
             assert!(!run.stderr.contains('\u{1b}'), "{}", run.stderr);
         }
+        // The send (not the dry run) kept the payload for a flush with fixed settings.
+        assert_eq!(entries(&s.outbox()).len(), 1, "{name}={value:?}");
     }
     assert!(server.requests().is_empty());
 }

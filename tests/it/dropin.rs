@@ -3,9 +3,7 @@
 //! (plain, unexported configured values; consent persisted and compared as `true`).
 
 use std::fs;
-use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::process::Stdio;
 
 use serde_json::{Value, json};
 
@@ -119,15 +117,12 @@ fn the_shims_keep_the_old_exit_statuses_and_never_hang_without_the_binary() {
 fn a_three_layer_bash_chain_keeps_each_layers_configured_values() {
     let server = Server::start(vec![], Reply::Status(200));
     let mut s = Sandbox::new();
-    let dir = Path::new(BIN).parent().unwrap().display().to_string();
-    s.set("PATH", &format!("{dir}:/usr/bin:/bin"))
-        .unset("TELEMETRY_OUTBOX_DIR");
+    s.with_bin_on_path().unset("TELEMETRY_OUTBOX_DIR");
     let layer = |name: &str, body: &str| {
-        let p = s.write(
+        s.executable(
             name,
             &format!("#!/usr/bin/env bash\nset -euo pipefail\n{body}"),
         );
-        fs::set_permissions(&p, fs::Permissions::from_mode(0o755)).unwrap();
     };
     // cli decides for the chain.
     layer(
@@ -163,11 +158,7 @@ printf '{"run_id": "%s"}' "$TELEMETRY_RUN_ID" > manifest.json
 pk3s-telemetry send manifest manifest.json
 "#,
     );
-    let mut c = s.program("./cli.sh", &[]);
-    c.stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let run = finish(c, None);
+    let run = finish(s.program("./cli.sh", &[]), None);
     run.ok();
     assert_eq!(run.stderr, "", "{run:#?}");
 

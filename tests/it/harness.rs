@@ -111,6 +111,20 @@ impl Sandbox {
         p
     }
 
+    /// An executable script (a shell layer), written like `write`.
+    pub fn executable(&self, name: &str, contents: &str) -> PathBuf {
+        let p = self.write(name, contents);
+        fs::set_permissions(&p, fs::Permissions::from_mode(0o755)).unwrap();
+        p
+    }
+
+    /// Puts this binary first on PATH, as `pk3s-telemetry`, for scripts (and as "$PK3S").
+    pub fn with_bin_on_path(&mut self) -> &mut Self {
+        let dir = Path::new(BIN).parent().unwrap().display().to_string();
+        let path = std::env::var("PATH").unwrap_or_else(|_| "/usr/bin:/bin".into());
+        self.set("PATH", &format!("{dir}:{path}")).set("PK3S", BIN)
+    }
+
     pub fn outbox(&self) -> PathBuf {
         self.root.join("outbox")
     }

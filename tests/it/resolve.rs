@@ -5,12 +5,11 @@
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::ExitStatusExt;
-use std::path::Path;
 use std::process::{Command, Stdio};
 
 use serde_json::{Value, json};
 
-use crate::harness::{BIN, Run, Sandbox, finish};
+use crate::harness::{Run, Sandbox, finish};
 use crate::pty::{Finished, Pty};
 use crate::server::{Reply, Server};
 
@@ -20,9 +19,7 @@ const QUESTION: &str = "Enable anonymous telemetry for this run? [Y/n]";
 /// A sandbox whose scripts can call the tool as `pk3s-telemetry` (and as "$PK3S").
 fn sandbox() -> Sandbox {
     let mut s = Sandbox::new();
-    let dir = Path::new(BIN).parent().unwrap().display().to_string();
-    let path = std::env::var("PATH").unwrap_or_else(|_| "/usr/bin:/bin".into());
-    s.set("PATH", &format!("{dir}:{path}")).set("PK3S", BIN);
+    s.with_bin_on_path();
     s
 }
 
@@ -788,8 +785,7 @@ fn cli_infra_core_chain_shares_one_session_and_links_each_run_to_its_parent() {
     // Nobody has decided: the cli's flag decides for the whole chain.
     s.set("TELEMETRY_ENDPOINT", &server.url());
     let layer = |name: &str, body: &str| {
-        let p = s.write(name, &format!("#!/bin/sh\nset -eu\n{body}"));
-        fs::set_permissions(&p, fs::Permissions::from_mode(0o755)).unwrap();
+        s.executable(name, &format!("#!/bin/sh\nset -eu\n{body}"));
     };
     layer(
         "cli.sh",
@@ -817,11 +813,7 @@ pk3s-telemetry send event --name core.failed --result failure
 exit 3
 "#,
     );
-    let mut c = s.program("./cli.sh", &[]);
-    c.stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let run = finish(c, None);
+    let run = finish(s.program("./cli.sh", &[]), None);
     run.ok();
     assert_eq!(run.stderr, "", "{run:#?}");
 

@@ -110,7 +110,7 @@ pub fn for_child(settings: &Settings, consent: Option<Consent>) -> Vec<Export> {
             Some(c) => consent_value(c),
             // Undecided stays undecided: handed on as it was (set but empty), else not at all.
             None => Export {
-                value: settings.enabled_given.clone(),
+                value: settings.given("TELEMETRY_ENABLED").map(str::to_string),
                 default: Some(String::new()),
                 decided: false,
                 ..export("TELEMETRY_ENABLED", None, default)

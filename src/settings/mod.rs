@@ -96,33 +96,47 @@ pub struct Setting {
     pub secret: bool,
 }
 
-/// The settings `resolve` and `env` hand on, in order, with the default each layer applies
-/// when one is unset (`Some("")` for the user agent: computed). Knobs that only this tool
-/// reads have no default to assume.
-const HANDED_DOWN: &[(&str, Option<&str>)] = &[
-    ("TELEMETRY_ENDPOINT", Some(DEFAULT_ENDPOINT)),
-    ("TELEMETRY_MARKER", Some(DEFAULT_MARKER)),
-    ("TELEMETRY_BEARER_TOKEN", Some("")),
-    ("TELEMETRY_MAX_RETRIES", Some("3")),
-    ("TELEMETRY_CONNECT_TIMEOUT_SECONDS", Some("5")),
-    ("TELEMETRY_REQUEST_TIMEOUT_SECONDS", Some("10")),
-    ("TELEMETRY_OUTBOX_DIR", Some(DEFAULT_OUTBOX_DIR)),
-    ("TELEMETRY_USER_AGENT", Some("")),
-    ("TELEMETRY_SOURCE_REPOSITORY", Some(DEFAULT_REPOSITORY)),
-    ("TELEMETRY_SOURCE_SCRIPT", Some(DEFAULT_SCRIPT)),
-    ("TELEMETRY_OUTBOX_MAX_ENTRIES", None),
-    ("TELEMETRY_OUTBOX_MAX_AGE_DAYS", None),
-    ("TELEMETRY_DELIVERY", None),
-    ("TELEMETRY_PRIVACY", None),
-    ("TELEMETRY_PRIVACY_EXTRA", None),
+/// The settings `resolve` and `env` hand on, in order.
+const HANDED_DOWN: &[&str] = &[
+    "TELEMETRY_ENDPOINT",
+    "TELEMETRY_MARKER",
+    "TELEMETRY_BEARER_TOKEN",
+    "TELEMETRY_MAX_RETRIES",
+    "TELEMETRY_CONNECT_TIMEOUT_SECONDS",
+    "TELEMETRY_REQUEST_TIMEOUT_SECONDS",
+    "TELEMETRY_OUTBOX_DIR",
+    "TELEMETRY_USER_AGENT",
+    "TELEMETRY_SOURCE_REPOSITORY",
+    "TELEMETRY_SOURCE_SCRIPT",
+    "TELEMETRY_OUTBOX_MAX_ENTRIES",
+    "TELEMETRY_OUTBOX_MAX_AGE_DAYS",
+    "TELEMETRY_DELIVERY",
+    "TELEMETRY_PRIVACY",
+    "TELEMETRY_PRIVACY_EXTRA",
 ];
+
+/// What every layer assumes when `name` is unset; `None` for the knobs that only this tool
+/// reads (nothing to assume).
+fn layer_default(name: &str) -> Option<String> {
+    Some(match name {
+        "TELEMETRY_ENDPOINT" => DEFAULT_ENDPOINT.to_string(),
+        "TELEMETRY_MARKER" => DEFAULT_MARKER.to_string(),
+        "TELEMETRY_BEARER_TOKEN" => String::new(),
+        "TELEMETRY_MAX_RETRIES" => DEFAULT_MAX_RETRIES.to_string(),
+        "TELEMETRY_CONNECT_TIMEOUT_SECONDS" => DEFAULT_CONNECT_TIMEOUT.to_string(),
+        "TELEMETRY_REQUEST_TIMEOUT_SECONDS" => DEFAULT_REQUEST_TIMEOUT.to_string(),
+        "TELEMETRY_OUTBOX_DIR" => DEFAULT_OUTBOX_DIR.to_string(),
+        "TELEMETRY_USER_AGENT" => default_user_agent(),
+        "TELEMETRY_SOURCE_REPOSITORY" => DEFAULT_REPOSITORY.to_string(),
+        "TELEMETRY_SOURCE_SCRIPT" => DEFAULT_SCRIPT.to_string(),
+        _ => return None,
+    })
+}
 
 #[derive(Debug, Clone)]
 pub struct Settings {
     /// TELEMETRY_ENABLED when set and non-empty; an unrecognised word counts as off.
     pub enabled: Option<bool>,
-    /// TELEMETRY_ENABLED exactly as given, when set (even empty).
-    pub enabled_given: Option<String>,
     /// DO_NOT_TRACK is truthy.
     pub do_not_track: bool,
     /// `None` when the endpoint is set but empty: nothing is sent. Checked by `endpoint()`
@@ -152,7 +166,8 @@ pub struct Settings {
     pub out: Verbosity,
     /// Where each setting came from, by variable name; absent means the default.
     origins: BTreeMap<&'static str, Origin>,
-    /// The handed-down settings that were set, exactly as given (flag, else environment).
+    /// The handed-down settings and TELEMETRY_ENABLED that were set, exactly as given (flag,
+    /// else environment).
     given: BTreeMap<&'static str, String>,
 }
 
@@ -202,6 +217,11 @@ impl Settings {
         Ok(())
     }
 
+    /// The setting (or TELEMETRY_ENABLED) exactly as given, when it was set, even empty.
+    pub fn given(&self, name: &str) -> Option<&str> {
+        self.given.get(name).map(String::as_str)
+    }
+
     /// Where the setting held in `name` came from.
     pub fn origin(&self, name: &str) -> Origin {
         self.origins.get(name).copied().unwrap_or(Origin::Default)
@@ -214,8 +234,8 @@ impl Settings {
     pub fn handed_down(&self) -> Vec<Setting> {
         HANDED_DOWN
             .iter()
-            .map(|&(name, default)| {
-                let given = self.given.get(name).cloned();
+            .map(|&name| {
+                let given = self.given(name).map(str::to_string);
                 Setting {
                     name,
                     origin: if given.is_some() {
@@ -224,10 +244,7 @@ impl Settings {
                         Origin::Default
                     },
                     value: given,
-                    default: default.map(|d| match d {
-                        "" if name == "TELEMETRY_USER_AGENT" => default_user_agent(),
-                        d => d.to_string(),
-                    }),
+                    default: layer_default(name),
                     secret: name == "TELEMETRY_BEARER_TOKEN",
                 }
             })
@@ -313,7 +330,8 @@ impl Settings {
 
         let mut given: BTreeMap<&'static str, String> = HANDED_DOWN
             .iter()
-            .filter_map(|&(name, _)| var(name).map(|v| (name, v)))
+            .chain(&["TELEMETRY_ENABLED"])
+            .filter_map(|&name| var(name).map(|v| (name, v)))
             .collect();
         if let Some(e) = &global.endpoint {
             given.insert("TELEMETRY_ENDPOINT", e.clone());
@@ -324,7 +342,6 @@ impl Settings {
 
         Settings {
             enabled,
-            enabled_given: var("TELEMETRY_ENABLED"),
             do_not_track,
             endpoint,
             endpoint_source,

@@ -244,7 +244,7 @@ impl Payload {
             Kind::Built => Payload {
                 kind,
                 event_id: own.or(key).unwrap_or_else(fallback),
-                object,
+                object: wire_types(object),
                 raw: Vec::new(),
                 checked: false,
             },
@@ -280,21 +280,6 @@ impl Payload {
         m.insert("delivery_attempt".into(), json!(attempt));
         m.insert("retry_attempt".into(), json!(attempt.saturating_sub(1)));
         m.insert("is_retry".into(), json!(attempt > 1));
-        // Entries kept by earlier versions of this tool held other types in these places:
-        // a replay sends what the shell scripts sent (see `wire_types`).
-        if let Some(run) = m.get("run_id").cloned() {
-            m.insert("retry_of_run_id".into(), run);
-        }
-        for id in ["session_id", "parent_run_id"] {
-            if m.get(id).is_some_and(Value::is_null) {
-                m.insert(id.into(), json!(""));
-            }
-        }
-        if let Some(Value::Object(client)) = m.get_mut("client")
-            && let Some(&Value::Bool(on)) = client.get("telemetry_enabled")
-        {
-            client.insert("telemetry_enabled".into(), json!(enabled_word(on)));
-        }
     }
 
     /// The body as it goes on the wire now.
@@ -304,6 +289,26 @@ impl Payload {
             Kind::Built => serde_json::to_vec(&self.object).unwrap_or_default(),
         }
     }
+}
+
+/// A built payload kept by an earlier version of this tool held other types in a few places
+/// (`null` ids, a boolean `telemetry_enabled`, a `null` `retry_of_run_id`): read back, it
+/// takes the types the shell scripts sent, which receivers read.
+fn wire_types(mut m: Map<String, Value>) -> Map<String, Value> {
+    if let Some(run) = m.get("run_id").cloned() {
+        m.insert("retry_of_run_id".into(), run);
+    }
+    for id in ["session_id", "parent_run_id"] {
+        if m.get(id).is_some_and(Value::is_null) {
+            m.insert(id.into(), json!(""));
+        }
+    }
+    if let Some(Value::Object(client)) = m.get_mut("client")
+        && let Some(&Value::Bool(on)) = client.get("telemetry_enabled")
+    {
+        client.insert("telemetry_enabled".into(), json!(enabled_word(on)));
+    }
+    m
 }
 
 /// A stable UUID-shaped key derived from `seed` (128-bit FNV-1a, version nibble 8), for

@@ -217,7 +217,7 @@ fn count(dir: &Path, keep: impl Fn(&str) -> bool) -> usize {
 
 /// Records a delivery (see the module comment): a temp file renamed over the old record,
 /// so a reader sees one whole record. No fsync: a crash loses only this note.
-pub fn note_delivery(dir: &Path, by: &str, what: &str) -> io::Result<()> {
+fn note_delivery(dir: &Path, by: &str, what: &str) -> io::Result<()> {
     let at = OffsetDateTime::now_utc()
         .format(&Rfc3339)
         .map_err(io::Error::other)?;
@@ -238,7 +238,7 @@ pub fn note(dir: &Path, by: &str, what: &str, out: Verbosity) {
 }
 
 /// The last delivery recorded in `dir`; `None` when there is none or it cannot be read.
-pub fn last_delivery(dir: &Path) -> Option<Delivery> {
+fn last_delivery(dir: &Path) -> Option<Delivery> {
     let text = read_small_text(&dir.join(LAST_DELIVERY), MAX_RECORD)?;
     let field = |key: &str| {
         text.lines()

@@ -3,8 +3,13 @@
 //! check would call the file clean. After serde_json has parsed the bytes (so they are
 //! valid JSON), this scan walks them once more and finds the first repeated key at any
 //! depth, comparing keys as decoded strings (`"a"` and `"\u0061"` are the same key).
+//!
+//! `members` is a checking scanner for the other direction: the top-level members of an
+//! object as byte ranges, so that a stored payload can be sent from its own bytes with a
+//! few values replaced instead of being parsed into a map and written out again.
 
 use std::collections::HashSet;
+use std::ops::Range;
 
 /// A repeated key: which document (0-based, for JSON Lines) and its JSON path.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -142,6 +147,190 @@ fn push_key(path: &mut String, key: &str, position: usize) {
         path.push_str(key);
     } else {
         path.push_str(&format!("[key {position}]"));
+    }
+}
+
+/// A member of a JSON object: its key as written between the quotes, and its value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    pub key: Range<usize>,
+    pub value: Range<usize>,
+}
+
+/// serde_json's nesting limit: deeper documents are refused by both.
+const MAX_DEPTH: u32 = 128;
+
+/// The members of the object that `bytes[within]` holds (whitespace around it allowed),
+/// when those bytes are strict JSON that serde_json reads as written: valid UTF-8, the
+/// grammar of RFC 8259 at every depth, nothing after the object. `None` for anything else,
+/// including escapes of surrogates (serde_json's own rules decide those): a caller that
+/// gets `None` falls back to serde_json. Nested values are checked, not collected.
+pub fn members(bytes: &[u8], within: Range<usize>) -> Option<Vec<Member>> {
+    let text = bytes.get(within.clone())?;
+    std::str::from_utf8(text).ok()?;
+    let mut c = Cursor {
+        b: bytes.get(..within.end)?,
+        i: within.start,
+    };
+    c.ws();
+    c.eat(b'{')?;
+    let mut out = Vec::new();
+    c.ws();
+    if c.eat(b'}').is_none() {
+        loop {
+            let key = c.string()?;
+            c.ws();
+            c.eat(b':')?;
+            c.ws();
+            let start = c.i;
+            c.value(1)?;
+            out.push(Member {
+                key: key.start + 1..key.end - 1,
+                value: start..c.i,
+            });
+            c.ws();
+            if c.eat(b',').is_some() {
+                c.ws();
+                continue;
+            }
+            c.eat(b'}')?;
+            break;
+        }
+    }
+    c.ws();
+    (c.i == c.b.len()).then_some(out)
+}
+
+struct Cursor<'a> {
+    b: &'a [u8],
+    i: usize,
+}
+
+impl Cursor<'_> {
+    #[inline(always)]
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.i).copied()
+    }
+
+    #[inline(always)]
+    fn eat(&mut self, c: u8) -> Option<()> {
+        (self.peek() == Some(c)).then(|| self.i += 1)
+    }
+
+    fn ws(&mut self) {
+        while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            self.i += 1;
+        }
+    }
+
+    fn digits(&mut self) -> usize {
+        let from = self.i;
+        while self.peek().is_some_and(|c| c.is_ascii_digit()) {
+            self.i += 1;
+        }
+        self.i - from
+    }
+
+    /// A string, quotes included.
+    fn string(&mut self) -> Option<Range<usize>> {
+        let start = self.i;
+        self.eat(b'"')?;
+        loop {
+            // Plain bytes in one tight loop: most of a payload is inside strings.
+            let rest = self.b.get(self.i..)?;
+            let n = rest
+                .iter()
+                .position(|&c| c == b'"' || c == b'\\' || c < 0x20)?;
+            self.i += n;
+            match *rest.get(n)? {
+                b'"' => {
+                    self.i += 1;
+                    return Some(start..self.i);
+                }
+                b'\\' => {
+                    self.i += 1;
+                    match self.peek()? {
+                        b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => self.i += 1,
+                        b'u' => {
+                            let hex = self.b.get(self.i + 1..self.i + 5)?;
+                            if !hex.iter().all(u8::is_ascii_hexdigit) {
+                                return None;
+                            }
+                            let unit =
+                                u16::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok()?;
+                            if (0xD800..=0xDFFF).contains(&unit) {
+                                return None;
+                            }
+                            self.i += 5;
+                        }
+                        _ => return None,
+                    }
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    fn literal(&mut self, word: &[u8]) -> Option<()> {
+        let end = self.i + word.len();
+        (self.b.get(self.i..end)? == word).then(|| self.i = end)
+    }
+
+    fn number(&mut self) -> Option<()> {
+        let _ = self.eat(b'-');
+        if self.eat(b'0').is_none() && self.digits() == 0 {
+            return None;
+        }
+        if self.eat(b'.').is_some() && self.digits() == 0 {
+            return None;
+        }
+        if matches!(self.peek(), Some(b'e' | b'E')) {
+            self.i += 1;
+            if matches!(self.peek(), Some(b'+' | b'-')) {
+                self.i += 1;
+            }
+            if self.digits() == 0 {
+                return None;
+            }
+        }
+        Some(())
+    }
+
+    fn value(&mut self, depth: u32) -> Option<()> {
+        match self.peek()? {
+            b'"' => self.string().map(drop),
+            b't' => self.literal(b"true"),
+            b'f' => self.literal(b"false"),
+            b'n' => self.literal(b"null"),
+            b'-' | b'0'..=b'9' => self.number(),
+            open @ (b'{' | b'[') => {
+                if depth >= MAX_DEPTH {
+                    return None;
+                }
+                let close = if open == b'{' { b'}' } else { b']' };
+                self.i += 1;
+                self.ws();
+                if self.eat(close).is_some() {
+                    return Some(());
+                }
+                loop {
+                    if open == b'{' {
+                        self.string()?;
+                        self.ws();
+                        self.eat(b':')?;
+                        self.ws();
+                    }
+                    self.value(depth + 1)?;
+                    self.ws();
+                    if self.eat(b',').is_some() {
+                        self.ws();
+                        continue;
+                    }
+                    return self.eat(close);
+                }
+            }
+            _ => None,
+        }
     }
 }
 

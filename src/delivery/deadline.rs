@@ -182,7 +182,11 @@ impl<In: Transport> Connector<In> for Clamp {
         _: &ConnectionDetails,
         chained: Option<In>,
     ) -> Result<Option<Self::Out>, ureq::Error> {
-        Ok(chained.map(|inner| Clamped { inner, heard: None }))
+        Ok(chained.map(|inner| Clamped {
+            inner,
+            heard: None,
+            held: Vec::new(),
+        }))
     }
 }
 
@@ -209,6 +213,8 @@ impl<In: Transport> Connector<In> for TlsPhase {
 const STEP: Duration = Duration::from_millis(100);
 /// A connection that answered this recently is taken as open without probing it.
 const FRESH: Duration = Duration::from_millis(250);
+/// Output held back beyond this is sent at once.
+const HOLD: usize = 64 * 1024;
 
 /// A transport whose every read and write ends by the attempt's deadline.
 #[derive(Debug)]
@@ -216,6 +222,30 @@ pub struct Clamped<T> {
     inner: T,
     /// When the peer last sent something.
     heard: Option<Instant>,
+    /// Output not sent yet. ureq transmits a request's head and its body separately (two
+    /// segments, two wake-ups of the receiver); held until the transport next waits for
+    /// input, they leave in one write. A client always reads after it writes (the answer,
+    /// the next handshake message), so nothing stays held.
+    held: Vec<u8>,
+}
+
+impl<T: Transport> Clamped<T> {
+    /// Sends what was held back, through the inner transport's output buffer.
+    fn send_held(&mut self, timeout: NextTimeout) -> Result<(), ureq::Error> {
+        let mut from = 0;
+        while from < self.held.len() {
+            let out = self.inner.buffers().output();
+            let n = out.len().min(self.held.len() - from);
+            if n == 0 {
+                return Err(ureq::Error::Io(std::io::ErrorKind::WriteZero.into()));
+            }
+            out[..n].copy_from_slice(&self.held[from..from + n]);
+            self.inner.transmit_output(n, clamp(timeout))?;
+            from += n;
+        }
+        self.held.clear();
+        Ok(())
+    }
 }
 
 impl<T: Transport> Transport for Clamped<T> {
@@ -224,10 +254,20 @@ impl<T: Transport> Transport for Clamped<T> {
     }
 
     fn transmit_output(&mut self, amount: usize, timeout: NextTimeout) -> Result<(), ureq::Error> {
-        self.inner.transmit_output(amount, clamp(timeout))
+        let Some(bytes) = self.inner.buffers().output().get(..amount) else {
+            return self.inner.transmit_output(amount, clamp(timeout));
+        };
+        self.held.extend_from_slice(bytes);
+        if self.held.len() >= HOLD {
+            return self.send_held(timeout);
+        }
+        Ok(())
     }
 
     fn await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
+        if !self.held.is_empty() {
+            self.send_held(timeout)?;
+        }
         let got = self.inner.await_input(clamp(timeout))?;
         if got {
             self.heard = Some(Instant::now());

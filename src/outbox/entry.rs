@@ -89,14 +89,34 @@ fn stamp_format() -> &'static [time::format_description::BorrowedFormatItem<'sta
     format_description!("[year][month][day]T[hour][minute][second].[subsecond digits:9]Z")
 }
 
-/// The creation stamp at the start of an entry's stem.
+/// The creation stamp at the start of an entry's stem. Read by hand: every name of a
+/// listing goes through here, and time's parser interprets its description each call.
 pub fn stamp_of(stem: &str) -> Option<OffsetDateTime> {
-    if stem.len() <= STAMP_LEN + 1 || stem.as_bytes().get(STAMP_LEN) != Some(&b'-') {
+    let b = stem.as_bytes();
+    if b.len() <= STAMP_LEN + 1
+        || b.get(STAMP_LEN) != Some(&b'-')
+        || b.get(8) != Some(&b'T')
+        || b.get(15) != Some(&b'.')
+        || b.get(25) != Some(&b'Z')
+    {
         return None;
     }
-    PrimitiveDateTime::parse(stem.get(..STAMP_LEN)?, stamp_format())
-        .ok()
-        .map(PrimitiveDateTime::assume_utc)
+    let n = |r: std::ops::Range<usize>| -> Option<u32> {
+        b.get(r)?.iter().try_fold(0u32, |n, &c| {
+            c.is_ascii_digit()
+                .then(|| n.saturating_mul(10).saturating_add(u32::from(c - b'0')))
+        })
+    };
+    let month = time::Month::try_from(u8::try_from(n(4..6)?).ok()?).ok()?;
+    let date = time::Date::from_calendar_date(
+        i32::try_from(n(0..4)?).ok()?,
+        month,
+        u8::try_from(n(6..8)?).ok()?,
+    )
+    .ok()?;
+    let hms = |r| n(r).and_then(|v| u8::try_from(v).ok());
+    let t = time::Time::from_hms_nano(hms(9..11)?, hms(11..13)?, hms(13..15)?, n(16..25)?).ok()?;
+    Some(PrimitiveDateTime::new(date, t).assume_utc())
 }
 
 /// `20261121T234743.123456789Z-<event id>`: sorts oldest first.
@@ -384,6 +404,28 @@ mod tests {
         assert_eq!(stamp_of(&stem), Some(t));
         let later = entry_stem(t + Duration::from_secs(1), "0");
         assert!(later > stem);
+        // Read by hand, as time's parser reads the format the stems are written in.
+        for stamp in [
+            "20231114T221320.123456789Z",
+            "20240229T235959.999999999Z",
+            "00000101T000000.000000000Z",
+            "20230229T000000.000000000Z",
+            "20231314T221320.123456789Z",
+            "20231114T241320.123456789Z",
+            "20231114T226020.123456789Z",
+            "20231114T221360.123456789Z",
+            "2023111AT221320.123456789Z",
+            "20231114 221320.123456789Z",
+            "20231114T221320,123456789Z",
+            "20231114T221320.12345678+Z",
+            "20231114T221320.123456789z",
+            "+2023114T221320.123456789Z",
+        ] {
+            let by_time = PrimitiveDateTime::parse(stamp, stamp_format())
+                .ok()
+                .map(PrimitiveDateTime::assume_utc);
+            assert_eq!(stamp_of(&format!("{stamp}-x")), by_time, "{stamp}");
+        }
     }
 
     fn scratch(name: &str) -> PathBuf {

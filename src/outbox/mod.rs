@@ -67,11 +67,17 @@ impl Outbox {
     }
 
     pub fn json(&self, stem: &str) -> PathBuf {
-        self.dir.join(format!("{stem}.json"))
+        self.named(stem, ".json")
     }
 
     pub fn history(&self, stem: &str) -> PathBuf {
-        self.dir.join(format!("{stem}.history"))
+        self.named(stem, ".history")
+    }
+
+    fn named(&self, stem: &str, ext: &str) -> PathBuf {
+        let mut p = self.dir.join(stem);
+        p.as_mut_os_string().push(ext);
+        p
     }
 
     /// Makes the outbox directory (0700) when it is missing. The configured path itself may

@@ -374,6 +374,7 @@ pub fn protect(
     if payload.checked && mode != Mode::Off {
         return Ok(());
     }
+    payload.materialize();
     let mut v = Value::Object(std::mem::take(&mut payload.object));
     let findings = guard.scan(&mut v, mode);
     if let Value::Object(m) = v {

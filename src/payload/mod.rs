@@ -9,6 +9,8 @@ use time::macros::format_description;
 
 use crate::error::{UsageError, plain_io};
 
+mod lean;
+
 /// Larger inputs are refused: a manifest is a few KiB, and memory must stay small.
 const MAX_INPUT: u64 = 16 * 1024 * 1024;
 
@@ -37,8 +39,10 @@ pub struct Payload {
     /// The payload as JSON: what a `Built` one is sent from, and what the privacy guard
     /// scans for both kinds (a `Raw` one is parsed once, when it is read).
     pub object: Map<String, Value>,
-    /// For `Raw`: the exact bytes that are sent.
+    /// For `Raw`: the exact bytes that are sent. For a stored `Built` one read `lean`: the
+    /// bytes it is sent from (`object` is then empty until `materialize`).
     pub raw: Vec<u8>,
+    lean: Option<lean::Lean>,
     /// The privacy guard has already cleaned it (kept as `checked=1` in the outbox history),
     /// so a replay need not scan it again.
     pub checked: bool,
@@ -65,11 +69,39 @@ pub fn new_id() -> String {
 
 /// RFC 3339 in UTC with milliseconds, e.g. `2026-11-21T23:47:43.120Z`.
 pub fn timestamp(at: OffsetDateTime) -> String {
-    let fmt =
-        format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
-    at.to_offset(time::UtcOffset::UTC)
-        .format(&fmt)
-        .unwrap_or_else(|_| "1970-01-01T00:00:00.000Z".to_string())
+    let at = at.to_offset(time::UtcOffset::UTC);
+    let year = at.year();
+    if !(0..=9999).contains(&year) {
+        let fmt = format_description!(
+            "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+        );
+        return at
+            .format(&fmt)
+            .unwrap_or_else(|_| "1970-01-01T00:00:00.000Z".to_string());
+    }
+    // By hand: time's formatter interprets its description on every call, and a replay
+    // stamps every entry twice (payload and history).
+    fn digits(s: &mut String, v: u32, width: u32) {
+        for p in (0..width).rev() {
+            s.push(char::from(b'0' + (v / 10u32.pow(p) % 10) as u8));
+        }
+    }
+    let mut s = String::with_capacity(24);
+    digits(&mut s, year.unsigned_abs(), 4);
+    let parts = [
+        ('-', u32::from(u8::from(at.month())), 2),
+        ('-', u32::from(at.day()), 2),
+        ('T', u32::from(at.hour()), 2),
+        (':', u32::from(at.minute()), 2),
+        (':', u32::from(at.second()), 2),
+        ('.', u32::from(at.millisecond()), 3),
+    ];
+    for (sep, v, width) in parts {
+        s.push(sep);
+        digits(&mut s, v, width);
+    }
+    s.push('Z');
+    s
 }
 
 /// Reads `PATH` (a regular file: anything else is refused at once) or standard input
@@ -170,6 +202,7 @@ impl Payload {
             event_id,
             object,
             raw: Vec::new(),
+            lean: None,
             checked: false,
         }
     }
@@ -216,6 +249,7 @@ impl Payload {
             event_id: own_key(&object).unwrap_or_else(new_id),
             object,
             raw: bytes,
+            lean: None,
             checked: false,
         }
     }
@@ -233,19 +267,35 @@ impl Payload {
         if bytes.is_empty() {
             return Err("empty file".into());
         }
+        let key = key.filter(|k| usable_key(k)).map(str::to_string);
+        if kind == Kind::Built
+            && let Some((own, lean)) = lean::scan(&bytes)
+        {
+            return Ok(Payload {
+                kind,
+                event_id: own
+                    .filter(|k| usable_key(k))
+                    .or(key)
+                    .unwrap_or_else(fallback),
+                object: Map::new(),
+                raw: bytes,
+                lean: Some(lean),
+                checked: false,
+            });
+        }
         let object = match serde_json::from_slice::<Value>(&bytes) {
             Ok(Value::Object(object)) => object,
             Ok(other) => return Err(format!("expected a JSON object, found {}", kind_of(&other))),
             Err(e) => return Err(format!("invalid JSON: {e}")),
         };
         let own = own_key(&object);
-        let key = key.filter(|k| usable_key(k)).map(str::to_string);
         Ok(match kind {
             Kind::Built => Payload {
                 kind,
                 event_id: own.or(key).unwrap_or_else(fallback),
                 object: wire_types(object),
                 raw: Vec::new(),
+                lean: None,
                 checked: false,
             },
             Kind::Raw => Payload {
@@ -253,9 +303,23 @@ impl Payload {
                 event_id: key.or(own).unwrap_or_else(fallback),
                 object,
                 raw: bytes,
+                lean: None,
                 checked: false,
             },
         })
+    }
+
+    /// Parses a payload read back `lean` into `object`, for a caller that looks inside it
+    /// (the privacy guard). A no-op for any other payload.
+    pub fn materialize(&mut self) {
+        if self.lean.is_none() {
+            return;
+        }
+        if let Ok(Value::Object(object)) = serde_json::from_slice(&self.raw) {
+            self.object = wire_types(object);
+            self.raw = Vec::new();
+            self.lean = None;
+        }
     }
 
     /// The `delivery_attempt` a built payload was last sent with (0 when unknown, and for a
@@ -263,6 +327,9 @@ impl Payload {
     pub fn last_attempt(&self) -> u32 {
         if self.kind == Kind::Raw {
             return 0;
+        }
+        if let Some(lean) = &self.lean {
+            return lean.last;
         }
         self.object
             .get("delivery_attempt")
@@ -275,6 +342,9 @@ impl Payload {
         if self.kind == Kind::Raw {
             return;
         }
+        if let Some(lean) = &mut self.lean {
+            return lean.stamp(attempt, at);
+        }
         let m = &mut self.object;
         m.insert("sent_at".into(), json!(timestamp(at)));
         m.insert("delivery_attempt".into(), json!(attempt));
@@ -286,7 +356,10 @@ impl Payload {
     pub fn body(&self) -> Vec<u8> {
         match self.kind {
             Kind::Raw => self.raw.clone(),
-            Kind::Built => serde_json::to_vec(&self.object).unwrap_or_default(),
+            Kind::Built => match &self.lean {
+                Some(lean) => lean.body(&self.raw),
+                None => serde_json::to_vec(&self.object).unwrap_or_default(),
+            },
         }
     }
 }
@@ -417,6 +490,27 @@ mod tests {
                 Payload::stored(Kind::Built, bytes.to_vec(), None, || "f".into()).unwrap_err();
             assert!(err.contains(why), "{err}");
         }
+    }
+
+    #[test]
+    fn timestamps_are_written_as_the_format_description_writes_them() {
+        let fmt = format_description!(
+            "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+        );
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        for _ in 0..2_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            // Anywhere in years 0..=9999, any nanosecond.
+            let secs = (x % 315_537_897_600) as i64 - 62_167_219_200;
+            let t = OffsetDateTime::from_unix_timestamp(secs).unwrap()
+                + time::Duration::nanoseconds((x >> 34) as i64 % 1_000_000_000);
+            assert_eq!(timestamp(t), t.format(&fmt).unwrap(), "{t}");
+        }
+        let offset = time::UtcOffset::from_hms(5, 30, 0).unwrap();
+        let t = OffsetDateTime::UNIX_EPOCH.to_offset(offset);
+        assert_eq!(timestamp(t), "1970-01-01T00:00:00.000Z");
     }
 
     #[test]

@@ -29,3 +29,8 @@ pub const O_NOFOLLOW: i32 = if GENERIC {
 
 /// Return at once whatever the file is: opening a FIFO never waits for a writer.
 pub const O_NONBLOCK: i32 = if GENERIC || OWN { 0o4000 } else { 0 };
+
+/// Reading does not update the access time: a replay reads each entry and its history
+/// once and then deletes them, and an access-time update (a fresh file's first read,
+/// under relatime) dirties its inode for the journal. Only for files one owns (else EPERM).
+pub const O_NOATIME: i32 = if GENERIC || OWN { 0o1_000_000 } else { 0 };

@@ -11,7 +11,7 @@ use time::macros::format_description;
 use time::{OffsetDateTime, PrimitiveDateTime};
 
 pub use crate::oflags::O_NOFOLLOW;
-use crate::oflags::O_NONBLOCK;
+use crate::oflags::{O_NOATIME, O_NONBLOCK};
 
 pub const REJECTED_DIR: &str = "rejected";
 pub const CORRUPT_DIR: &str = "corrupt";
@@ -193,18 +193,25 @@ pub fn sync_dir(dir: &Path) -> io::Result<()> {
 /// Opens a regular file for reading without following a symlink and without waiting on a
 /// FIFO; anything else is an `InvalidData` error naming what it is.
 pub fn open_regular(path: &Path) -> io::Result<(File, fs::Metadata)> {
-    let file = OpenOptions::new()
-        .read(true)
-        .custom_flags(O_NOFOLLOW | O_NONBLOCK)
-        .open(path)
-        .map_err(|e| {
-            // ELOOP: the name is a symlink.
-            if e.raw_os_error() == Some(40) {
-                io::Error::new(io::ErrorKind::InvalidData, "a symlink, not followed")
-            } else {
-                e
-            }
-        })?;
+    let open = |flags| {
+        OpenOptions::new()
+            .read(true)
+            .custom_flags(O_NOFOLLOW | O_NONBLOCK | flags)
+            .open(path)
+    };
+    let file = match open(O_NOATIME) {
+        // EPERM: not the file's owner (O_NOATIME is the owner's): open it as usual.
+        Err(e) if e.raw_os_error() == Some(1) => open(0),
+        other => other,
+    }
+    .map_err(|e| {
+        // ELOOP: the name is a symlink.
+        if e.raw_os_error() == Some(40) {
+            io::Error::new(io::ErrorKind::InvalidData, "a symlink, not followed")
+        } else {
+            e
+        }
+    })?;
     let meta = file.metadata()?;
     if !meta.is_file() {
         return Err(io::Error::new(

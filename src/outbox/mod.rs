@@ -75,7 +75,10 @@ impl Outbox {
     }
 
     fn named(&self, stem: &str, ext: &str) -> PathBuf {
-        let mut p = self.dir.join(stem);
+        let dir = self.dir.as_os_str();
+        let mut p = PathBuf::with_capacity(dir.len() + 1 + stem.len() + ext.len());
+        p.push(dir);
+        p.push(stem);
         p.as_mut_os_string().push(ext);
         p
     }

@@ -336,12 +336,15 @@ impl<'a> Replayer<'a> {
         payload.stamp(number, at);
         let (answer, permanent, retry_after) = client.post(&payload.body(), &payload.event_id);
         let class = classify(&answer, permanent);
-        history.record(&Attempt {
-            number,
-            at,
-            answer: answer.clone(),
-        });
         let outcome = policy::outcome(class);
+        // A delivered entry's history goes with it: nothing to record.
+        if outcome != Outcome::Delivered {
+            history.record(&Attempt {
+                number,
+                at,
+                answer: answer.clone(),
+            });
+        }
         if let Err(why) = self.finish(stem, &mut history, outcome, &answer, &say) {
             return Step::Fatal(why);
         }

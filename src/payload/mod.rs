@@ -82,8 +82,10 @@ pub fn timestamp(at: OffsetDateTime) -> String {
     // By hand: time's formatter interprets its description on every call, and a replay
     // stamps every entry twice (payload and history).
     fn digits(s: &mut String, v: u32, width: u32) {
-        for p in (0..width).rev() {
-            s.push(char::from(b'0' + (v / 10u32.pow(p) % 10) as u8));
+        let mut place = 10u32.pow(width.saturating_sub(1));
+        while place > 0 {
+            s.push(char::from(b'0' + (v / place % 10) as u8));
+            place /= 10;
         }
     }
     let mut s = String::with_capacity(24);

@@ -39,6 +39,16 @@ start_receiver() {
 # median SECONDS from a hyperfine JSON export, for command number $2.
 median() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["results"][int(sys.argv[2])]["median"])' "$1" "$2"; }
 
+# pair_median PATTERN JSON...: the median of all runs, over the hyperfine exports given, of
+# the command containing PATTERN. hyperfine runs one command's runs before the other's;
+# a pair is measured in two passes of opposite order, so that whatever the machine is
+# still doing after the earlier steps does not fall on one side only.
+pair_median() {
+    python3 -c 'import json,sys,statistics
+t=[x for p in sys.argv[2:] for r in json.load(open(p))["results"] if sys.argv[1] in r["command"] for x in r["times"]]
+print(statistics.median(t))' "$@"
+}
+
 # record NAME VALUE UNIT REFERENCE_NAME REFERENCE_VALUE TARGET
 record() { printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$results"; }
 
@@ -167,19 +177,12 @@ cp -a "$work/tpl-big" "$work/full"
 sync  # the copy's writeback must not land in the measurement
 full_cmd="env -i PATH=$PATH HOME=$work/home TELEMETRY_ENABLED=1 TELEMETRY_MAX_RETRIES=1 TELEMETRY_OUTBOX_DIR=$work/full $bin -q send manifest $manifest --endpoint $dead"
 empty_cmd="env -i PATH=$PATH HOME=$work/home TELEMETRY_ENABLED=1 TELEMETRY_MAX_RETRIES=1 TELEMETRY_OUTBOX_DIR=$work/empty $bin -q send manifest $manifest --endpoint $dead"
-# Two passes in opposite orders: hyperfine runs one command's runs before the other's, so
-# whatever the disk is still doing after the earlier steps would otherwise fall on one side.
 for pass in 1 2; do
     if [ "$pass" = 1 ]; then order=("$full_cmd" "$empty_cmd"); else order=("$empty_cmd" "$full_cmd"); fi
     hyperfine -N --style basic --warmup 5 --runs "$((runs / 2))" --export-json "$work/fail-$pass.json" -i \
         --prepare "rm -rf $work/empty" "${order[@]}" >/dev/null 2>>"$work/hyperfine.log"
 done
-# median over both passes of the runs of the command containing $1
-fail_median() {
-    python3 -c 'import json,sys,statistics
-t=[x for p in sys.argv[2:] for r in json.load(open(p))["results"] if sys.argv[1] in r["command"] for x in r["times"]]
-print(statistics.median(t))' "$1" "$work/fail-1.json" "$work/fail-2.json"
-}
+fail_median() { pair_median "$1" "$work/fail-1.json" "$work/fail-2.json"; }
 record "failed send, $big entries waiting (median)" "$(fail_median "$work/full ")" s "empty outbox" "$(fail_median "$work/empty ")" "<= 1.2x"
 
 echo "== 4. worst case against a hanging endpoint, default settings (one run)"

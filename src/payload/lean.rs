@@ -10,7 +10,7 @@ use std::ops::Range;
 
 use time::OffsetDateTime;
 
-use crate::json::{Member, members};
+use crate::json::members;
 
 /// The attempt fields, in the order of `Lean::slots`.
 const STAMPED: [&[u8]; 4] = [
@@ -116,7 +116,7 @@ pub fn scan(bytes: &[u8]) -> Option<Scanned> {
 
 /// Whether the `client` object holds a boolean `telemetry_enabled` (`None`: cannot tell).
 fn enabled_is_bool(bytes: &[u8], client: Range<usize>) -> Option<bool> {
-    let inner: Vec<Member> = members(bytes, client)?;
+    let inner = members(bytes, client)?;
     let mut found = false;
     for m in inner {
         let key = bytes.get(m.key)?;
@@ -162,22 +162,10 @@ impl Lean {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{Context, Kind, Payload};
+    use super::super::tests::ctx;
+    use super::super::{Kind, Payload};
     use serde_json::{Map, Value, json};
     use time::OffsetDateTime;
-
-    fn ctx() -> Context {
-        Context {
-            session_id: "s".into(),
-            run_id: "r-1".into(),
-            parent_run_id: String::new(),
-            component: "core".into(),
-            repository: "productive-k3s".into(),
-            script: "scripts/apply.sh".into(),
-            user_agent: "productive-k3s/0".into(),
-            telemetry_enabled: true,
-        }
-    }
 
     /// The body of `bytes` replayed as attempt `n`, by the parsing path.
     fn parsed(bytes: &[u8], n: u32, at: OffsetDateTime) -> Vec<u8> {

@@ -1,6 +1,7 @@
 use super::*;
 
-fn ctx() -> Context {
+/// Shared with `lean`'s tests.
+pub(super) fn ctx() -> Context {
     Context {
         session_id: "s".into(),
         run_id: "r".into(),

@@ -201,6 +201,40 @@ pub fn members(bytes: &[u8], within: Range<usize>) -> Option<Vec<Member>> {
     (c.i == c.b.len()).then_some(out)
 }
 
+const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+
+/// A high bit in each byte of `w` below `n` (`n` <= 0x80). Exact up to the lowest byte
+/// found: a borrow can only mark bytes above it, so its lowest bit is the first such byte.
+const fn below(w: u64, n: u8) -> u64 {
+    w.wrapping_sub(ONES * n as u64) & !w & HIGHS
+}
+
+/// How many bytes of `rest` come before the first `"`, `\\` or control byte (all of
+/// `rest` when there is none).
+fn plain_len(rest: &[u8]) -> usize {
+    let mut chunks = rest.chunks_exact(8);
+    let mut n = 0;
+    for chunk in &mut chunks {
+        let Ok(bytes) = <[u8; 8]>::try_from(chunk) else {
+            break;
+        };
+        let w = u64::from_le_bytes(bytes);
+        let hit = below(w ^ (ONES * b'"' as u64), 1)
+            | below(w ^ (ONES * b'\\' as u64), 1)
+            | below(w, 0x20);
+        if hit != 0 {
+            return n + (hit.trailing_zeros() / 8) as usize;
+        }
+        n += 8;
+    }
+    let tail = chunks.remainder();
+    n + tail
+        .iter()
+        .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
+        .unwrap_or(tail.len())
+}
+
 struct Cursor<'a> {
     b: &'a [u8],
     i: usize,
@@ -236,11 +270,9 @@ impl Cursor<'_> {
         let start = self.i;
         self.eat(b'"')?;
         loop {
-            // Plain bytes in one tight loop: most of a payload is inside strings.
+            // Most of a payload is inside strings: plain bytes are skipped eight at a time.
             let rest = self.b.get(self.i..)?;
-            let n = rest
-                .iter()
-                .position(|&c| c == b'"' || c == b'\\' || c < 0x20)?;
+            let n = plain_len(rest);
             self.i += n;
             match *rest.get(n)? {
                 b'"' => {
@@ -385,6 +417,34 @@ mod tests {
                 }
             }
             let _ = duplicate_key(&b);
+        }
+    }
+
+    #[test]
+    fn plain_runs_end_at_the_first_quote_backslash_or_control_byte() {
+        let naive = |b: &[u8]| {
+            b.iter()
+                .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
+                .unwrap_or(b.len())
+        };
+        // Every byte value at every place of a run longer than one word, after bytes that
+        // would make a careless bit trick borrow (0x00-0x02, 0x21-0x23, 0x5b-0x5d, 0x80-0xff).
+        let around = [
+            0x00, 0x01, 0x02, 0x1f, 0x20, 0x21, 0x22, 0x23, 0x5b, 0x5c, 0x5d, 0x7f, 0x80, 0xff,
+        ];
+        for len in [0, 1, 7, 8, 9, 15, 16, 17, 24] {
+            for at in 0..len {
+                for v in 0..=255u8 {
+                    for &before in &around {
+                        let mut b = vec![b'a'; len];
+                        if at > 0 {
+                            b[at - 1] = before;
+                        }
+                        b[at] = v;
+                        assert_eq!(plain_len(&b), naive(&b), "{b:?}");
+                    }
+                }
+            }
         }
     }
 }

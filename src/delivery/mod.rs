@@ -2,12 +2,14 @@
 //! curl-like proxy choice and the system CA store. What to do with an answer (retry,
 //! backoff, Retry-After, stopping) is `policy`'s.
 
+use std::io::Read;
 use std::sync::Mutex;
 use std::time::Duration;
 
 use time::OffsetDateTime;
 use ureq::Agent;
 use ureq::config::Config;
+use ureq::http::{HeaderName, HeaderValue, Uri, header};
 use ureq::tls::{RootCerts, TlsConfig};
 use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
 use ureq::unversioned::transport::NextTimeout;
@@ -33,12 +35,15 @@ pub struct Client {
     request_timeout: Duration,
     /// The variable the proxy came from (for error words; never its value).
     proxy_var: Option<&'static str>,
-    pub url: String,
-    pub marker: String,
-    token: Option<String>,
-    pub user_agent: String,
+    url: String,
+    /// `url` parsed once (`None`: ureq reports it at the first request, as for any URL).
+    uri: Option<Uri>,
+    /// The headers every request carries, checked once; the key is added per request.
+    fixed: Vec<(HeaderName, HeaderValue)>,
     pub proxy_note: Option<String>,
 }
+
+const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
 
 impl Client {
     pub fn new(settings: &Settings, url: &str) -> Result<Client, UsageError> {
@@ -62,32 +67,54 @@ impl Client {
             .proxy(proxy)
             .tls_config(tls)
             .build();
+        let mut fixed = Vec::new();
+        for (name, value) in headers(
+            &settings.user_agent,
+            &settings.marker,
+            settings.token.as_deref(),
+            "",
+        ) {
+            if name == "Idempotency-Key" {
+                continue;
+            }
+            // check_headers has passed these; a refusal here is a defect, not a panic.
+            let bad = || {
+                UsageError(format!(
+                    "the {name} header cannot be built; nothing was sent"
+                ))
+            };
+            let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| bad())?;
+            let mut value = HeaderValue::from_str(&value).map_err(|_| bad())?;
+            value.set_sensitive(name == header::AUTHORIZATION);
+            fixed.push((name, value));
+        }
         Ok(Client {
             agent: Agent::with_parts(config, deadline::connector(), OnceResolver::default()),
             request_timeout: settings.request_timeout,
             proxy_var: choice.var,
             url: url.to_string(),
-            marker: settings.marker.clone(),
-            token: settings.token.clone(),
-            user_agent: settings.user_agent.clone(),
+            uri: url.parse().ok(),
+            fixed,
             proxy_note,
         })
-    }
-
-    pub fn headers(&self, key: &str) -> Vec<(&'static str, String)> {
-        headers(&self.user_agent, &self.marker, self.token.as_deref(), key)
     }
 
     /// One POST, ended by the request timeout whatever the peer or a proxy does. Returns
     /// the answer, the fault of a failure, and any Retry-After.
     pub fn post(&self, body: &[u8], key: &str) -> (Answer, Fault, Option<Duration>) {
         let _deadline = deadline::Attempt::start(self.request_timeout);
-        let mut req = self.agent.post(&self.url);
-        for (name, value) in self.headers(key) {
-            if name != "User-Agent" {
-                req = req.header(name, value);
-            }
+        let mut req = match &self.uri {
+            Some(uri) => self.agent.post(uri.clone()),
+            None => self.agent.post(&self.url),
+        };
+        for (name, value) in &self.fixed {
+            req = req.header(name, value.clone());
         }
+        // A key no header can carry fails the request as ureq words it.
+        req = match HeaderValue::from_str(key) {
+            Ok(v) => req.header(IDEMPOTENCY_KEY, v),
+            Err(_) => req.header(IDEMPOTENCY_KEY, key),
+        };
         match req.send(body) {
             Ok(mut resp) => {
                 let status = resp.status().as_u16();
@@ -97,11 +124,9 @@ impl Client {
                     .and_then(|v| v.to_str().ok())
                     .and_then(|v| parse_retry_after(v, OffsetDateTime::now_utc()));
                 // Read to the end so the connection goes back to the pool.
-                let _ = resp
-                    .body_mut()
-                    .with_config()
-                    .limit(MAX_RESPONSE)
-                    .read_to_vec();
+                let mut rest = resp.body_mut().with_config().limit(MAX_RESPONSE).reader();
+                let mut buf = [0; 1024];
+                while rest.read(&mut buf).is_ok_and(|n| n > 0) {}
                 (Answer::Status(status), Fault::Transient, retry_after)
             }
             Err(e) => {
@@ -128,17 +153,17 @@ impl Resolver for OnceResolver {
         config: &Config,
         timeout: NextTimeout,
     ) -> Result<ResolvedSocketAddrs, ureq::Error> {
-        let key = format!(
-            "{}://{}",
-            uri.scheme_str().unwrap_or_default(),
-            uri.authority().map_or("", |a| a.as_str())
-        );
+        let scheme = uri.scheme_str().unwrap_or_default();
+        let authority = uri.authority().map_or("", |a| a.as_str());
         if let Ok(cache) = self.cache.lock()
             && let Some((k, addrs)) = cache.as_ref()
-            && *k == key
+            && k.strip_prefix(scheme)
+                .and_then(|k| k.strip_prefix("://"))
+                .is_some_and(|k| k == authority)
         {
             return Ok(addrs.clone());
         }
+        let key = format!("{scheme}://{authority}");
         // Failures are not cached: the next attempt resolves again.
         let timeout = deadline::clamp(timeout);
         if timeout.after.is_zero() {

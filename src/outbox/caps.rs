@@ -93,7 +93,7 @@ impl Outbox {
             if Some(stem.as_str()) == spare {
                 continue;
             }
-            let done = self.claim(stem).and_then(|c| match c {
+            let done = self.claim(stem, None).and_then(|c| match c {
                 Claim::Held(_held) => self.delete(stem).map(|()| true),
                 Claim::Busy => {
                     x.in_use += 1;

@@ -193,13 +193,21 @@ pub fn sync_dir(dir: &Path) -> io::Result<()> {
 /// Opens a regular file for reading without following a symlink and without waiting on a
 /// FIFO; anything else is an `InvalidData` error naming what it is.
 pub fn open_regular(path: &Path) -> io::Result<(File, fs::Metadata)> {
+    let file = open_nofollow(path)?;
+    let meta = regular(&file)?;
+    Ok((file, meta))
+}
+
+/// Opens whatever `path` names for reading, unless it is a symlink, without waiting on a
+/// FIFO and without updating its access time.
+fn open_nofollow(path: &Path) -> io::Result<File> {
     let open = |flags| {
         OpenOptions::new()
             .read(true)
             .custom_flags(O_NOFOLLOW | O_NONBLOCK | flags)
             .open(path)
     };
-    let file = match open(O_NOATIME) {
+    match open(O_NOATIME) {
         // EPERM: not the file's owner (O_NOATIME is the owner's): open it as usual.
         Err(e) if e.raw_os_error() == Some(1) => open(0),
         other => other,
@@ -211,7 +219,11 @@ pub fn open_regular(path: &Path) -> io::Result<(File, fs::Metadata)> {
         } else {
             e
         }
-    })?;
+    })
+}
+
+/// The open file's metadata, when it is a regular file.
+fn regular(file: &File) -> io::Result<fs::Metadata> {
     let meta = file.metadata()?;
     if !meta.is_file() {
         return Err(io::Error::new(
@@ -219,7 +231,7 @@ pub fn open_regular(path: &Path) -> io::Result<(File, fs::Metadata)> {
             "not a regular file",
         ));
     }
-    Ok((file, meta))
+    Ok(meta)
 }
 
 /// Reads at most `bound` bytes (+1, so that "too large" shows) of an open file of `size`
@@ -286,34 +298,48 @@ impl Held {
     }
 }
 
+/// How far before `settled` (see `claim`) a file's last change must be for its name not to
+/// be checked again: far more than the coarse clock that stamps changes lags the real one.
+const SETTLED_MARGIN: Duration = Duration::from_secs(2);
+
 /// Open (no symlink, no FIFO), lock without waiting, then check that `path` still names the
 /// locked file: a holder deletes or moves it before letting go, so a stale handle must not
 /// count. Something that is not a regular file is an `InvalidData` error.
-pub fn claim(path: &Path) -> io::Result<Claim> {
-    match open_regular(path) {
-        Ok((file, meta)) => locked(file, &meta, path),
+///
+/// `settled`, a moment before the open (a replay's start), spares that check of the name:
+/// moving, deleting or replacing a file sets its change time (ctime) and deleting or
+/// replacing it drops its link count, so a file still linked whose ctime is well before
+/// `settled` is where it was opened. A clock set back by more than the margin meanwhile
+/// could let a file just moved to `rejected/` be sent once more, under the same key.
+pub fn claim(path: &Path, settled: Option<SystemTime>) -> io::Result<Claim> {
+    match open_nofollow(path) {
+        Ok(file) => locked(file, path, settled),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Claim::Gone),
         Err(e) => Err(e),
     }
 }
 
-#[cfg(test)]
-fn lock_verified(file: File, path: &Path) -> io::Result<Claim> {
-    let meta = file.metadata()?;
-    locked(file, &meta, path)
-}
-
-fn locked(file: File, held: &fs::Metadata, path: &Path) -> io::Result<Claim> {
+fn locked(file: File, path: &Path, settled: Option<SystemTime>) -> io::Result<Claim> {
     match file.try_lock() {
         Ok(()) => {}
         Err(TryLockError::WouldBlock) => return Ok(Claim::Busy),
         Err(TryLockError::Error(e)) => return Err(e),
     }
-    match fs::symlink_metadata(path) {
-        Ok(m) if m.dev() == held.dev() && m.ino() == held.ino() => Ok(Claim::Held(Held {
+    let held = regular(&file)?;
+    if held.nlink() == 0 {
+        return Ok(Claim::Gone);
+    }
+    let claim = |file| {
+        Claim::Held(Held {
             file,
             size: held.len(),
-        })),
+        })
+    };
+    if settled.is_some_and(|t| changed(&held) + SETTLED_MARGIN < t) {
+        return Ok(claim(file));
+    }
+    match fs::symlink_metadata(path) {
+        Ok(m) if m.dev() == held.dev() && m.ino() == held.ino() => Ok(claim(file)),
         Ok(_) => Ok(Claim::Gone),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Claim::Gone),
         Err(e) => Err(e),
@@ -450,23 +476,39 @@ mod tests {
 
         // Opened by a slow claimer, then delivered and deleted by a quicker one...
         let stale = File::open(&path).unwrap();
-        let Claim::Held(first) = claim(&path).unwrap() else {
+        let Claim::Held(first) = claim(&path, None).unwrap() else {
             panic!("free")
         };
-        assert!(matches!(claim(&path).unwrap(), Claim::Busy));
+        assert!(matches!(claim(&path, None).unwrap(), Claim::Busy));
         remove(&path).unwrap();
         drop(first);
         // ...the slow one gets the lock, but on a file that is no longer the entry.
-        assert!(matches!(lock_verified(stale, &path).unwrap(), Claim::Gone));
-        // The same when a new file has taken the name in between.
+        assert!(matches!(locked(stale, &path, None).unwrap(), Claim::Gone));
+        // The same when a new file has taken the name in between, or it was moved away,
+        // even when the claimer trusts a settled outbox (the move changed the file).
+        let now = SystemTime::now;
         fs::write(&path, "{}").unwrap();
         let stale = File::open(&path).unwrap();
         remove(&path).unwrap();
         fs::write(&path, "{}").unwrap();
-        assert!(matches!(lock_verified(stale, &path).unwrap(), Claim::Gone));
-        assert!(matches!(claim(&path).unwrap(), Claim::Held(_)));
+        assert!(matches!(locked(stale, &path, None).unwrap(), Claim::Gone));
+        let stale = File::open(&path).unwrap();
+        fs::rename(&path, dir.join("moved")).unwrap();
+        fs::write(&path, "{}").unwrap();
+        let later = now() + SETTLED_MARGIN * 2;
         assert!(matches!(
-            claim(&dir.join("none.json")).unwrap(),
+            locked(stale, &path, Some(now())).unwrap(),
+            Claim::Gone
+        ));
+        // Settled long before the claim: the name is not looked at again.
+        let settled = File::open(dir.join("moved")).unwrap();
+        assert!(matches!(
+            locked(settled, &path, Some(later)).unwrap(),
+            Claim::Held(_)
+        ));
+        assert!(matches!(claim(&path, None).unwrap(), Claim::Held(_)));
+        assert!(matches!(
+            claim(&dir.join("none.json"), None).unwrap(),
             Claim::Gone
         ));
         fs::remove_dir_all(&dir).unwrap();
@@ -480,7 +522,7 @@ mod tests {
         std::os::unix::fs::symlink(&target, dir.join("link")).unwrap();
         let e = read_bounded(&dir.join("link"), 10).unwrap_err();
         assert_eq!(e.kind(), io::ErrorKind::InvalidData, "{e}");
-        assert!(claim(&dir.join("link")).is_err());
+        assert!(claim(&dir.join("link"), None).is_err());
         let fifo = dir.join("fifo");
         let made = std::process::Command::new("mkfifo").arg(&fifo).status();
         if made.is_ok_and(|s| s.success()) {

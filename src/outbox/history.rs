@@ -54,8 +54,14 @@ impl History {
         };
         let mut last_at = String::new();
         let mut last = None;
-        for line in text.lines() {
-            let Some((k, v)) = line.split_once('=') else {
+        // By hand rather than `lines` and `split_once`, which cost a replay more than the
+        // rest of reading a history (the same lines: `\n` or `\r\n` ended).
+        let mut rest = text;
+        while !rest.is_empty() {
+            let (line, tail) = split_at_byte(rest, b'\n').unwrap_or((rest, ""));
+            rest = tail;
+            let line = line.strip_suffix('\r').unwrap_or(line);
+            let Some((k, v)) = split_at_byte(line, b'=') else {
                 continue;
             };
             match k {
@@ -140,6 +146,12 @@ fn attempt_line(a: &Attempt) -> String {
     )
 }
 
+/// `s` cut around the first `b` (an ASCII byte), which neither side keeps.
+fn split_at_byte(s: &str, b: u8) -> Option<(&str, &str)> {
+    let i = s.bytes().position(|c| c == b)?;
+    Some((s.get(..i)?, s.get(i + 1..)?))
+}
+
 fn one_line(s: &str) -> String {
     s.replace(['\n', '\r'], " ")
 }
@@ -172,5 +184,11 @@ mod tests {
         );
         assert_eq!(back.render(), h.render());
         assert!(History::parse("garbage\n\0").event_id.is_empty());
+        // Line ends as `str::lines` has them: `\r\n` too, and none after the last line.
+        let crlf = History::parse("event_id=a=b\r\nattempts=3\r\n\nstate=rejected");
+        assert_eq!(
+            (crlf.event_id.as_str(), crlf.attempts, crlf.state.as_str()),
+            ("a=b", 3, "rejected")
+        );
     }
 }

@@ -80,7 +80,7 @@ impl Outbox {
             return Ok(None);
         };
         // The newest file is the run's claim: whoever holds it imports the run.
-        let _claim = match entry::claim(&dir.join(newest))? {
+        let _claim = match entry::claim(&dir.join(newest), None)? {
             Claim::Held(h) => h,
             Claim::Busy => {
                 n.in_use += 1;

@@ -28,6 +28,7 @@ use std::fs;
 use std::io;
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 use time::OffsetDateTime;
 
@@ -52,6 +53,17 @@ pub struct Listing {
     pub temps: Vec<String>,
     /// Files that are not ours (or not regular files under our names): never touched.
     pub foreign: Vec<String>,
+    /// A hash of each history's stem (`stem_hash`): enough to tell whether any history
+    /// lacks its `.json`, in 8 bytes a history rather than its name.
+    pub histories: Vec<u64>,
+}
+
+/// FNV-1a: fixed, so that equal stems always hash alike; a collision only hides an
+/// orphan history until a later flush.
+fn stem_hash(stem: &str) -> u64 {
+    stem.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 /// An entry written ahead of its first attempt, still claimed by its writer.
@@ -201,7 +213,7 @@ impl Outbox {
                 Name::Hidden | Name::Temp => {}
                 Name::Entry(stem) if regular => l.entries.push(stem.to_string()),
                 // Histories are matched against the entries where they are swept.
-                Name::History(_) if regular => {}
+                Name::History(stem) if regular => l.histories.push(stem_hash(stem)),
                 Name::Legacy(kind, run, n, json) if regular => {
                     let r = legacy
                         .entry((kind.to_string(), run.to_string()))
@@ -224,11 +236,21 @@ impl Outbox {
         Ok(l)
     }
 
-    /// Histories with no `.json` beside them, among `entries` (sorted) as listed by `scan`.
-    /// A second listing rather than names held from the first, so that memory grows by one
-    /// name per entry, not two. One that gains its `.json` in between is not swept:
-    /// `sweep_orphan` looks again under a lock.
-    pub fn orphans(&self, entries: &[String]) -> io::Result<Vec<String>> {
+    /// Histories with no `.json` beside them, for a listing made by `scan`. Their names
+    /// come from a second listing, made only when the hashes say there is one, so that
+    /// memory grows by one name per entry, not two. One that gains its `.json` in between
+    /// is not swept: `sweep_orphan` looks again under a lock.
+    pub fn orphans(&self, listing: &Listing) -> io::Result<Vec<String>> {
+        let entries = &listing.entries;
+        let mut known: Vec<u64> = entries.iter().map(|e| stem_hash(e)).collect();
+        known.sort_unstable();
+        if listing
+            .histories
+            .iter()
+            .all(|h| known.binary_search(h).is_ok())
+        {
+            return Ok(Vec::new());
+        }
         let mut orphans = Vec::new();
         for e in fs::read_dir(&self.dir)? {
             let Ok(e) = e else { continue };
@@ -243,9 +265,9 @@ impl Outbox {
         Ok(orphans)
     }
 
-    /// Claims the entry `stem` (see the module comment).
-    pub fn claim(&self, stem: &str) -> io::Result<Claim> {
-        entry::claim(&self.json(stem))
+    /// Claims the entry `stem` (see the module comment and `entry::claim` for `settled`).
+    pub fn claim(&self, stem: &str, settled: Option<SystemTime>) -> io::Result<Claim> {
+        entry::claim(&self.json(stem), settled)
     }
 
     /// An entry's history, read with a bound; `None` when missing, not a regular file or
@@ -311,7 +333,7 @@ impl Outbox {
         };
         let (mut moved, mut errors) = (0, Vec::new());
         for stem in &listing.entries {
-            let done = aside.claim(stem).and_then(|c| match c {
+            let done = aside.claim(stem, None).and_then(|c| match c {
                 Claim::Held(_held) => {
                     let mut h = aside
                         .read_history(stem)
@@ -361,7 +383,7 @@ impl Outbox {
     /// than `DEBRIS_AGE`). A live writer holds a lock on it.
     pub fn sweep_temp(&self, dir: &Path, name: &str) -> io::Result<bool> {
         let path = dir.join(name);
-        let Claim::Held(_lock) = entry::claim(&path)? else {
+        let Claim::Held(_lock) = entry::claim(&path, None)? else {
             return Ok(false);
         };
         let writer = name
@@ -380,7 +402,7 @@ impl Outbox {
     /// its writer still holds it (a new entry whose `.json` is being written).
     pub fn sweep_orphan(&self, stem: &str) -> io::Result<bool> {
         let path = self.history(stem);
-        let Claim::Held(_lock) = entry::claim(&path)? else {
+        let Claim::Held(_lock) = entry::claim(&path, None)? else {
             return Ok(false);
         };
         if fs::symlink_metadata(self.json(stem)).is_ok() {

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{Sender, channel};
 use std::sync::{Mutex, PoisonError};
 use std::thread::sleep;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use time::OffsetDateTime;
 
@@ -55,6 +55,8 @@ struct Shared {
     /// Entries taken but not tried (out of time, stopped, over the limit).
     untried: AtomicUsize,
     deadline: Instant,
+    /// When the replay started: entries unchanged since are claimed with one check less.
+    settled: SystemTime,
     streak: Mutex<Streak>,
     halted: AtomicBool,
     stopped: Mutex<Option<String>>,
@@ -101,7 +103,7 @@ impl<'a> Replayer<'a> {
         for t in &listing.temps {
             swept += usize::from(ob.sweep_temp(&ob.dir, t).unwrap_or(false));
         }
-        for o in ob.orphans(&listing.entries).unwrap_or_default() {
+        for o in ob.orphans(&listing).unwrap_or_default() {
             swept += usize::from(ob.sweep_orphan(&o).unwrap_or(false));
         }
         if swept > 0 {
@@ -160,6 +162,7 @@ impl<'a> Replayer<'a> {
             tried: AtomicU64::new(0),
             untried: AtomicUsize::new(0),
             deadline: Instant::now() + opts.max_time,
+            settled: SystemTime::now(),
             streak: Mutex::new(Streak::over(workers)),
             halted: AtomicBool::new(false),
             stopped: Mutex::new(None),
@@ -280,7 +283,7 @@ impl<'a> Replayer<'a> {
         };
         let say = |m: Msg| sayer.say(m);
         let path = self.outbox.json(stem);
-        let held = match self.outbox.claim(stem) {
+        let held = match self.outbox.claim(stem, Some(shared.settled)) {
             Ok(Claim::Held(h)) => h,
             Ok(Claim::Busy) => {
                 say(Msg::InUse);
@@ -411,7 +414,7 @@ impl<'a> Replayer<'a> {
         deadline: Instant,
         sink: &mut dyn Sink,
     ) -> Option<Outcome> {
-        let Ok(Claim::Held(held)) = self.outbox.claim(stem) else {
+        let Ok(Claim::Held(held)) = self.outbox.claim(stem, None) else {
             return None;
         };
         let (mut payload, mut history) = self.load(stem, held.read()).ok()?;

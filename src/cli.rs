@@ -8,7 +8,7 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 
 use clap::builder::NonEmptyStringValueParser;
-use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgAction, Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
 pub const ABOUT: &str = "Anonymous, opt-in usage telemetry for the productive-k3s shell layers";
 pub const LONG_ABOUT: &str = "Anonymous, opt-in usage telemetry for the productive-k3s shell layers.\n\n\
@@ -17,13 +17,54 @@ pub const LONG_ABOUT: &str = "Anonymous, opt-in usage telemetry for the producti
     bounded in time, and what cannot be delivered is kept in a local outbox. \
     Each command's --help lists its own flags, variables, examples and exit statuses.";
 
+/// The command line; with `long_help`, each page's text after the flags (`help`). Those
+/// texts are built only when `--help` may show them: building them all is a quarter of
+/// the instructions of a whole `send --background`.
+pub fn command(long_help: bool) -> clap::Command {
+    let cmd = Cli::command();
+    if long_help {
+        with_pages(cmd, help::TOP.name)
+    } else {
+        cmd
+    }
+}
+
+/// Puts the page named `name` (`pk3s-telemetry-send-manifest`) after the long help of
+/// `cmd`, and each subcommand's under it. Every subcommand is visited in turn, so that
+/// their order stays as declared (`mut_subcommand` moves the one it changes to the end).
+fn with_pages(cmd: clap::Command, name: &str) -> clap::Command {
+    let mut cmd = match help::page_named(name) {
+        Some(page) => cmd.after_long_help(help::text(page)),
+        None => cmd,
+    };
+    let subs: Vec<String> = cmd
+        .get_subcommands()
+        .map(|s| s.get_name().to_string())
+        .collect();
+    for sub in subs {
+        let full = format!("{name}-{sub}");
+        cmd = cmd.mut_subcommand(sub, |c| with_pages(c, &full));
+    }
+    cmd
+}
+
+/// Whether these arguments may ask for a long help (`--help`, `help`, or `-h` alone or
+/// in a cluster): only then are the pages built.
+pub fn wants_help(args: &[OsString]) -> bool {
+    args.iter().skip(1).any(|a| {
+        let a = a.as_encoded_bytes();
+        a == b"--help"
+            || a == b"help"
+            || (a.starts_with(b"-") && !a.starts_with(b"--") && a.contains(&b'h'))
+    })
+}
+
 #[derive(Debug, Parser)]
 #[command(
     name = "pk3s-telemetry",
     version,
     about = ABOUT,
     long_about = LONG_ABOUT,
-    after_long_help = help::text(&help::TOP),
     propagate_version = true
 )]
 pub struct Cli {
@@ -68,7 +109,7 @@ pub struct Global {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Deliver a run manifest or an event now, with bounded retries; keep it in the outbox if it cannot be delivered
-    #[command(subcommand, after_long_help = help::text(&help::SEND))]
+    #[command(subcommand)]
     Send(SendCommand),
     /// Decide consent (asking once at a terminal) and this run's ids; print them and the settings that were set, for `eval`
     #[command(
@@ -80,8 +121,7 @@ pub enum Command {
             Consent: --telemetry, else TELEMETRY_ENABLED, else DO_NOT_TRACK, else a saved \
             choice (pk3s-telemetry enable|disable: the user's, then the machine's), else one \
             question on the terminal when a person is there (stdin and stderr are terminals, \
-            CI unset), else off. The answer is exported, so nested layers never ask again.",
-        after_long_help = help::text(&help::RESOLVE)
+            CI unset), else off. The answer is exported, so nested layers never ask again."
     )]
     Resolve(ResolveArgs),
     /// Print the context for a nested child (same session, this run as its parent), or run COMMAND with it
@@ -89,36 +129,27 @@ pub enum Command {
         long_about = "Print the context for a nested child: the same session, \
             TELEMETRY_PARENT_RUN_ID set to this run's id, TELEMETRY_RUN_ID cleared so that the \
             child makes its own. Never asks. With -- COMMAND, run the command with that \
-            environment and exit with its status (126 or 127 when it cannot be run).",
-        after_long_help = help::text(&help::ENV)
+            environment and exit with its status (126 or 127 when it cannot be run)."
     )]
     Env(EnvArgs),
     /// Check JSON files (run manifests, test artifacts) for identifiers; exit 1 naming each path found
-    #[command(after_long_help = help::text(&help::CHECK))]
     Check(CheckArgs),
     /// Replay the outbox oldest first; delete what is delivered, keep the rest for later
-    #[command(after_long_help = help::text(&help::FLUSH))]
     Flush(FlushArgs),
     /// Save "telemetry on" for this user (or with --system for the machine)
-    #[command(
-        long_about = "Save \"telemetry on\" for this user, in \
+    #[command(long_about = "Save \"telemetry on\" for this user, in \
             $XDG_CONFIG_HOME/productive-k3s/telemetry.conf (else \
             ~/.config/productive-k3s/telemetry.conf), or with --system for every user of the \
             machine, in /etc/productive-k3s/telemetry.conf. A flag, TELEMETRY_ENABLED or \
-            DO_NOT_TRACK still decide first; the user's choice wins over the machine's.",
-        after_long_help = help::text(&help::ENABLE)
-    )]
+            DO_NOT_TRACK still decide first; the user's choice wins over the machine's.")]
     Enable(ChoiceArgs),
     /// Save "telemetry off" for this user (or with --system for the machine)
-    #[command(
-        long_about = "Save \"telemetry off\" for this user, in \
+    #[command(long_about = "Save \"telemetry off\" for this user, in \
             $XDG_CONFIG_HOME/productive-k3s/telemetry.conf (else \
             ~/.config/productive-k3s/telemetry.conf), or with --system for every user of the \
             machine, in /etc/productive-k3s/telemetry.conf. A saved \"off\" also stops \
             `flush`: kept entries stay where they are. A flag, TELEMETRY_ENABLED or \
-            DO_NOT_TRACK still decide first; the user's choice wins over the machine's.",
-        after_long_help = help::text(&help::DISABLE)
-    )]
+            DO_NOT_TRACK still decide first; the user's choice wins over the machine's.")]
     Disable(ChoiceArgs),
     /// Show where things stand: consent and its source, endpoint, proxy, outbox counts, last delivery
     #[command(
@@ -126,8 +157,7 @@ pub enum Command {
             saved choices, the endpoint and the proxy a request would go through (never its \
             credentials), the outbox with its pending, rejected and corrupt counts and the age \
             of its oldest entry, and the last delivery recorded there. Never asks, sends or \
-            changes anything.",
-        after_long_help = help::text(&help::STATUS)
+            changes anything."
     )]
     Status(StatusArgs),
     /// Write shell completions and man pages into DIR/completions and DIR/man (for packaging)
@@ -259,10 +289,8 @@ pub struct FlushArgs {
 #[derive(Debug, Subcommand)]
 pub enum SendCommand {
     /// Wrap a run manifest (a JSON object) in the install envelope and deliver it
-    #[command(after_long_help = help::text(&help::SEND_MANIFEST))]
     Manifest(ManifestArgs),
     /// Deliver a ready-made JSON event object as it is, or build the standard lifecycle event with --name
-    #[command(after_long_help = help::text(&help::SEND_EVENT))]
     Event(EventArgs),
 }
 

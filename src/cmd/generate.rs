@@ -6,14 +6,14 @@ use std::fs;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use clap::{Args, CommandFactory};
+use clap::Args;
 use clap_complete::Shell;
 
 use clap_mangen::Man;
 use clap_mangen::roff::{Roff, bold, roman};
 
 use crate::cli::help::{self, Page};
-use crate::cli::{self, Cli, GenerateArgs, Global};
+use crate::cli::{self, GenerateArgs, Global};
 use crate::cmd::DELIVERED;
 
 const NAME: &str = "pk3s-telemetry";
@@ -113,7 +113,7 @@ fn sections(page: &Page) -> Roff {
 /// The command as users see it. The completion generators list hidden subcommands, and
 /// clap cannot remove one, so the root is rebuilt from the same parts without it.
 fn visible() -> clap::Command {
-    let full = Cli::command();
+    let full = cli::command(true);
     let root = clap::Command::new(NAME)
         .version(env!("CARGO_PKG_VERSION"))
         .about(cli::ABOUT)

@@ -13,7 +13,7 @@ pub mod status;
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::FromArgMatches;
 
 use crate::cli::{Cli, Command, Global, SendCommand};
 use crate::settings::{Overrides, Settings, Verbosity};
@@ -21,7 +21,14 @@ use crate::settings::{Overrides, Settings, Verbosity};
 pub use crate::error::{DELIVERED, NOT_DELIVERED, USAGE, UsageError};
 
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let parsed = crate::cli::command(crate::cli::wants_help(&args))
+        .try_get_matches_from(&args)
+        // As `Parser::try_parse` does: an error of the conversion is worded by the command.
+        .and_then(|m| {
+            Cli::from_arg_matches(&m).map_err(|e| e.format(&mut crate::cli::command(false)))
+        });
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => {
             let e = env::hint_double_dash(e);

@@ -7,11 +7,11 @@ use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use time::macros::format_description;
 use time::{OffsetDateTime, PrimitiveDateTime};
 
 pub use crate::oflags::O_NOFOLLOW;
 use crate::oflags::{O_NOATIME, O_NONBLOCK};
+use crate::payload::push_digits;
 
 pub const REJECTED_DIR: &str = "rejected";
 pub const CORRUPT_DIR: &str = "corrupt";
@@ -85,8 +85,11 @@ pub fn classify(name: &str) -> Name<'_> {
     Name::Foreign
 }
 
+#[cfg(test)]
 fn stamp_format() -> &'static [time::format_description::BorrowedFormatItem<'static>] {
-    format_description!("[year][month][day]T[hour][minute][second].[subsecond digits:9]Z")
+    time::macros::format_description!(
+        "[year][month][day]T[hour][minute][second].[subsecond digits:9]Z"
+    )
 }
 
 /// The creation stamp at the start of an entry's stem. Read by hand: every name of a
@@ -101,30 +104,51 @@ pub fn stamp_of(stem: &str) -> Option<OffsetDateTime> {
     {
         return None;
     }
-    let n = |r: std::ops::Range<usize>| -> Option<u32> {
-        b.get(r)?.iter().try_fold(0u32, |n, &c| {
-            c.is_ascii_digit()
-                .then(|| n.saturating_mul(10).saturating_add(u32::from(c - b'0')))
-        })
-    };
-    let month = time::Month::try_from(u8::try_from(n(4..6)?).ok()?).ok()?;
-    let date = time::Date::from_calendar_date(
-        i32::try_from(n(0..4)?).ok()?,
-        month,
-        u8::try_from(n(6..8)?).ok()?,
-    )
-    .ok()?;
-    let hms = |r| n(r).and_then(|v| u8::try_from(v).ok());
-    let t = time::Time::from_hms_nano(hms(9..11)?, hms(11..13)?, hms(13..15)?, n(16..25)?).ok()?;
+    // Year, month, day, hour, minute, second, nanosecond: at most nine digits each.
+    let mut f = [0u32; 7];
+    let spans = [0..4, 4..6, 6..8, 9..11, 11..13, 13..15, 16..25];
+    for (v, span) in f.iter_mut().zip(spans) {
+        for &c in b.get(span)? {
+            if !c.is_ascii_digit() {
+                return None;
+            }
+            *v = *v * 10 + u32::from(c - b'0');
+        }
+    }
+    let [year, month, day, hour, minute, second, nano] = f;
+    let small = |v: u32| u8::try_from(v).ok();
+    let month = time::Month::try_from(small(month)?).ok()?;
+    let date =
+        time::Date::from_calendar_date(i32::try_from(year).ok()?, month, small(day)?).ok()?;
+    let t = time::Time::from_hms_nano(small(hour)?, small(minute)?, small(second)?, nano).ok()?;
     Some(PrimitiveDateTime::new(date, t).assume_utc())
 }
 
 /// `20261121T234743.123456789Z-<event id>`: sorts oldest first.
 pub fn entry_stem(at: OffsetDateTime, event_id: &str) -> String {
-    let stamp = at
-        .to_offset(time::UtcOffset::UTC)
-        .format(stamp_format())
-        .unwrap_or_else(|_| "19700101T000000.000000000Z".into());
+    // By hand, as `payload::timestamp` (`stamp_of` reads it back; a test holds the two to
+    // time's own parser).
+    let at = at.to_offset(time::UtcOffset::UTC);
+    let mut stamp = String::with_capacity(STAMP_LEN);
+    match u32::try_from(at.year()) {
+        Ok(year) if year <= 9999 => {
+            push_digits(&mut stamp, year, 4);
+            for (v, width) in [
+                (u32::from(u8::from(at.month())), 2),
+                (u32::from(at.day()), 2),
+            ] {
+                push_digits(&mut stamp, v, width);
+            }
+            stamp.push('T');
+            for v in [at.hour(), at.minute(), at.second()] {
+                push_digits(&mut stamp, u32::from(v), 2);
+            }
+            stamp.push('.');
+            push_digits(&mut stamp, at.nanosecond(), 9);
+            stamp.push('Z');
+        }
+        _ => stamp.push_str("19700101T000000.000000000Z"),
+    }
     let mut id: String = event_id
         .chars()
         .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
@@ -437,6 +461,18 @@ mod tests {
         assert_eq!(stamp_of(&stem), Some(t));
         let later = entry_stem(t + Duration::from_secs(1), "0");
         assert!(later > stem);
+        // Written by hand, as time's formatter writes the format.
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        for _ in 0..2_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let secs = (x % 315_537_897_600) as i64 - 62_167_219_200;
+            let t = OffsetDateTime::from_unix_timestamp(secs).unwrap()
+                + time::Duration::nanoseconds((x >> 34) as i64 % 1_000_000_000);
+            let by_time = t.format(stamp_format()).unwrap();
+            assert_eq!(entry_stem(t, "x"), format!("{by_time}-x"));
+        }
         // Read by hand, as time's parser reads the format the stems are written in.
         for stamp in [
             "20231114T221320.123456789Z",

@@ -211,7 +211,14 @@ impl Outbox {
             match entry::classify(s) {
                 Name::Temp if regular => l.temps.push(s.to_string()),
                 Name::Hidden | Name::Temp => {}
-                Name::Entry(stem) if regular => l.entries.push(stem.to_string()),
+                Name::Entry(stem) if regular => {
+                    // The name's own buffer, cut to its stem: one allocation a name.
+                    let keep = stem.len();
+                    if let Ok(mut own) = name.into_string() {
+                        own.truncate(keep);
+                        l.entries.push(own);
+                    }
+                }
                 // Histories are matched against the entries where they are swept.
                 Name::History(stem) if regular => l.histories.push(stem_hash(stem)),
                 Name::Legacy(kind, run, n, json) if regular => {

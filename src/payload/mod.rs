@@ -5,7 +5,6 @@ use std::io::Read;
 
 use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
-use time::macros::format_description;
 
 use crate::error::{UsageError, plain_io};
 
@@ -67,29 +66,17 @@ pub fn new_id() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
-/// RFC 3339 in UTC with milliseconds, e.g. `2026-11-21T23:47:43.120Z`.
+/// RFC 3339 in UTC with milliseconds, e.g. `2026-11-21T23:47:43.120Z`. By hand: time's
+/// formatter interprets a description on every call (a replay stamps every entry twice),
+/// and without it that code is not in the binary.
 pub fn timestamp(at: OffsetDateTime) -> String {
     let at = at.to_offset(time::UtcOffset::UTC);
-    let year = at.year();
-    if !(0..=9999).contains(&year) {
-        let fmt = format_description!(
-            "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
-        );
-        return at
-            .format(&fmt)
-            .unwrap_or_else(|_| "1970-01-01T00:00:00.000Z".to_string());
-    }
-    // By hand: time's formatter interprets its description on every call, and a replay
-    // stamps every entry twice (payload and history).
-    fn digits(s: &mut String, v: u32, width: u32) {
-        let mut place = 10u32.pow(width.saturating_sub(1));
-        while place > 0 {
-            s.push(char::from(b'0' + (v / place % 10) as u8));
-            place /= 10;
-        }
-    }
     let mut s = String::with_capacity(24);
-    digits(&mut s, year.unsigned_abs(), 4);
+    let year = at.year();
+    if year < 0 {
+        s.push('-');
+    }
+    push_digits(&mut s, year.unsigned_abs(), 4);
     let parts = [
         ('-', u32::from(u8::from(at.month())), 2),
         ('-', u32::from(at.day()), 2),
@@ -100,10 +87,19 @@ pub fn timestamp(at: OffsetDateTime) -> String {
     ];
     for (sep, v, width) in parts {
         s.push(sep);
-        digits(&mut s, v, width);
+        push_digits(&mut s, v, width);
     }
     s.push('Z');
     s
+}
+
+/// `v` in decimal on `width` digits (zero-padded; its lowest ones if it has more).
+pub fn push_digits(s: &mut String, v: u32, width: u32) {
+    let mut place = 10u32.pow(width.saturating_sub(1));
+    while place > 0 {
+        s.push(char::from(b'0' + (v / place % 10) as u8));
+        place /= 10;
+    }
 }
 
 /// Reads `PATH` (a regular file: anything else is refused at once) or standard input

@@ -80,8 +80,9 @@ fn stored_payloads_keep_their_key_and_refuse_what_is_not_an_object() {
 
 #[test]
 fn timestamps_are_written_as_the_format_description_writes_them() {
-    let fmt =
-        format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
+    let fmt = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+    );
     let mut x: u64 = 0x2545_f491_4f6c_dd1d;
     for _ in 0..2_000 {
         x ^= x << 13;
@@ -91,6 +92,11 @@ fn timestamps_are_written_as_the_format_description_writes_them() {
         let secs = (x % 315_537_897_600) as i64 - 62_167_219_200;
         let t = OffsetDateTime::from_unix_timestamp(secs).unwrap()
             + time::Duration::nanoseconds((x >> 34) as i64 % 1_000_000_000);
+        assert_eq!(timestamp(t), t.format(&fmt).unwrap(), "{t}");
+    }
+    // Years before 0, as the description writes them ("-0044").
+    for secs in [-62_167_219_201, -63_555_980_400, -377_705_116_800] {
+        let t = OffsetDateTime::from_unix_timestamp(secs).unwrap();
         assert_eq!(timestamp(t), t.format(&fmt).unwrap(), "{t}");
     }
     let offset = time::UtcOffset::from_hms(5, 30, 0).unwrap();

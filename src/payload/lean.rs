@@ -50,7 +50,7 @@ pub fn scan(bytes: &[u8]) -> Option<Scanned> {
     let mut watched: [Option<Range<usize>>; 6] = Default::default();
     for m in &top {
         let key = bytes.get(m.key.clone())?;
-        if key.contains(&b'\\') {
+        if m.escaped {
             return None;
         }
         let found = STAMPED
@@ -119,11 +119,10 @@ fn enabled_is_bool(bytes: &[u8], client: Range<usize>) -> Option<bool> {
     let inner = members(bytes, client)?;
     let mut found = false;
     for m in inner {
-        let key = bytes.get(m.key)?;
-        if key.contains(&b'\\') {
+        if m.escaped {
             return None;
         }
-        if key == b"telemetry_enabled" {
+        if bytes.get(m.key)? == b"telemetry_enabled" {
             found |= matches!(bytes.get(m.value)?, b"true" | b"false");
         }
     }

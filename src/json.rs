@@ -218,30 +218,43 @@ const fn below(w: u64, n: u8) -> u64 {
     w.wrapping_sub(ONES * n as u64) & !w & HIGHS
 }
 
-/// How many bytes of `rest` come before the first `"`, `\\` or control byte (all of
-/// `rest` when there is none).
+/// The index of the first byte of `hay` that `hits` marks (a high bit in each such byte of
+/// a little-endian word, exact up to the lowest: see `below`), eight bytes at a time; the
+/// last few are padded with `pad`, a byte it never marks.
 #[inline(always)]
-fn plain_len(rest: &[u8]) -> usize {
-    let mut chunks = rest.chunks_exact(8);
+fn first_hit(hay: &[u8], pad: u8, hits: impl Fn(u64) -> u64) -> Option<usize> {
+    let mut chunks = hay.chunks_exact(8);
     let mut n = 0;
     for chunk in &mut chunks {
         let Ok(bytes) = <[u8; 8]>::try_from(chunk) else {
             break;
         };
-        let w = u64::from_le_bytes(bytes);
-        let hit = below(w ^ (ONES * b'"' as u64), 1)
-            | below(w ^ (ONES * b'\\' as u64), 1)
-            | below(w, 0x20);
+        let hit = hits(u64::from_le_bytes(bytes));
         if hit != 0 {
-            return n + (hit.trailing_zeros() / 8) as usize;
+            return Some(n + (hit.trailing_zeros() / 8) as usize);
         }
         n += 8;
     }
     let tail = chunks.remainder();
-    n + tail
-        .iter()
-        .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
-        .unwrap_or(tail.len())
+    let mut last = [pad; 8];
+    last.get_mut(..tail.len())?.copy_from_slice(tail);
+    let hit = hits(u64::from_le_bytes(last));
+    (hit != 0).then(|| n + (hit.trailing_zeros() / 8) as usize)
+}
+
+/// How many bytes of `rest` come before the first `"`, `\\` or control byte (all of
+/// `rest` when there is none).
+#[inline(always)]
+fn plain_len(rest: &[u8]) -> usize {
+    first_hit(rest, b'a', |w| {
+        below(w ^ (ONES * b'"' as u64), 1) | below(w ^ (ONES * b'\\' as u64), 1) | below(w, 0x20)
+    })
+    .unwrap_or(rest.len())
+}
+
+/// Where `b` first stands in `hay` (for the line-based files, e.g. histories).
+pub fn find_byte(hay: &[u8], b: u8) -> Option<usize> {
+    first_hit(hay, !b, |w| below(w ^ (ONES * u64::from(b)), 1))
 }
 
 struct Cursor<'a> {
@@ -455,6 +468,8 @@ mod tests {
                         }
                         b[at] = v;
                         assert_eq!(plain_len(&b), naive(&b), "{b:?}");
+                        let at_v = b.iter().position(|&c| c == v);
+                        assert_eq!(find_byte(&b, v), at_v, "{v} in {b:?}");
                     }
                 }
             }

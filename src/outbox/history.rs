@@ -148,7 +148,7 @@ fn attempt_line(a: &Attempt) -> String {
 
 /// `s` cut around the first `b` (an ASCII byte), which neither side keeps.
 fn split_at_byte(s: &str, b: u8) -> Option<(&str, &str)> {
-    let i = s.bytes().position(|c| c == b)?;
+    let i = crate::json::find_byte(s.as_bytes(), b)?;
     Some((s.get(..i)?, s.get(i + 1..)?))
 }
 

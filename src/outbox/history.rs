@@ -44,7 +44,7 @@ impl History {
             event_id: String::new(),
             kind: None,
             created_at: String::new(),
-            state: "kept".into(),
+            state: String::new(),
             source: None,
             refused: None,
             checked: false,
@@ -87,6 +87,9 @@ impl History {
             }
         }
         h.last = last.map(|a| (last_at, a));
+        if h.state.is_empty() {
+            h.state.push_str("kept");
+        }
         h
     }
 

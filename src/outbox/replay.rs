@@ -282,7 +282,8 @@ impl<'a> Replayer<'a> {
             verbose: self.settings.out.verbose,
         };
         let say = |m: Msg| sayer.say(m);
-        let path = self.outbox.json(stem);
+        // Built only for a message: the common path needs no copy of it.
+        let path = || self.outbox.json(stem);
         let held = match self.outbox.claim(stem, Some(shared.settled)) {
             Ok(Claim::Held(h)) => h,
             Ok(Claim::Busy) => {
@@ -293,7 +294,7 @@ impl<'a> Replayer<'a> {
             Err(e) => {
                 say(Msg::Warn(format!(
                     "{}: cannot claim it: {}; left as it is",
-                    path.display(),
+                    path().display(),
                     plain_io(&e)
                 )));
                 say(Msg::Kept);
@@ -307,7 +308,7 @@ impl<'a> Replayer<'a> {
                 return Step::Skipped;
             }
             Err(Unusable::Unreadable(why)) => {
-                say(Msg::Warn(format!("{}: {why}; kept", path.display())));
+                say(Msg::Warn(format!("{}: {why}; kept", path().display())));
                 say(Msg::Kept);
                 return Step::Skipped;
             }
@@ -365,7 +366,7 @@ impl<'a> Replayer<'a> {
         answer: &Answer,
         say: &dyn Fn(Msg),
     ) -> Result<(), String> {
-        let path = self.outbox.json(stem);
+        let path = || self.outbox.json(stem);
         match outcome {
             Outcome::Delivered => {
                 if let Err(e) = self.outbox.delete(stem) {
@@ -378,7 +379,7 @@ impl<'a> Replayer<'a> {
                 if self.settings.out.verbose {
                     say(Msg::Info(format!(
                         "delivered {} ({answer})",
-                        path.display()
+                        path().display()
                     )));
                 }
                 say(Msg::Delivered);
@@ -392,12 +393,12 @@ impl<'a> Replayer<'a> {
                 if let Err(e) = self.outbox.record(stem, history) {
                     say(Msg::Warn(format!(
                         "{}: cannot update its history: {}",
-                        path.display(),
+                        path().display(),
                         plain_io(&e)
                     )));
                 }
                 if self.settings.out.verbose {
-                    say(Msg::Info(format!("kept {} ({answer})", path.display())));
+                    say(Msg::Info(format!("kept {} ({answer})", path().display())));
                 }
                 say(Msg::Kept);
             }

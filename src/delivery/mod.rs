@@ -9,7 +9,7 @@ use std::time::Duration;
 use time::OffsetDateTime;
 use ureq::Agent;
 use ureq::config::Config;
-use ureq::http::{HeaderName, HeaderValue, Uri, header};
+use ureq::http::{HeaderMap, HeaderName, HeaderValue, Method, Request, Uri, header};
 use ureq::tls::{RootCerts, TlsConfig};
 use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
 use ureq::unversioned::transport::NextTimeout;
@@ -38,8 +38,9 @@ pub struct Client {
     url: String,
     /// `url` parsed once (`None`: ureq reports it at the first request, as for any URL).
     uri: Option<Uri>,
-    /// The headers every request carries, checked once; the key is added per request.
-    fixed: Vec<(HeaderName, HeaderValue)>,
+    /// The headers every request carries, checked and hashed once; the key is added to a
+    /// copy per request.
+    fixed: HeaderMap,
     pub proxy_note: Option<String>,
 }
 
@@ -67,7 +68,7 @@ impl Client {
             .proxy(proxy)
             .tls_config(tls)
             .build();
-        let mut fixed = Vec::new();
+        let mut fixed = HeaderMap::new();
         for (name, value) in headers(
             &settings.user_agent,
             &settings.marker,
@@ -86,7 +87,7 @@ impl Client {
             let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| bad())?;
             let mut value = HeaderValue::from_str(&value).map_err(|_| bad())?;
             value.set_sensitive(name == header::AUTHORIZATION);
-            fixed.push((name, value));
+            fixed.append(name, value);
         }
         Ok(Client {
             agent: Agent::with_parts(config, deadline::connector(), OnceResolver::default()),
@@ -103,19 +104,28 @@ impl Client {
     /// the answer, the fault of a failure, and any Retry-After.
     pub fn post(&self, body: &[u8], key: &str) -> (Answer, Fault, Option<Duration>) {
         let _deadline = deadline::Attempt::start(self.request_timeout);
-        let mut req = match &self.uri {
-            Some(uri) => self.agent.post(uri.clone()),
-            None => self.agent.post(&self.url),
+        let Some(uri) = &self.uri else {
+            // Not a URL: ureq words the failure, as for any request.
+            return self.answer(self.agent.post(&self.url).send(body));
         };
-        for (name, value) in &self.fixed {
-            req = req.header(name, value.clone());
-        }
+        let mut req = Request::new(body);
+        *req.method_mut() = Method::POST;
+        *req.uri_mut() = uri.clone();
+        *req.headers_mut() = self.fixed.clone();
         // A key no header can carry fails the request as ureq words it.
-        req = match HeaderValue::from_str(key) {
-            Ok(v) => req.header(IDEMPOTENCY_KEY, v),
-            Err(_) => req.header(IDEMPOTENCY_KEY, key),
+        let Ok(key) = HeaderValue::from_str(key) else {
+            let req = self.agent.post(uri.clone()).header(IDEMPOTENCY_KEY, key);
+            return self.answer(req.send(body));
         };
-        match req.send(body) {
+        req.headers_mut().insert(IDEMPOTENCY_KEY, key);
+        self.answer(self.agent.run(req))
+    }
+
+    fn answer(
+        &self,
+        sent: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+    ) -> (Answer, Fault, Option<Duration>) {
+        match sent {
             Ok(mut resp) => {
                 let status = resp.status().as_u16();
                 let retry_after = resp

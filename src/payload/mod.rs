@@ -409,4 +409,4 @@ pub fn usable_key(id: &str) -> bool {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -78,20 +78,28 @@ fn stored_payloads_keep_their_key_and_refuse_what_is_not_an_object() {
     }
 }
 
+/// `n` instants anywhere in years 0..=9999, any nanosecond (a fixed xorshift sequence), for
+/// the tests of what is written by hand against time's formatter.
+pub(crate) fn instants(n: usize) -> Vec<OffsetDateTime> {
+    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+    (0..n)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let secs = (x % 315_537_897_600) as i64 - 62_167_219_200;
+            OffsetDateTime::from_unix_timestamp(secs).unwrap()
+                + time::Duration::nanoseconds((x >> 34) as i64 % 1_000_000_000)
+        })
+        .collect()
+}
+
 #[test]
 fn timestamps_are_written_as_the_format_description_writes_them() {
     let fmt = time::macros::format_description!(
         "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
     );
-    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
-    for _ in 0..2_000 {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        // Anywhere in years 0..=9999, any nanosecond.
-        let secs = (x % 315_537_897_600) as i64 - 62_167_219_200;
-        let t = OffsetDateTime::from_unix_timestamp(secs).unwrap()
-            + time::Duration::nanoseconds((x >> 34) as i64 % 1_000_000_000);
+    for t in instants(2_000) {
         assert_eq!(timestamp(t), t.format(&fmt).unwrap(), "{t}");
     }
     // Years before 0, as the description writes them ("-0044").

@@ -18,8 +18,8 @@ pub const LONG_ABOUT: &str = "Anonymous, opt-in usage telemetry for the producti
     Each command's --help lists its own flags, variables, examples and exit statuses.";
 
 /// The command line; with `long_help`, each page's text after the flags (`help`). Those
-/// texts are built only when `--help` may show them: building them all is a quarter of
-/// the instructions of a whole `send --background`.
+/// texts are built only when clap has something to show (`cmd::main`): building them all
+/// is a quarter of the instructions of a whole `send --background`.
 pub fn command(long_help: bool) -> clap::Command {
     let cmd = Cli::command();
     if long_help {
@@ -46,17 +46,6 @@ fn with_pages(cmd: clap::Command, name: &str) -> clap::Command {
         cmd = cmd.mut_subcommand(sub, |c| with_pages(c, &full));
     }
     cmd
-}
-
-/// Whether these arguments may ask for a long help (`--help`, `help`, or `-h` alone or
-/// in a cluster): only then are the pages built.
-pub fn wants_help(args: &[OsString]) -> bool {
-    args.iter().skip(1).any(|a| {
-        let a = a.as_encoded_bytes();
-        a == b"--help"
-            || a == b"help"
-            || (a.starts_with(b"-") && !a.starts_with(b"--") && a.contains(&b'h'))
-    })
 }
 
 #[derive(Debug, Parser)]

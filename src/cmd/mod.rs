@@ -22,12 +22,17 @@ pub use crate::error::{DELIVERED, NOT_DELIVERED, USAGE, UsageError};
 
 pub fn main() -> ExitCode {
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
-    let parsed = crate::cli::command(crate::cli::wants_help(&args))
-        .try_get_matches_from(&args)
-        // As `Parser::try_parse` does: an error of the conversion is worded by the command.
-        .and_then(|m| {
-            Cli::from_arg_matches(&m).map_err(|e| e.format(&mut crate::cli::command(false)))
-        });
+    // Parsed without the long-help pages; whatever clap has to show or refuse (help, a
+    // bad flag, a missing subcommand) is parsed again with them, so it reads the same.
+    let parse = |long_help| {
+        crate::cli::command(long_help)
+            .try_get_matches_from(&args)
+            // As `Parser::try_parse` does: an error of the conversion is worded by the command.
+            .and_then(|m| {
+                Cli::from_arg_matches(&m).map_err(|e| e.format(&mut crate::cli::command(long_help)))
+            })
+    };
+    let parsed = parse(false).or_else(|_| parse(true));
     let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => {

@@ -15,7 +15,7 @@ fn every_variable_a_page_names_exists() {
 }
 
 #[test]
-fn each_page_is_attached_to_its_command_only_when_help_may_show() {
+fn each_page_is_attached_to_its_command_only_when_asked_for() {
     let full = super::super::command(true);
     let plain = super::super::command(false);
     for page in PAGES.iter().chain([&&TOP]) {
@@ -29,25 +29,5 @@ fn each_page_is_attached_to_its_command_only_when_help_may_show() {
         };
         assert_eq!(find(&full), Some(text(page)), "{}", page.name);
         assert_eq!(find(&plain), None, "{}", page.name);
-    }
-    let asks = |args: &[&str]| {
-        let args: Vec<std::ffi::OsString> = args.iter().map(Into::into).collect();
-        super::super::wants_help(&args)
-    };
-    for args in [
-        &["p", "--help"][..],
-        &["p", "send", "-h"],
-        &["p", "-qh"],
-        &["p", "help", "flush"],
-    ] {
-        assert!(asks(args), "{args:?}");
-    }
-    for args in [
-        &["p", "send", "manifest", "m.json"][..],
-        &["p", "--", "x"],
-        &["p", "-q"],
-        &["p"],
-    ] {
-        assert!(!asks(args), "{args:?}");
     }
 }

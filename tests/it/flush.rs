@@ -348,7 +348,9 @@ fn kill_loop(n: usize, kills: usize) -> (usize, usize, usize, Duration) {
     assert_eq!(t.len(), n, "no foreign keys");
     let leftover = files_under(&s.outbox());
     assert!(leftover.is_empty(), "left behind: {leftover:?}");
-    // Only a kill between a 2xx and the deletion sends a delivered entry again.
+    // Only a kill between a 2xx and the deletion sends a delivered entry again: one entry
+    // a connection, so up to 4 a kill (replay::MAX_WORKERS; docs/outbox.md). About 0.7 a
+    // kill here, and more as the rest of a replay gets cheaper than its two unlinks.
     let mut delivered: BTreeMap<String, usize> = BTreeMap::new();
     for r in server.requests().iter().filter(|r| r.status == Some(200)) {
         *delivered
@@ -357,7 +359,7 @@ fn kill_loop(n: usize, kills: usize) -> (usize, usize, usize, Duration) {
     }
     let twice: usize = delivered.values().map(|&c| c - 1).sum();
     assert!(
-        twice <= landed,
+        twice <= landed * 4,
         "{twice} repeat deliveries after {landed} kills"
     );
     (twice, server.requests().len(), landed, elapsed)

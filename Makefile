@@ -1,7 +1,7 @@
 # pk3s-telemetry: build, demo, test. Everything the targets need is installed by them.
 CARGO ?= cargo
 
-.PHONY: all build release demo test stress fmt bench generate install uninstall
+.PHONY: all build release demo test stress fmt bench size generate install uninstall
 
 all: build
 
@@ -32,6 +32,10 @@ fmt:
 # Speed, memory and size figures with ratios (installs hyperfine and wrk if missing).
 bench:
 	./scripts/bench.sh
+
+# The stripped release binary within its 2.5 MiB limit (CI runs it after make test).
+size:
+	./scripts/size.sh
 
 # Regenerate the committed completions/ and man/ from the clap definition.
 generate:

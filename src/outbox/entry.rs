@@ -11,7 +11,7 @@ use time::{OffsetDateTime, PrimitiveDateTime};
 
 pub use crate::oflags::O_NOFOLLOW;
 use crate::oflags::{O_NOATIME, O_NONBLOCK};
-use crate::payload::push_digits;
+use crate::payload::push_utc;
 
 pub const REJECTED_DIR: &str = "rejected";
 pub const CORRUPT_DIR: &str = "corrupt";
@@ -126,28 +126,12 @@ pub fn stamp_of(stem: &str) -> Option<OffsetDateTime> {
 
 /// `20261121T234743.123456789Z-<event id>`: sorts oldest first.
 pub fn entry_stem(at: OffsetDateTime, event_id: &str) -> String {
-    // By hand, as `payload::timestamp` (`stamp_of` reads it back; a test holds the two to
-    // time's own parser).
-    let at = at.to_offset(time::UtcOffset::UTC);
+    // `stamp_of` reads it back; a test holds the two to time's own formatter and parser.
     let mut stamp = String::with_capacity(STAMP_LEN);
-    match u32::try_from(at.year()) {
-        Ok(year) if year <= 9999 => {
-            push_digits(&mut stamp, year, 4);
-            for (v, width) in [
-                (u32::from(u8::from(at.month())), 2),
-                (u32::from(at.day()), 2),
-            ] {
-                push_digits(&mut stamp, v, width);
-            }
-            stamp.push('T');
-            for v in [at.hour(), at.minute(), at.second()] {
-                push_digits(&mut stamp, u32::from(v), 2);
-            }
-            stamp.push('.');
-            push_digits(&mut stamp, at.nanosecond(), 9);
-            stamp.push('Z');
-        }
-        _ => stamp.push_str("19700101T000000.000000000Z"),
+    if (0..=9999).contains(&at.to_offset(time::UtcOffset::UTC).year()) {
+        push_utc(&mut stamp, at, false, 9);
+    } else {
+        stamp.push_str("19700101T000000.000000000Z");
     }
     let mut id: String = event_id
         .chars()

@@ -66,35 +66,46 @@ pub fn new_id() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
-/// RFC 3339 in UTC with milliseconds, e.g. `2026-11-21T23:47:43.120Z`. By hand: time's
-/// formatter interprets a description on every call (a replay stamps every entry twice),
-/// and without it that code is not in the binary.
+/// RFC 3339 in UTC with milliseconds, e.g. `2026-11-21T23:47:43.120Z`.
 pub fn timestamp(at: OffsetDateTime) -> String {
-    let at = at.to_offset(time::UtcOffset::UTC);
     let mut s = String::with_capacity(24);
-    let year = at.year();
-    if year < 0 {
-        s.push('-');
-    }
-    push_digits(&mut s, year.unsigned_abs(), 4);
-    let parts = [
-        ('-', u32::from(u8::from(at.month())), 2),
-        ('-', u32::from(at.day()), 2),
-        ('T', u32::from(at.hour()), 2),
-        (':', u32::from(at.minute()), 2),
-        (':', u32::from(at.second()), 2),
-        ('.', u32::from(at.millisecond()), 3),
-    ];
-    for (sep, v, width) in parts {
-        s.push(sep);
-        push_digits(&mut s, v, width);
-    }
-    s.push('Z');
+    push_utc(&mut s, at, true, 3);
     s
 }
 
+/// `at` in UTC as `YYYY-MM-DDTHH:MM:SS.F…Z` (`separated`) or `YYYYMMDDTHHMMSS.F…Z`, with
+/// `fraction` digits of the second (at most 9); a year before 0 gets a `-`. By hand:
+/// time's formatter interprets a description on every call (a replay stamps every entry),
+/// and without it that code is not in the binary. Tests hold both forms to time's own.
+pub fn push_utc(s: &mut String, at: OffsetDateTime, separated: bool, fraction: u32) {
+    let at = at.to_offset(time::UtcOffset::UTC);
+    let (date_sep, time_sep) = if separated {
+        (Some('-'), Some(':'))
+    } else {
+        (None, None)
+    };
+    if at.year() < 0 {
+        s.push('-');
+    }
+    push_digits(s, at.year().unsigned_abs(), 4);
+    for v in [u8::from(at.month()), at.day()] {
+        s.extend(date_sep);
+        push_digits(s, u32::from(v), 2);
+    }
+    s.push('T');
+    push_digits(s, u32::from(at.hour()), 2);
+    for v in [at.minute(), at.second()] {
+        s.extend(time_sep);
+        push_digits(s, u32::from(v), 2);
+    }
+    s.push('.');
+    let fraction = fraction.min(9);
+    push_digits(s, at.nanosecond() / 10u32.pow(9 - fraction), fraction);
+    s.push('Z');
+}
+
 /// `v` in decimal on `width` digits (zero-padded; its lowest ones if it has more).
-pub fn push_digits(s: &mut String, v: u32, width: u32) {
+fn push_digits(s: &mut String, v: u32, width: u32) {
     let mut place = 10u32.pow(width.saturating_sub(1));
     while place > 0 {
         s.push(char::from(b'0' + (v / place % 10) as u8));

@@ -208,6 +208,16 @@ pub fn members(bytes: &[u8], within: Range<usize>) -> Option<Vec<Member>> {
     (c.i == c.b.len()).then_some(out)
 }
 
+/// One xorshift64 step: the fixed pseudo-random sequences of the unit tests (fuzz loops,
+/// random instants).
+#[cfg(test)]
+pub(crate) fn xorshift(x: &mut u64) -> u64 {
+    *x ^= *x << 13;
+    *x ^= *x >> 7;
+    *x ^= *x << 17;
+    *x
+}
+
 const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
 const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
 
@@ -430,9 +440,7 @@ mod tests {
         for _ in 0..20_000 {
             let mut b = base.to_vec();
             for _ in 0..4 {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
+                xorshift(&mut x);
                 let i = (x as usize) % (b.len() + 1);
                 match x % 3 {
                     0 => b.insert(i, (x >> 32) as u8),

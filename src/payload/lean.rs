@@ -276,9 +276,7 @@ mod tests {
         for _ in 0..30_000 {
             let mut b = base.to_vec();
             for _ in 0..3 {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
+                crate::json::xorshift(&mut x);
                 let i = (x as usize) % (b.len() + 1);
                 let c = alphabet[(x >> 40) as usize % alphabet.len()];
                 match x % 3 {

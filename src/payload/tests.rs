@@ -84,9 +84,7 @@ pub(crate) fn instants(n: usize) -> Vec<OffsetDateTime> {
     let mut x: u64 = 0x2545_f491_4f6c_dd1d;
     (0..n)
         .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
+            let x = crate::json::xorshift(&mut x);
             let secs = (x % 315_537_897_600) as i64 - 62_167_219_200;
             OffsetDateTime::from_unix_timestamp(secs).unwrap()
                 + time::Duration::nanoseconds((x >> 34) as i64 % 1_000_000_000)

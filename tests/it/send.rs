@@ -218,6 +218,39 @@ fn a_redirect_is_not_followed_and_post_never_becomes_get() {
 }
 
 #[test]
+fn answer_heads_up_to_32_kib_are_taken_and_longer_ones_refused_in_words() {
+    // The connection's input buffer is 32 KiB: a head that fills it is an error with
+    // words, not a stall or a "disconnected".
+    let filler = |n: usize| Reply::With(200, vec![("X-Filler", "f".repeat(n))]);
+    let server = Server::start(vec![filler(30_000), filler(40_000)], Reply::Status(200));
+    let mut s = manifest_sandbox(&server);
+    s.set("TELEMETRY_MAX_RETRIES", "1");
+    s.run(&["send", "manifest", "manifest.json"]).ok();
+    assert!(entries(&s.outbox()).is_empty());
+    let run = s.run(&["send", "manifest", "manifest.json"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    run.stderr_has("headers are too large");
+    assert_eq!(entries(&s.outbox()).len(), 1);
+}
+
+#[test]
+fn a_token_far_longer_than_the_spare_output_buffer_is_sent_whole() {
+    // The output buffer is sized from the request's own head (an environment variable
+    // holds at most 128 KiB).
+    let server = Server::start(vec![], Reply::Status(200));
+    let mut s = manifest_sandbox(&server);
+    let token = "t".repeat(100_000);
+    s.set("TELEMETRY_BEARER_TOKEN", &token);
+    s.run(&["send", "manifest", "manifest.json"]).ok();
+    let reqs = server.requests();
+    assert_eq!(reqs.len(), 1);
+    assert_eq!(
+        reqs[0].header("Authorization"),
+        Some(format!("Bearer {token}").as_str())
+    );
+}
+
+#[test]
 fn retry_after_429_is_waited_for_then_delivered() {
     let server = Server::start(
         vec![Reply::With(429, vec![("Retry-After", "2".into())])],

@@ -3,6 +3,9 @@
 //! long help (its variables, examples and exit statuses) is data in `help`.
 
 pub mod help;
+mod lazy;
+
+pub use lazy::Lazy;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -21,11 +24,10 @@ pub const LONG_ABOUT: &str = "Anonymous, opt-in usage telemetry for the producti
 /// texts are built only when clap has something to show (`cmd::main`): building them all
 /// is a quarter of the instructions of a whole `send --background`.
 pub fn command(long_help: bool) -> clap::Command {
-    let cmd = Cli::command();
     if long_help {
-        with_pages(cmd, help::TOP.name)
+        lazy::eager(|| with_pages(Cli::command(), help::TOP.name))
     } else {
-        cmd
+        Cli::command()
     }
 }
 
@@ -112,7 +114,7 @@ pub enum Command {
             question on the terminal when a person is there (stdin and stderr are terminals, \
             CI unset), else off. The answer is exported, so nested layers never ask again."
     )]
-    Resolve(ResolveArgs),
+    Resolve(Lazy<ResolveArgs>),
     /// Print the context for a nested child (same session, this run as its parent), or run COMMAND with it
     #[command(
         long_about = "Print the context for a nested child: the same session, \
@@ -120,18 +122,18 @@ pub enum Command {
             child makes its own. Never asks. With -- COMMAND, run the command with that \
             environment and exit with its status (126 or 127 when it cannot be run)."
     )]
-    Env(EnvArgs),
+    Env(Lazy<EnvArgs>),
     /// Check JSON files (run manifests, test artifacts) for identifiers; exit 1 naming each path found
-    Check(CheckArgs),
+    Check(Lazy<CheckArgs>),
     /// Replay the outbox oldest first; delete what is delivered, keep the rest for later
-    Flush(FlushArgs),
+    Flush(Lazy<FlushArgs>),
     /// Save "telemetry on" for this user (or with --system for the machine)
     #[command(long_about = "Save \"telemetry on\" for this user, in \
             $XDG_CONFIG_HOME/productive-k3s/telemetry.conf (else \
             ~/.config/productive-k3s/telemetry.conf), or with --system for every user of the \
             machine, in /etc/productive-k3s/telemetry.conf. A flag, TELEMETRY_ENABLED or \
             DO_NOT_TRACK still decide first; the user's choice wins over the machine's.")]
-    Enable(ChoiceArgs),
+    Enable(Lazy<ChoiceArgs>),
     /// Save "telemetry off" for this user (or with --system for the machine)
     #[command(long_about = "Save \"telemetry off\" for this user, in \
             $XDG_CONFIG_HOME/productive-k3s/telemetry.conf (else \
@@ -139,7 +141,7 @@ pub enum Command {
             machine, in /etc/productive-k3s/telemetry.conf. A saved \"off\" also stops \
             `flush`: kept entries stay where they are. A flag, TELEMETRY_ENABLED or \
             DO_NOT_TRACK still decide first; the user's choice wins over the machine's.")]
-    Disable(ChoiceArgs),
+    Disable(Lazy<ChoiceArgs>),
     /// Show where things stand: consent and its source, endpoint, proxy, outbox counts, last delivery
     #[command(
         long_about = "Show where things stand: whether telemetry is on and what decided it, the \
@@ -148,13 +150,13 @@ pub enum Command {
             of its oldest entry, and the last delivery recorded there. Never asks, sends or \
             changes anything."
     )]
-    Status(StatusArgs),
+    Status(Lazy<StatusArgs>),
     /// Write shell completions and man pages into DIR/completions and DIR/man (for packaging)
     #[command(hide = true)]
-    Generate(GenerateArgs),
+    Generate(Lazy<GenerateArgs>),
     /// The detached deliverer of `send --background` (started by send, not by hand)
     #[command(hide = true, name = "deliver-outbox")]
-    Deliver(DeliverArgs),
+    Deliver(Lazy<DeliverArgs>),
 }
 
 #[derive(Debug, Args)]
@@ -278,9 +280,9 @@ pub struct FlushArgs {
 #[derive(Debug, Subcommand)]
 pub enum SendCommand {
     /// Wrap a run manifest (a JSON object) in the install envelope and deliver it
-    Manifest(ManifestArgs),
+    Manifest(Lazy<ManifestArgs>),
     /// Deliver a ready-made JSON event object as it is, or build the standard lifecycle event with --name
-    Event(EventArgs),
+    Event(Lazy<EventArgs>),
 }
 
 #[derive(Debug, Args)]

@@ -1,7 +1,7 @@
 //! Subcommands defined when clap builds them, not up front.
 
 use std::cell::Cell;
-use std::ops::{Deref, DerefMut};
+use std::ops::Deref;
 
 use clap::{ArgMatches, Args, Command, FromArgMatches};
 
@@ -22,19 +22,13 @@ pub fn eager<R>(build: impl FnOnce() -> R) -> R {
 /// A subcommand's arguments, defined only when clap builds that subcommand (`defer`): the
 /// one that runs. Defining every command's flags on every run was a quarter of the
 /// instructions of a `send --background`. Reads as the arguments it holds.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Lazy<T>(pub T);
 
 impl<T> Deref for Lazy<T> {
     type Target = T;
     fn deref(&self) -> &T {
         &self.0
-    }
-}
-
-impl<T> DerefMut for Lazy<T> {
-    fn deref_mut(&mut self) -> &mut T {
-        &mut self.0
     }
 }
 

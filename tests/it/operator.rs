@@ -409,18 +409,27 @@ fn age(dir: &std::path::Path) {
     fs::File::open(dir).unwrap().set_modified(then).unwrap();
 }
 
-#[test]
-fn status_counts_a_quiet_outbox_from_its_cache_and_sees_every_change() {
-    let mut s = Sandbox::new();
+/// Points `s` at a refused port with one attempt a send: each send keeps its event.
+fn keep_sends(s: &mut Sandbox) {
     s.set("TELEMETRY_ENABLED", "1")
         .set("TELEMETRY_MAX_RETRIES", "1")
         .set(
             "TELEMETRY_ENDPOINT",
             &format!("http://127.0.0.1:{}/t", refused_port()),
         );
-    let send = |s: &Sandbox| assert_eq!(s.run(&["send", "event", "--name", "a.b"]).code, 1);
-    send(&s);
-    send(&s);
+}
+
+/// One event, sent and kept.
+fn send_kept(s: &Sandbox) {
+    assert_eq!(s.run(&["send", "event", "--name", "a.b"]).code, 1);
+}
+
+#[test]
+fn status_counts_a_quiet_outbox_from_its_cache_and_sees_every_change() {
+    let mut s = Sandbox::new();
+    keep_sends(&mut s);
+    send_kept(&s);
+    send_kept(&s);
     let pending = |s: &Sandbox| status_json(s)["outbox"]["pending"].clone();
     assert_eq!(pending(&s), 2);
     let cache = s.outbox().join(".state/census");
@@ -435,7 +444,7 @@ fn status_counts_a_quiet_outbox_from_its_cache_and_sees_every_change() {
     fs::write(&cache, text.replace("pending=2\n", "pending=7\n")).unwrap();
     assert_eq!(pending(&s), 7, "read from the cache");
     // Any change to the outbox (a new entry, a rejection) is seen at once.
-    send(&s);
+    send_kept(&s);
     assert_eq!(pending(&s), 3);
     age(&s.outbox());
     assert_eq!(pending(&s), 3);
@@ -452,21 +461,15 @@ fn status_through_a_symlinked_outbox_sees_changes_behind_the_link() {
     s.set(
         "TELEMETRY_OUTBOX_DIR",
         &s.path("link").display().to_string(),
-    )
-    .set("TELEMETRY_ENABLED", "1")
-    .set("TELEMETRY_MAX_RETRIES", "1")
-    .set(
-        "TELEMETRY_ENDPOINT",
-        &format!("http://127.0.0.1:{}/t", refused_port()),
     );
-    let send = |s: &Sandbox| assert_eq!(s.run(&["send", "event", "--name", "a.b"]).code, 1);
-    send(&s);
+    keep_sends(&mut s);
+    send_kept(&s);
     for _ in 0..3 {
         age(&s.path("real"));
         assert_eq!(status_json(&s)["outbox"]["pending"], 1);
     }
     assert!(s.path("real/.state/census").exists(), "cached");
-    send(&s);
+    send_kept(&s);
     assert_eq!(status_json(&s)["outbox"]["pending"], 2);
 }
 

@@ -106,9 +106,9 @@ pub enum Command {
     #[command(
         long_about = "Decide consent and this run's correlation ids, and print them for eval: \
             export lines for what is decided (TELEMETRY_ENABLED as true or false) and for each \
-            TELEMETRY_* setting that was set, exactly as given; for a setting that was not, \
-            its default, assigned unexported and only where the shell has no value of its own \
-            (so a layer's configured values survive the eval, and set -u scripts can read it).\n\n\
+            TELEMETRY_* setting that was set, exactly as given; nothing for a setting nobody \
+            set (every layer applies the same defaults, and a layer's own shell values survive \
+            the eval).\n\n\
             Consent: --telemetry, else TELEMETRY_ENABLED, else DO_NOT_TRACK, else a saved \
             choice (pk3s-telemetry enable|disable: the user's, then the machine's), else one \
             question on the terminal when a person is there (stdin and stderr are terminals, \

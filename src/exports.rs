@@ -1,8 +1,9 @@
 //! The `TELEMETRY_*` context a run hands down, decided once here for both `resolve` and
 //! `env`, and rendered as shell lines for `eval` (bash, dash, zsh) or as JSON for machines.
 //! What is decided (consent, ids, component) and every setting that was set is exported;
-//! a setting that was not set only gets its default assigned, unexported, where the shell
-//! has no value of its own, so a layer's configured shell variables survive the `eval`.
+//! a setting that nobody set is neither exported nor assigned: every layer applies the same
+//! defaults, a layer's own shell variables survive the `eval`, and what a layer persists
+//! for a setting nobody configured is what upstream persists (`""`, not today's default).
 //! The token is never rendered (see `shell`).
 
 use std::process::Command;
@@ -17,10 +18,10 @@ use crate::settings::{Origin, Settings};
 pub struct Export {
     pub name: &'static str,
     /// `None`: not set. A decided value that is `None` is cleared (exported as empty, JSON
-    /// null); a setting that is `None` is not exported and gets `default` instead.
+    /// null); a setting that is `None` is left alone: not exported, not assigned.
     pub value: Option<String>,
-    /// For a setting that was not set: what the shell assigns (unexported) if it has no
-    /// value. `None` for decided values and for knobs with nothing to assume.
+    /// For a setting: what every layer assumes when it is not set (shown in JSON, never
+    /// assigned). `None` for decided values and for knobs with nothing to assume.
     pub default: Option<String>,
     /// Decided by this run (always exported) rather than handed on from its settings.
     pub decided: bool,
@@ -111,7 +112,6 @@ pub fn for_child(settings: &Settings, consent: Option<Consent>) -> Vec<Export> {
             // Undecided stays undecided: handed on as it was (set but empty), else not at all.
             None => Export {
                 value: settings.given("TELEMETRY_ENABLED").map(str::to_string),
-                default: Some(String::new()),
                 decided: false,
                 ..export("TELEMETRY_ENABLED", None, default)
             },
@@ -143,26 +143,18 @@ fn handed_down(settings: &Settings) -> impl Iterator<Item = Export> {
 }
 
 /// Lines safe to `eval` in bash, dash and zsh whatever the values hold: `export
-/// NAME='value'` for what is decided or was set, and `[ -n "${NAME+x}" ] || NAME='default'`
-/// for a setting that was not (unexported, and only where the shell has none of its own,
-/// so `set -u` scripts can still read it). The token's value is never printed: `resolve`
-/// only sees an exported token, so exporting it again adds nothing, and an `eval` under
-/// `set -x` would copy it into the log.
+/// NAME='value'` for what is decided or was set, nothing for a setting nobody set (a
+/// `set -u` layer that reads one bare keeps upstream's own `NAME="${NAME:-…}"` line). The
+/// token's value is never printed: `resolve` only sees an exported token, so exporting it
+/// again adds nothing, and an `eval` under `set -x` would copy it into the log.
 pub fn shell(list: &[Export]) -> String {
     let mut out = String::new();
     for e in list {
-        match (&e.value, &e.default) {
-            (Some(_), _) if e.secret => continue,
-            (Some(v), _) => exported(&mut out, e.name, v),
-            (None, _) if e.decided => exported(&mut out, e.name, ""),
-            (None, Some(d)) => {
-                out.push_str(&format!(
-                    "[ -n \"${{{n}+x}}\" ] || {n}={}\n",
-                    quote(d),
-                    n = e.name
-                ));
-            }
-            (None, None) => {}
+        match &e.value {
+            Some(_) if e.secret => {}
+            Some(v) => exported(&mut out, e.name, v),
+            None if e.decided => exported(&mut out, e.name, ""),
+            None => {}
         }
     }
     out
@@ -182,19 +174,19 @@ pub fn quote(value: &str) -> String {
     format!("'{}'", value.replace('\'', r"'\''"))
 }
 
-/// One object keyed by variable name: `{"value": …, "source": …, "exported": …}` (an
-/// unset setting shows the default the shell would assign, with `"exported": false`), or
-/// for the token `{"set": true|false, "source": …}`.
+/// One object keyed by variable name: `{"value": …, "source": …, "exported": …}` (a
+/// setting nobody set has `"value": null`, `"exported": false` and, when every layer
+/// assumes one, its `"default"`), or for the token `{"set": true|false, "source": …}`.
 pub fn json(list: &[Export]) -> anyhow::Result<String> {
     let mut m = Map::new();
     for e in list {
         let exported = e.decided || e.value.is_some();
         let entry = if e.secret {
             json!({"set": e.value.is_some(), "source": e.source})
-        } else if exported {
-            json!({"value": e.value, "source": e.source, "exported": true})
+        } else if exported || e.default.is_none() {
+            json!({"value": e.value, "source": e.source, "exported": exported})
         } else {
-            json!({"value": e.default, "source": e.source, "exported": false})
+            json!({"value": null, "source": e.source, "exported": false, "default": e.default})
         };
         m.insert(e.name.to_string(), entry);
     }

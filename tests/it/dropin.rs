@@ -138,8 +138,9 @@ pk3s-telemetry env -- ./infra.sh
         &format!(
             r#"TELEMETRY_ENDPOINT="${{TELEMETRY_ENDPOINT:-{url}}}"
 TELEMETRY_ENABLED="${{TELEMETRY_ENABLED:-}}"
+TELEMETRY_OUTBOX_DIR="${{TELEMETRY_OUTBOX_DIR:-}}"
 eval "$(TELEMETRY_ENABLED="${{TELEMETRY_ENABLED-}}" pk3s-telemetry resolve --component infra)"
-printf '{{"telemetry":{{"enabled":"%s","endpoint":"%s"}}}}\n' "$TELEMETRY_ENABLED" "$TELEMETRY_ENDPOINT" > cluster.json
+printf '{{"telemetry":{{"enabled":"%s","endpoint":"%s","outbox_dir":"%s"}}}}\n' "$TELEMETRY_ENABLED" "$TELEMETRY_ENDPOINT" "$TELEMETRY_OUTBOX_DIR" > cluster.json
 printf 'TELEMETRY_ENABLED=%s\n' "$TELEMETRY_ENABLED" > nodes.env
 if [[ "$TELEMETRY_ENABLED" == "true" ]]; then
   TELEMETRY_ENDPOINT="$TELEMETRY_ENDPOINT" pk3s-telemetry send event --name infra.command.started
@@ -149,10 +150,14 @@ TELEMETRY_ENDPOINT="$TELEMETRY_ENDPOINT" pk3s-telemetry env -- ./core.sh
             url = server.url()
         ),
     );
-    // core: reads every setting by its plain name under set -u, as its scripts do.
+    // core: its own default block in upstream's form, then every setting read by its
+    // plain name under set -u, as its scripts do.
     layer(
         "core.sh",
-        r#"eval "$(pk3s-telemetry resolve --component core)"
+        r#"TELEMETRY_MAX_RETRIES="${TELEMETRY_MAX_RETRIES:-3}"
+TELEMETRY_OUTBOX_DIR="${TELEMETRY_OUTBOX_DIR:-runs/telemetry-outbox}"
+TELEMETRY_MARKER="${TELEMETRY_MARKER:-pk3s-public-v1}"
+eval "$(pk3s-telemetry resolve --component core)"
 printf '%s %s %s\n' "$TELEMETRY_MAX_RETRIES" "$TELEMETRY_OUTBOX_DIR" "$TELEMETRY_MARKER" > core.seen
 printf '{"run_id": "%s"}' "$TELEMETRY_RUN_ID" > manifest.json
 pk3s-telemetry send manifest manifest.json
@@ -166,8 +171,9 @@ pk3s-telemetry send manifest manifest.json
         serde_json::from_str(&fs::read_to_string(s.path("cluster.json")).unwrap()).unwrap();
     assert_eq!(
         cluster,
-        json!({"telemetry": {"enabled": "true", "endpoint": server.url()}}),
-        "consent recorded as true; the configured endpoint survived eval"
+        json!({"telemetry": {"enabled": "true", "endpoint": server.url(), "outbox_dir": ""}}),
+        "consent recorded as true; the configured endpoint survived eval; the outbox nobody \
+         configured is recorded as upstream records it"
     );
     assert_eq!(
         fs::read_to_string(s.path("nodes.env")).unwrap(),
@@ -176,7 +182,7 @@ pk3s-telemetry send manifest manifest.json
     assert_eq!(
         fs::read_to_string(s.path("core.seen")).unwrap(),
         "3 runs/telemetry-outbox pk3s-public-v1\n",
-        "defaults for set -u, nothing absolute"
+        "the layer's own defaults, nothing absolute"
     );
     let got: Vec<Value> = server.requests().iter().map(|r| r.json()).collect();
     assert_eq!(got.len(), 2, "{got:#?}");

@@ -277,7 +277,11 @@ fn env_never_asks_even_at_a_terminal() {
     let j = answered(&f);
     // Undecided stays undecided: a child that resolves at a terminal may still ask.
     assert_eq!(j["TELEMETRY_ENABLED"]["exported"], json!(false), "{j:#}");
-    assert_eq!(value(&j, "TELEMETRY_ENABLED"), "");
+    assert_eq!(
+        value(&j, "TELEMETRY_ENABLED"),
+        &Value::Null,
+        "nothing assigned"
+    );
 }
 
 #[test]
@@ -343,7 +347,8 @@ fn a_fresh_run_gets_new_ids_and_exports_only_what_it_decides_or_was_given() {
         assert_eq!(value(&a, name), want, "{name}");
         assert_eq!(a[name]["exported"], json!(true), "{name}");
     }
-    // Unset settings: the default every layer applies, not exported.
+    // Unset settings: nothing assigned (value null), not exported; the default every
+    // layer applies is shown beside it.
     let defaults = [
         (
             "TELEMETRY_ENDPOINT",
@@ -361,9 +366,11 @@ fn a_fresh_run_gets_new_ids_and_exports_only_what_it_decides_or_was_given() {
         ("TELEMETRY_SOURCE_SCRIPT", "scripts/apply.sh"),
     ];
     for (name, want) in defaults {
-        assert_eq!(value(&a, name), want, "{name}");
-        assert_eq!(source(&a, name), "default", "{name}");
-        assert_eq!(a[name]["exported"], json!(false), "{name}");
+        assert_eq!(
+            a[name],
+            json!({"value": null, "source": "default", "exported": false, "default": want}),
+            "{name}"
+        );
     }
     assert_eq!(
         a["TELEMETRY_BEARER_TOKEN"],
@@ -375,15 +382,19 @@ fn a_fresh_run_gets_new_ids_and_exports_only_what_it_decides_or_was_given() {
         json!({"value": s.outbox().display().to_string(), "source": "env", "exported": true})
     );
 
-    // The shell form: decided values exported; defaults assigned only where unset.
+    // The shell form: decided values and given settings exported, and nothing else.
     let sh = s.run(&["resolve"]);
     sh.ok();
     assert!(sh.stdout.starts_with("export TELEMETRY_ENABLED='false'\n"));
-    assert!(
+    assert_eq!(
         sh.stdout
-            .contains("[ -n \"${TELEMETRY_MARKER+x}\" ] || TELEMETRY_MARKER='pk3s-public-v1'\n")
+            .lines()
+            .filter(|l| !l.starts_with("export "))
+            .count(),
+        0,
+        "{sh:#?}"
     );
-    assert!(!sh.stdout.contains("export TELEMETRY_MARKER"), "{sh:#?}");
+    assert!(!sh.stdout.contains("TELEMETRY_MARKER"), "{sh:#?}");
 }
 
 #[test]
@@ -462,28 +473,30 @@ fn settings_that_were_set_are_handed_on_exactly_as_given() {
 }
 
 #[test]
-fn a_layers_own_unexported_values_survive_eval_and_set_u_finds_defaults() {
+fn a_layers_own_unexported_values_survive_eval_and_unset_settings_stay_unset() {
     let s = sandbox();
     for sh in ["bash", "dash", "zsh"] {
         if !shell_available(sh) {
             eprintln!("{sh} is not installed here: skipped");
             continue;
         }
-        // A layer's configured, unexported values (as upstream's default blocks leave
-        // them), then eval under `set -u` reading every setting by its plain name.
+        // A layer's configured, unexported values, then eval under `set -u`: they
+        // survive, a setting nobody set stays unset, and a layer's own default line in
+        // upstream's form (`${NAME:-}`) gives what upstream persists for it: "".
         let script = r#"
             set -eu
             TELEMETRY_ENDPOINT='http://127.0.0.1:9/layer'
             TELEMETRY_MAX_RETRIES=7
             eval "$(pk3s-telemetry resolve --telemetry enable)"
-            printf '%s|%s|%s|%s\n' "$TELEMETRY_ENDPOINT" "$TELEMETRY_MAX_RETRIES" \
-                "$TELEMETRY_MARKER" "$TELEMETRY_BEARER_TOKEN"
+            TELEMETRY_USER_AGENT="${TELEMETRY_USER_AGENT:-}"
+            printf '%s|%s|%s|%s|%s\n' "$TELEMETRY_ENDPOINT" "$TELEMETRY_MAX_RETRIES" \
+                "${TELEMETRY_MARKER-unset}" "${TELEMETRY_BEARER_TOKEN-unset}" "$TELEMETRY_USER_AGENT"
             sh -c 'printf "%s|%s|%s\n" "${TELEMETRY_ENDPOINT-unset}" "${TELEMETRY_MARKER-unset}" "$TELEMETRY_ENABLED"'
         "#;
         let run = shell(&s, sh, script);
         run.ok();
         assert_eq!(
-            run.stdout, "http://127.0.0.1:9/layer|7|pk3s-public-v1|\nunset|unset|true\n",
+            run.stdout, "http://127.0.0.1:9/layer|7|unset|unset|\nunset|unset|true\n",
             "{sh}: {run:#?}"
         );
     }

@@ -9,11 +9,12 @@
 //! `/etc/productive-k3s` for the machine. The two overrides are for packagers and tests.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{Read as _, Write as _};
+use std::io::Write as _;
 use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
 use std::path::{Path, PathBuf};
 
 use crate::error::plain_io;
+use crate::input;
 use crate::settings::{Verbosity, non_empty, parse_bool};
 
 /// The file's name inside either directory.
@@ -95,25 +96,19 @@ pub fn load(places: &Places, out: Verbosity) -> Option<Saved> {
 
 /// One file: `Ok(None)` when there is none, `Err` (one line naming the file) when it
 /// cannot be read or holds something else than a choice.
+/// Opened like every file the tool reads (`input::read`): a FIFO there is one warning at
+/// once, never a hang of every command that reads the choice.
 pub fn read(path: &Path) -> Result<Option<bool>, String> {
     let name = path.display();
-    let file = match File::open(path) {
-        Ok(f) => f,
+    let bytes = match input::read(path, MAX_SIZE) {
+        Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(format!("{name}: cannot read: {}", plain_io(&e))),
+        Err(e) => return Err(format!("{name}: {}", input::words(&e))),
     };
-    match file.metadata() {
-        Ok(m) if m.is_file() => {}
-        Ok(_) => return Err(format!("{name}: not a regular file")),
-        Err(e) => return Err(format!("{name}: cannot read: {}", plain_io(&e))),
-    }
-    let mut text = String::new();
-    file.take(MAX_SIZE + 1)
-        .read_to_string(&mut text)
-        .map_err(|e| format!("{name}: cannot read: {}", plain_io(&e)))?;
-    if text.len() as u64 > MAX_SIZE {
+    if bytes.len() as u64 > MAX_SIZE {
         return Err(format!("{name}: larger than {MAX_SIZE} bytes"));
     }
+    let text = String::from_utf8(bytes).map_err(|_| format!("{name}: not text (UTF-8)"))?;
     parse(&text).map_err(|why| format!("{name}: {why}"))
 }
 

@@ -9,8 +9,9 @@ use std::time::{Duration, SystemTime};
 
 use time::{OffsetDateTime, PrimitiveDateTime};
 
+use crate::input;
+use crate::oflags::O_NOATIME;
 pub use crate::oflags::O_NOFOLLOW;
-use crate::oflags::{O_NOATIME, O_NONBLOCK};
 use crate::payload::push_utc;
 
 pub const REJECTED_DIR: &str = "rejected";
@@ -198,23 +199,11 @@ pub fn sync_dir(dir: &Path) -> io::Result<()> {
     File::open(dir)?.sync_all()
 }
 
-/// Opens a regular file for reading without following a symlink and without waiting on a
-/// FIFO; anything else is an `InvalidData` error naming what it is.
+/// Opens a regular file for reading without following a symlink, without waiting on a
+/// FIFO (`input::open`, the one way the tool opens a file to read) and without updating
+/// its access time; anything else is an `InvalidData` error naming what it is.
 pub fn open_regular(path: &Path) -> io::Result<(File, fs::Metadata)> {
-    let file = open_nofollow(path)?;
-    let meta = regular(&file)?;
-    Ok((file, meta))
-}
-
-/// Opens whatever `path` names for reading, unless it is a symlink, without waiting on a
-/// FIFO and without updating its access time.
-fn open_nofollow(path: &Path) -> io::Result<File> {
-    let open = |flags| {
-        OpenOptions::new()
-            .read(true)
-            .custom_flags(O_NOFOLLOW | O_NONBLOCK | flags)
-            .open(path)
-    };
+    let open = |flags| input::open(path, O_NOFOLLOW | flags);
     match open(O_NOATIME) {
         // EPERM: not the file's owner (O_NOATIME is the owner's): open it as usual.
         Err(e) if e.raw_os_error() == Some(1) => open(0),
@@ -228,18 +217,6 @@ fn open_nofollow(path: &Path) -> io::Result<File> {
             e
         }
     })
-}
-
-/// The open file's metadata, when it is a regular file.
-fn regular(file: &File) -> io::Result<fs::Metadata> {
-    let meta = file.metadata()?;
-    if !meta.is_file() {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidData,
-            "not a regular file",
-        ));
-    }
-    Ok(meta)
 }
 
 /// Reads at most `bound` bytes (+1, so that "too large" shows) of an open file of `size`
@@ -320,8 +297,8 @@ const SETTLED_MARGIN: Duration = Duration::from_secs(2);
 /// `settled` is where it was opened. A clock set back by more than the margin meanwhile
 /// could let a file just moved to `rejected/` be sent once more, under the same key.
 pub fn claim(path: &Path, settled: Option<SystemTime>) -> io::Result<Claim> {
-    match open_nofollow(path) {
-        Ok(file) => locked(file, path, settled),
+    match open_regular(path) {
+        Ok((file, _)) => locked(file, path, settled),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Claim::Gone),
         Err(e) => Err(e),
     }
@@ -333,7 +310,8 @@ fn locked(file: File, path: &Path, settled: Option<SystemTime>) -> io::Result<Cl
         Err(TryLockError::WouldBlock) => return Ok(Claim::Busy),
         Err(TryLockError::Error(e)) => return Err(e),
     }
-    let held = regular(&file)?;
+    // Taken again after the lock: the link count and change time now, not at the open.
+    let held = file.metadata()?;
     if held.nlink() == 0 {
         return Ok(Claim::Gone);
     }

@@ -47,7 +47,7 @@ impl Guard {
             hosts.push(h);
         }
         if let Some(table) = (!hosts.is_empty())
-            .then(|| std::fs::read_to_string("/etc/hosts").ok())
+            .then(|| system_file("/etc/hosts"))
             .flatten()
         {
             let mut more = Vec::new();
@@ -144,8 +144,15 @@ impl Guard {
     }
 }
 
+/// A system file's text, read like every file the tool reads (`input::read`: no FIFO or
+/// device, at most 4 MiB); `None` when it cannot be.
+fn system_file(path: &str) -> Option<String> {
+    let bytes = crate::input::read(std::path::Path::new(path), 4 << 20).ok()?;
+    String::from_utf8(bytes).ok()
+}
+
 fn first_line(path: &str) -> Option<String> {
-    let text = std::fs::read_to_string(path).ok()?;
+    let text = system_file(path)?;
     let line = text.lines().next()?.trim().to_string();
     (!line.is_empty()).then_some(line)
 }
@@ -183,7 +190,7 @@ pub(super) fn hosts_file_names(table: &str, host: &str) -> Vec<String> {
 fn passwd_name() -> Option<String> {
     use std::os::unix::fs::MetadataExt;
     let uid = std::fs::metadata("/proc/self").ok()?.uid().to_string();
-    let table = std::fs::read_to_string("/etc/passwd").ok()?;
+    let table = system_file("/etc/passwd")?;
     table.lines().find_map(|l| {
         let mut f = l.split(':');
         let name = f.next()?;

@@ -159,7 +159,12 @@ impl Sandbox {
 
 /// Runs a command to its end, bounded by `RUN_LIMIT`, with `stdin` (or nothing) as its
 /// input and its output captured.
-pub fn finish(mut c: Command, stdin: Option<&[u8]>) -> Run {
+pub fn finish(c: Command, stdin: Option<&[u8]>) -> Run {
+    finish_within(c, stdin, RUN_LIMIT)
+}
+
+/// `finish`, killed (and the test failed) after `limit`: for a command that must not wait.
+pub fn finish_within(mut c: Command, stdin: Option<&[u8]>, limit: Duration) -> Run {
     c.stdin(if stdin.is_some() {
         Stdio::piped()
     } else {
@@ -182,10 +187,10 @@ pub fn finish(mut c: Command, stdin: Option<&[u8]>) -> Run {
         if let Some(s) = child.try_wait().unwrap() {
             break s;
         }
-        if started.elapsed() > RUN_LIMIT {
+        if started.elapsed() > limit {
             let _ = child.kill();
             let _ = child.wait();
-            panic!("{c:?} ran longer than {RUN_LIMIT:?}");
+            panic!("{c:?} ran longer than {limit:?}");
         }
         std::thread::sleep(Duration::from_millis(5));
     };

@@ -17,6 +17,7 @@ use ureq::unversioned::transport::NextTimeout;
 pub mod deadline;
 pub mod policy;
 pub mod proxy;
+pub mod roots;
 pub mod words;
 
 use crate::attempt::{Answer, Fault};
@@ -56,13 +57,14 @@ impl Client {
     pub fn new(settings: &Settings, url: &str) -> Result<Client, UsageError> {
         settings.check_headers()?;
         let choice = proxy_for(url)?;
-        if url.starts_with("https:") || choice.tls {
-            words::check_cert_file()?;
-        }
+        // The CA files are read only when TLS is used: an https endpoint or an https proxy.
+        let roots = if url.starts_with("https:") || choice.tls {
+            roots::roots()?
+        } else {
+            RootCerts::PlatformVerifier
+        };
         let (proxy, proxy_note) = (choice.proxy, choice.note);
-        let tls = TlsConfig::builder()
-            .root_certs(RootCerts::PlatformVerifier)
-            .build();
+        let tls = TlsConfig::builder().root_certs(roots).build();
         let mut fixed = HeaderMap::new();
         for (name, value) in headers(
             &settings.user_agent,

@@ -6,7 +6,7 @@ use rustls::CertificateError as Cert;
 
 use super::deadline::Phase;
 use crate::attempt::Fault;
-use crate::error::{UsageError, plain_io};
+use crate::error::plain_io;
 
 /// The words for `e` and its fault. `proxy` names the variable the proxy came from.
 pub fn describe(e: &ureq::Error, phase: Phase, proxy: Option<&str>) -> (String, Fault) {
@@ -113,22 +113,4 @@ fn tls_words(e: &rustls::Error) -> (String, Fault) {
         other => return (format!("TLS failed: {other}"), Fault::Transient),
     };
     (words, Fault::Hold)
-}
-
-/// SSL_CERT_FILE, when set, must be a readable file holding a PEM certificate: curl
-/// stops on a bad one, and without this check the words would be "unknown issuer".
-pub fn check_cert_file() -> Result<(), UsageError> {
-    let Some(path) = crate::settings::non_empty("SSL_CERT_FILE") else {
-        return Ok(());
-    };
-    let shown = crate::error::printable(&path);
-    let bad = |why: String| UsageError(format!("SSL_CERT_FILE: {shown}: {why}"));
-    let head = crate::input::read_regular(&path, 16 * 1024 * 1024).map_err(bad)?;
-    if !head
-        .windows(27)
-        .any(|w| w == b"-----BEGIN CERTIFICATE-----")
-    {
-        return Err(bad("holds no PEM certificate".into()));
-    }
-    Ok(())
 }

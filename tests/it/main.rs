@@ -12,6 +12,7 @@ mod hostile;
 mod hostile_net;
 mod layout;
 mod model;
+mod nohang;
 mod operator;
 mod packaging;
 mod privacy;

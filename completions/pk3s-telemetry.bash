@@ -445,7 +445,7 @@ _pk3s__telemetry() {
             return 0
             ;;
         pk3s__telemetry__subcmd__send__subcmd__event)
-            opts="-q -v -h -V --name --command --result --family --field --repository --script --component --session-id --run-id --parent-run-id --dry-run --background --outbox --endpoint --quiet --verbose --help --version"
+            opts="-q -v -h -V --name --command --result --family --field --repository --script --component --session-id --run-id --parent-run-id --dry-run --background --if-undecided --outbox --endpoint --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -493,6 +493,10 @@ _pk3s__telemetry() {
                     ;;
                 --parent-run-id)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --if-undecided)
+                    COMPREPLY=($(compgen -W "enable disable" -- "${cur}"))
                     return 0
                     ;;
                 --outbox)
@@ -567,7 +571,7 @@ _pk3s__telemetry() {
             return 0
             ;;
         pk3s__telemetry__subcmd__send__subcmd__manifest)
-            opts="-q -v -h -V --repository --script --exit-code --component --session-id --run-id --parent-run-id --dry-run --background --outbox --endpoint --quiet --verbose --help --version"
+            opts="-q -v -h -V --repository --script --exit-code --component --session-id --run-id --parent-run-id --dry-run --background --if-undecided --outbox --endpoint --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -599,6 +603,10 @@ _pk3s__telemetry() {
                     ;;
                 --parent-run-id)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --if-undecided)
+                    COMPREPLY=($(compgen -W "enable disable" -- "${cur}"))
                     return 0
                     ;;
                 --outbox)

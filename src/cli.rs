@@ -385,6 +385,10 @@ pub struct SendOptions {
     #[arg(long)]
     pub background: bool,
 
+    /// What this call counts as when nobody has decided (no TELEMETRY_ENABLED, DO_NOT_TRACK or saved choice): the drop-in shims pass enable, as their caller asked first [default: disable]
+    #[arg(long, value_name = "CHOICE", value_enum)]
+    pub if_undecided: Option<Telemetry>,
+
     #[command(flatten)]
     pub global: Global,
 }

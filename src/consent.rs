@@ -17,6 +17,8 @@ pub enum Source {
     /// `pk3s-telemetry enable|disable --system`, saved for the machine.
     SystemConfig,
     Prompt,
+    /// `send --if-undecided`: the calling script's own answer, below every other source.
+    Caller,
     Default,
 }
 
@@ -29,6 +31,7 @@ impl Source {
             Source::UserConfig => "user_config",
             Source::SystemConfig => "system_config",
             Source::Prompt => "prompt",
+            Source::Caller => "caller",
             Source::Default => "default",
         }
     }
@@ -48,6 +51,7 @@ pub fn describe(source: Source) -> String {
         Source::UserConfig => format!("this user's saved choice{}", file(Scope::User)),
         Source::SystemConfig => format!("the machine's saved choice{}", file(Scope::System)),
         Source::Prompt => "the answer at the terminal".to_string(),
+        Source::Caller => "the calling script (send --if-undecided)".to_string(),
         Source::Default => "the default (nobody has decided)".to_string(),
     }
 }
@@ -94,11 +98,19 @@ pub fn from_run(flag: Option<bool>, settings: &Settings) -> Option<Consent> {
     })
 }
 
-/// The decision for commands that never ask: undecided means off.
-pub fn without_prompt(flag: Option<bool>, settings: &Settings) -> Consent {
-    explicit(flag, settings).unwrap_or(Consent {
-        enabled: false,
-        source: Source::Default,
+/// `send`'s decision: an explicit one (the environment or a saved choice) holds; only
+/// where nobody has decided does `if_undecided` (a caller that asked its user itself, as
+/// upstream's layers do before they call their sender) stand for the answer; else off.
+pub fn for_send(if_undecided: Option<bool>, settings: &Settings) -> Consent {
+    explicit(None, settings).unwrap_or(match if_undecided {
+        Some(enabled) => Consent {
+            enabled,
+            source: Source::Caller,
+        },
+        None => Consent {
+            enabled: false,
+            source: Source::Default,
+        },
     })
 }
 

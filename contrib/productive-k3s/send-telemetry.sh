@@ -4,12 +4,10 @@
 # to do, 1 otherwise). Delivery, retries, the outbox and the privacy guard are
 # pk3s-telemetry's; see docs/integration.md.
 #
-# A layer calls this only after deciding consent itself, so an unset TELEMETRY_ENABLED
-# counts as that yes; an explicit "false" (or DO_NOT_TRACK) still stops it.
-if [ -z "${TELEMETRY_ENABLED:-}" ] && [ -z "${DO_NOT_TRACK:-}" ]; then
-  TELEMETRY_ENABLED=true
-  export TELEMETRY_ENABLED
-fi
+# A layer calls this only after deciding consent itself, so where nothing else has decided
+# the call counts as that yes (--if-undecided enable). Everything that decides still does:
+# TELEMETRY_ENABLED (true or false), DO_NOT_TRACK, a saved `pk3s-telemetry disable`.
+
 # The binary: PK3S_TELEMETRY if set, else one beside this script, else on PATH.
 bin=${PK3S_TELEMETRY:-}
 if [ -z "$bin" ]; then
@@ -24,4 +22,4 @@ if [ -z "${1:-}" ]; then
   printf '[WARN] %s\n' "Telemetry manifest path is missing or invalid." >&2
   exit 1
 fi
-"$bin" send manifest -- "$1" || exit 1
+"$bin" send manifest --if-undecided enable -- "$1" || exit 1

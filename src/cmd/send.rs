@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
 use crate::attempt::Outcome;
-use crate::cli::{Correlation, EventArgs, ManifestArgs, SendOptions};
+use crate::cli::{Correlation, EventArgs, ManifestArgs, SendOptions, Telemetry};
 use crate::cmd::{DELIVERED, NOT_DELIVERED, UsageError, print};
 use crate::consent::{self, Consent};
 use crate::delivery::proxy::proxy_for;
@@ -86,7 +86,7 @@ fn preflight(
     opts: &SendOptions,
     settings: &Settings,
 ) -> anyhow::Result<Option<(Consent, Option<String>)>> {
-    let consent = consent::without_prompt(None, settings);
+    let consent = consent::for_send(opts.if_undecided.map(|t| t == Telemetry::Enable), settings);
     let out = settings.out;
     if !consent.enabled {
         if !opts.dry_run {

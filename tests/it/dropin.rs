@@ -75,17 +75,58 @@ fn the_event_shim_sends_the_file_as_it_is_and_the_call_itself_is_the_layers_yes(
     let reqs = server.requests();
     assert_eq!(reqs.len(), 1);
     assert_eq!(reqs[0].body, event.as_bytes(), "byte for byte");
+}
 
-    // An explicit no, or DO_NOT_TRACK, still stops it: nothing sent, exit 0.
-    for (k, v) in [("TELEMETRY_ENABLED", "false"), ("DO_NOT_TRACK", "1")] {
-        let mut s2 = Sandbox::new();
-        s2.set("PK3S_TELEMETRY", BIN)
-            .set("TELEMETRY_ENDPOINT", &server.url())
-            .set(k, v);
-        s2.write("e.json", event);
-        finish(s2.program("bash", &[&script, "e.json"]), None).ok();
+#[test]
+fn both_shims_honour_the_whole_consent_chain() {
+    let server = Server::start(vec![], Reply::Status(200));
+    // (saved choice command, variables, sent): only where nothing has decided does the
+    // call stand for a yes.
+    type Case<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)], bool);
+    let cases: &[Case] = &[
+        (&[], &[], true),
+        (&[], &[("TELEMETRY_ENABLED", "")], true),
+        (&["disable"], &[], false),
+        (&["disable", "--system"], &[], false),
+        (&["enable"], &[], true),
+        (&[], &[("DO_NOT_TRACK", "1")], false),
+        (&[], &[("TELEMETRY_ENABLED", "false")], false),
+        // The layer's own explicit yes outranks a saved choice, as the contract orders them.
+        (&["disable"], &[("TELEMETRY_ENABLED", "true")], true),
+    ];
+    for name in ["send-telemetry.sh", "send-telemetry-event.sh"] {
+        for (saved, vars, sent) in cases {
+            let before = server.requests().len();
+            let mut s = Sandbox::new();
+            let config = s.path("config").display().to_string();
+            s.set("PK3S_TELEMETRY", BIN)
+                .set("TELEMETRY_ENDPOINT", &server.url())
+                .set("TELEMETRY_CONFIG_DIR", &config);
+            if !saved.is_empty() {
+                s.run(saved).ok();
+            }
+            for (k, v) in *vars {
+                s.set(k, v);
+            }
+            s.write(
+                "p.json",
+                r#"{"event_name":"core.apply.single_node.started"}"#,
+            );
+            let run = finish(s.program("bash", &[&shim(name), "p.json"]), None);
+            run.ok();
+            let got = server.requests().len() - before;
+            assert_eq!(
+                got,
+                usize::from(*sent),
+                "{name} {saved:?} {vars:?}: {run:#?}"
+            );
+            assert_eq!(
+                crate::harness::entries(&s.outbox()).len(),
+                0,
+                "nothing written when not sent"
+            );
+        }
     }
-    assert_eq!(server.requests().len(), 1);
 }
 
 #[test]

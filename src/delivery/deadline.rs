@@ -8,6 +8,7 @@
 //! read and write of every socket, at the time left before that deadline.
 
 use std::cell::Cell;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use ureq::Timeout;
@@ -16,6 +17,8 @@ use ureq::unversioned::transport::{
     Buffers, ConnectProxyConnector, ConnectionDetails, Connector, NextTimeout, RustlsConnector,
     SocksConnector, TcpConnector, Transport,
 };
+
+use super::forward::Forward;
 
 thread_local! {
     static DEADLINE: Cell<Option<Instant>> = const { Cell::new(None) };
@@ -89,22 +92,27 @@ pub fn clamp(mut timeout: NextTimeout) -> NextTimeout {
 }
 
 /// ureq's own chain (SOCKS, CONNECT proxy, TCP, rustls) with every socket wrapped in
-/// [`Clamped`] and the whole under [`Bounded`].
-pub fn connector() -> impl Connector<(), Out = impl Transport> {
+/// [`Clamped`] and the whole under [`Bounded`]; with `forward`, the connection (made to
+/// the proxy's address, see `OnceResolver`) carries its requests in absolute form.
+pub fn connector(forward: Option<Arc<Forward>>) -> impl Connector<(), Out = impl Transport> {
+    let via_proxy = forward.is_some();
     let chain =
         ().chain(SocksConnector::default())
             .chain(ConnectProxyConnector::default())
             .chain(TcpConnector::default())
-            .chain(Clamp)
+            .chain(Clamp(forward))
             .chain(TlsPhase)
             .chain(RustlsConnector::default());
-    Bounded(chain)
+    Bounded { chain, via_proxy }
 }
 
 /// Caps the connect budget at the deadline, notes the phase, and says when a failure to
-/// connect through a proxy was the proxy's.
+/// connect through a proxy was the proxy's (`via_proxy`: one ureq is not told about).
 #[derive(Debug)]
-struct Bounded<C>(C);
+struct Bounded<C> {
+    chain: C,
+    via_proxy: bool,
+}
 
 impl<C: Connector<()>> Connector<()> for Bounded<C> {
     type Out = C::Out;
@@ -140,7 +148,7 @@ impl<C: Connector<()>> Connector<()> for Bounded<C> {
             run_connector: details.run_connector.clone(),
             register_shutdown: details.register_shutdown.clone(),
         };
-        let result = self.0.connect(&clamped, chained);
+        let result = self.chain.connect(&clamped, chained);
         DEPTH.with(|d| d.set(d.get().saturating_sub(1)));
         match result {
             Ok(t) => {
@@ -149,7 +157,11 @@ impl<C: Connector<()>> Connector<()> for Bounded<C> {
                 }
                 Ok(t)
             }
-            Err(e) if outer && details.config.proxy().is_some() && phase() != Phase::Tls => {
+            Err(e)
+                if outer
+                    && (self.via_proxy || details.config.proxy().is_some())
+                    && phase() != Phase::Tls =>
+            {
                 Err(proxy_fault(e))
             }
             Err(e) => Err(e),
@@ -170,9 +182,10 @@ fn proxy_fault(e: ureq::Error) -> ureq::Error {
     E::ConnectProxyFailed(words)
 }
 
-/// Wraps whatever transport the chain made in [`Clamped`].
+/// Wraps whatever transport the chain made in [`Clamped`], which rewrites its requests for
+/// a forwarding proxy.
 #[derive(Debug)]
-struct Clamp;
+struct Clamp(Option<Arc<Forward>>);
 
 impl<In: Transport> Connector<In> for Clamp {
     type Out = Clamped<In>;
@@ -186,6 +199,8 @@ impl<In: Transport> Connector<In> for Clamp {
             inner,
             heard: None,
             held: Vec::new(),
+            forward: self.0.clone(),
+            at_request: true,
         }))
     }
 }
@@ -227,11 +242,20 @@ pub struct Clamped<T> {
     /// input, they leave in one write. A client always reads after it writes (the answer,
     /// the next handshake message), so nothing stays held.
     held: Vec<u8>,
+    /// Requests go to a forwarding proxy: each one's line is rewritten before it leaves.
+    forward: Option<Arc<Forward>>,
+    /// What is held next starts a request: nothing of this one has been sent since the
+    /// last wait for input (ureq reads the whole answer before it writes the next one).
+    at_request: bool,
 }
 
 impl<T: Transport> Clamped<T> {
     /// Sends what was held back, through the inner transport's output buffer.
     fn send_held(&mut self, timeout: NextTimeout) -> Result<(), ureq::Error> {
+        if let Some(f) = self.forward.as_ref().filter(|_| self.at_request) {
+            f.rewrite(&mut self.held);
+        }
+        self.at_request = false;
         let mut from = 0;
         while from < self.held.len() {
             let out = self.inner.buffers().output();
@@ -268,6 +292,7 @@ impl<T: Transport> Transport for Clamped<T> {
         if !self.held.is_empty() {
             self.send_held(timeout)?;
         }
+        self.at_request = true;
         let got = self.inner.await_input(clamp(timeout))?;
         if got {
             self.heard = Some(Instant::now());

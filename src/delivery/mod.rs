@@ -15,6 +15,7 @@ use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver
 use ureq::unversioned::transport::NextTimeout;
 
 pub mod deadline;
+pub mod forward;
 pub mod policy;
 pub mod proxy;
 pub mod roots;
@@ -63,7 +64,9 @@ impl Client {
         } else {
             RootCerts::PlatformVerifier
         };
-        let (proxy, proxy_note) = (choice.proxy, choice.note);
+        // A forwarded endpoint's proxy is not ureq's: it would tunnel with CONNECT.
+        let proxy = choice.proxy.filter(|_| choice.forward.is_none());
+        let proxy_note = choice.note;
         let tls = TlsConfig::builder().root_certs(roots).build();
         let mut fixed = HeaderMap::new();
         for (name, value) in headers(
@@ -108,7 +111,14 @@ impl Client {
             .output_buffer_size(OUTPUT_SPARE + url.len() + head)
             .build();
         Ok(Client {
-            agent: Agent::with_parts(config, deadline::connector(), OnceResolver::default()),
+            agent: Agent::with_parts(
+                config,
+                deadline::connector(choice.forward.clone()),
+                OnceResolver {
+                    via: choice.forward.map(|f| f.proxy.clone()),
+                    ..OnceResolver::default()
+                },
+            ),
             request_timeout: settings.request_timeout,
             proxy_var: choice.var,
             url: url.to_string(),
@@ -168,10 +178,13 @@ impl Client {
 /// Resolves each host once per agent. ureq resolves on every request, even one that goes
 /// over a pooled connection, and with a resolve timeout it does so on a new thread each
 /// time: a flush of thousands of entries would spend most of its time starting threads.
+/// With `via` (a forwarding proxy), the proxy is resolved in the endpoint's place: the
+/// endpoint's name is the proxy's to look up, as with curl.
 #[derive(Debug, Default)]
 struct OnceResolver {
     inner: DefaultResolver,
     cache: Mutex<Option<(String, ResolvedSocketAddrs)>>,
+    via: Option<Uri>,
 }
 
 impl Resolver for OnceResolver {
@@ -181,6 +194,7 @@ impl Resolver for OnceResolver {
         config: &Config,
         timeout: NextTimeout,
     ) -> Result<ResolvedSocketAddrs, ureq::Error> {
+        let uri = self.via.as_ref().unwrap_or(uri);
         let scheme = uri.scheme_str().unwrap_or_default();
         let authority = uri.authority().map_or("", |a| a.as_str());
         if let Ok(cache) = self.cache.lock()

@@ -1,9 +1,11 @@
 //! The proxy curl would choose: the scheme's variable, ALL_PROXY, and NO_PROXY.
 
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use ureq::Proxy;
 
+use super::forward::Forward;
 use crate::error::UsageError;
 use crate::settings::var;
 
@@ -11,6 +13,9 @@ use crate::settings::var;
 #[derive(Debug, Default)]
 pub struct Choice {
     pub proxy: Option<Proxy>,
+    /// An http:// endpoint through an HTTP(S) proxy: absolute-form requests to it, as curl
+    /// sends them (`proxy` then is not handed to ureq, which would CONNECT).
+    pub forward: Option<Arc<Forward>>,
     /// For `-v`: which variable is used, or why none is.
     pub note: Option<String>,
     /// The variable the proxy came from, for error words (its value is never shown).
@@ -82,8 +87,10 @@ pub fn proxy_for(url: &str) -> Result<Choice, UsageError> {
     if proxy.host().is_empty() {
         return Err(unusable());
     }
+    let forward = Forward::new(&uri, &proxy).map(Arc::new);
     Ok(Choice {
         proxy: Some(proxy),
+        forward,
         note: Some(format!("using the {scheme} proxy from {name}")),
         var: Some(name),
         tls: scheme == "https",

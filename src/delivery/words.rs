@@ -21,13 +21,13 @@ pub fn describe(e: &ureq::Error, phase: Phase, proxy: Option<&str>) -> (String, 
                 (_, ureq::Timeout::Resolve) => "resolving the endpoint's host name".to_string(),
                 (Phase::Connect, _) => format!("connecting{via}"),
                 (Phase::Tls, _) => "in the TLS handshake (does the endpoint speak TLS?)".into(),
-                (Phase::Exchange, _) => "waiting for the receiver's answer".into(),
+                (Phase::Exchange, _) => format!("waiting for the receiver's answer{via}"),
             };
             (format!("timed out {what}"), Fault::Transient)
         }
         E::ConnectProxyFailed(w) => {
             let name = proxy.unwrap_or("the proxy variable");
-            let w = w.strip_prefix("proxy server ").unwrap_or(w);
+            let w = status_once(w.strip_prefix("proxy server ").unwrap_or(w));
             // 401/403/407 from the proxy: its credentials or rules, not the payload.
             let refused = ["responded 401", "responded 403", "responded 407"]
                 .iter()
@@ -65,6 +65,26 @@ pub fn describe(e: &ureq::Error, phase: Phase, proxy: Option<&str>) -> (String, 
         E::BadUri(_) | E::InvalidProxyUrl | E::Http(_) => (e.to_string(), Fault::Permanent),
         E::Tls(w) => (format!("TLS: {w}"), Fault::Hold),
         other => (other.to_string(), Fault::Transient),
+    }
+}
+
+/// ureq words a proxy's refusal `responded 403/403` (the code, then the code again where
+/// a reason was meant): the status once, with its reason, `responded 403 Forbidden`.
+fn status_once(w: &str) -> String {
+    let Some(rest) = w.strip_prefix("responded ") else {
+        return w.to_string();
+    };
+    let code = rest.split('/').next().unwrap_or(rest);
+    match code
+        .parse::<u16>()
+        .ok()
+        .and_then(|c| ureq::http::StatusCode::from_u16(c).ok())
+    {
+        Some(status) => match status.canonical_reason() {
+            Some(reason) => format!("responded {code} {reason}"),
+            None => format!("responded {code}"),
+        },
+        None => w.to_string(),
     }
 }
 
@@ -113,4 +133,20 @@ fn tls_words(e: &rustls::Error) -> (String, Fault) {
         other => return (format!("TLS failed: {other}"), Fault::Transient),
     };
     (words, Fault::Hold)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::status_once;
+
+    #[test]
+    fn a_proxys_status_is_said_once() {
+        assert_eq!(status_once("responded 403/403"), "responded 403 Forbidden");
+        assert_eq!(
+            status_once("responded 407/407"),
+            "responded 407 Proxy Authentication Required"
+        );
+        assert_eq!(status_once("responded 599/599"), "responded 599");
+        assert_eq!(status_once("did not respond"), "did not respond");
+    }
 }

@@ -405,6 +405,92 @@ fn http_uses_http_proxy_either_case_and_not_for_https() {
 }
 
 #[test]
+fn an_http_endpoint_goes_to_the_proxy_in_absolute_form_as_curl_sends_it() {
+    let server = Server::start(vec![], Reply::Status(200));
+    let proxy = Proxy::start();
+    let mut s = manifest_sandbox(&server);
+    // Credentials in the proxy URL (percent-encoded) go in Proxy-Authorization only.
+    s.set(
+        "HTTP_PROXY",
+        &format!("http://us%40er:p%3Ass@{}", proxy.addr),
+    );
+    s.run(&["send", "manifest", "manifest.json"]).ok();
+    let got = proxy.requests();
+    assert_eq!(got.len(), 1, "{:?}", proxy.targets());
+    assert_eq!(
+        (got[0].method.as_str(), got[0].target.as_str()),
+        ("POST", server.url().as_str())
+    );
+    assert_eq!(
+        got[0].header("Proxy-Authorization"),
+        Some("Basic dXNAZXI6cDpzcw=="),
+        "us@er:p:ss"
+    );
+    let authority = format!("127.0.0.1:{}", server.addr.port());
+    assert_eq!(got[0].header("Host"), Some(authority.as_str()));
+    // The receiver got it from the proxy in origin form, without the proxy's credentials.
+    let reqs = server.requests();
+    assert_eq!(reqs.len(), 1);
+    assert_eq!(reqs[0].target, "/telemetry");
+    assert_eq!(reqs[0].header("Proxy-Authorization"), None);
+
+    // A flush replays over one kept-alive connection to the proxy: every request on it is
+    // in absolute form (the proxy answers an origin-form one with 400).
+    s.set(
+        "TELEMETRY_ENDPOINT",
+        &format!("http://127.0.0.1:{}/telemetry", refused_port()),
+    )
+    .set("TELEMETRY_MAX_RETRIES", "1");
+    s.unset("HTTP_PROXY");
+    for _ in 0..3 {
+        assert_eq!(s.run(&["send", "manifest", "manifest.json"]).code, 1);
+    }
+    s.set("TELEMETRY_ENDPOINT", &server.url())
+        .set("HTTP_PROXY", &proxy.url());
+    s.run(&["flush"]).ok();
+    let got = proxy.requests();
+    assert_eq!(got.len(), 4, "{:?}", proxy.targets());
+    for r in &got[1..] {
+        assert_eq!(
+            (r.method.as_str(), r.target.as_str()),
+            ("POST", server.url().as_str())
+        );
+        assert_eq!(r.connection, got[1].connection, "one connection");
+        assert_eq!(
+            r.header("Proxy-Authorization"),
+            None,
+            "no credentials given"
+        );
+    }
+    assert_eq!(server.requests().len(), 4);
+    assert!(entries(&s.outbox()).is_empty());
+
+    // A body larger than what a connection holds back (64 KiB) leaves in several writes:
+    // only the request line is rewritten, and the body arrives whole.
+    let log = "step ok ".repeat(20_000);
+    s.write(
+        "big.json",
+        &format!(r#"{{"mode":"single-node","log":"{log}"}}"#),
+    );
+    s.run(&["send", "manifest", "big.json"]).ok();
+    let last = proxy.requests().pop().unwrap();
+    assert_eq!(last.target, server.url());
+    assert_eq!(
+        server.requests().pop().unwrap().json()["manifest"]["log"],
+        json!(log)
+    );
+
+    // A proxy that cannot be reached is named, by its variable.
+    s.set(
+        "HTTP_PROXY",
+        &format!("http://127.0.0.1:{}", refused_port()),
+    );
+    let run = s.run(&["send", "manifest", "manifest.json"]);
+    assert_eq!(run.code, 1, "{run:#?}");
+    run.stderr_has("the proxy from HTTP_PROXY failed: connection refused");
+}
+
+#[test]
 fn bad_input_is_exit_2_with_one_line_and_nothing_sent() {
     let server = Server::start(vec![], Reply::Status(200));
     let s = manifest_sandbox(&server);

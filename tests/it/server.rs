@@ -202,7 +202,7 @@ fn exchange<S: Read + Write>(
 ) -> io::Result<()> {
     let mut reader = BufReader::new(stream);
     loop {
-        let Some(req) = read_request(&mut reader, st, started)? else {
+        let Some(req) = read_request(&mut reader, &st.stop, started)? else {
             return Ok(());
         };
         let reply = st
@@ -284,13 +284,13 @@ fn answer<S: Read + Write>(
 /// Reads one request; `None` on a clean close, on stop, or when the connection is too old.
 fn read_request<R: BufRead>(
     r: &mut R,
-    st: &State,
+    stop: &AtomicBool,
     started: Instant,
 ) -> io::Result<Option<Recorded>> {
     let mut head = Vec::new();
     // Header lines, tolerating the 100 ms read timeouts used to notice `stop`.
     loop {
-        if st.stop.load(Ordering::SeqCst) || started.elapsed() > MAX_CONNECTION_LIFE {
+        if stop.load(Ordering::SeqCst) || started.elapsed() > MAX_CONNECTION_LIFE {
             return Ok(None);
         }
         let mut line = Vec::new();
@@ -456,11 +456,13 @@ pub fn tls(kind: Cert) -> (Arc<rustls::ServerConfig>, String) {
     (Arc::new(config), ca.pem())
 }
 
-/// A loopback HTTP CONNECT proxy that records the targets it tunnels to. It refuses any
-/// target that is not on this machine.
+/// A loopback HTTP proxy that records every request it gets (`requests`, `targets`) and,
+/// for a target on this machine only, tunnels a CONNECT or forwards an absolute-form
+/// request (`POST http://127.0.0.1:port/path`) in origin form, as Squid does. It refuses
+/// an origin-form request (400, Squid's "invalid URL") and anything else (403).
 pub struct Proxy {
     pub addr: SocketAddr,
-    targets: Arc<Mutex<Vec<String>>>,
+    requests: Arc<Mutex<Vec<Recorded>>>,
     stop: Arc<AtomicBool>,
     accept: Option<JoinHandle<()>>,
 }
@@ -469,24 +471,24 @@ impl Proxy {
     pub fn start() -> Proxy {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind proxy");
         let addr = listener.local_addr().unwrap();
-        let targets = Arc::new(Mutex::new(Vec::new()));
+        let requests = Arc::new(Mutex::new(Vec::new()));
         let stop = Arc::new(AtomicBool::new(false));
-        let (t, s) = (targets.clone(), stop.clone());
+        let (r, s) = (requests.clone(), stop.clone());
         let accept = thread::spawn(move || {
-            for stream in listener.incoming() {
+            for (n, stream) in listener.incoming().enumerate() {
                 if s.load(Ordering::SeqCst) {
                     break;
                 }
                 let Ok(stream) = stream else { continue };
-                let t = t.clone();
+                let (r, s) = (r.clone(), s.clone());
                 thread::spawn(move || {
-                    let _ = tunnel(stream, &t);
+                    let _ = proxy(stream, n + 1, &r, &s);
                 });
             }
         });
         Proxy {
             addr,
-            targets,
+            requests,
             stop,
             accept: Some(accept),
         }
@@ -496,8 +498,17 @@ impl Proxy {
         format!("http://{}", self.addr)
     }
 
+    /// `METHOD target` of each request, in order.
     pub fn targets(&self) -> Vec<String> {
-        self.targets.lock().unwrap().clone()
+        self.requests()
+            .iter()
+            .map(|r| format!("{} {}", r.method, r.target))
+            .collect()
+    }
+
+    /// Each request as the proxy received it (its `connection` is the proxy's own count).
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.requests.lock().unwrap().clone()
     }
 }
 
@@ -511,28 +522,101 @@ impl Drop for Proxy {
     }
 }
 
-fn tunnel(client: TcpStream, targets: &Mutex<Vec<String>>) -> io::Result<()> {
-    client.set_read_timeout(Some(Duration::from_secs(10)))?;
+/// The loopback `host:port` a proxy may reach, or `None`.
+fn local(host_port: &str) -> Option<String> {
+    let host = host_port.rsplit_once(':').map_or(host_port, |(h, _)| h);
+    matches!(host, "127.0.0.1" | "localhost" | "[::1]")
+        .then(|| host_port.replace("localhost", "127.0.0.1"))
+}
+
+fn proxy(
+    client: TcpStream,
+    n: usize,
+    requests: &Mutex<Vec<Recorded>>,
+    stop: &AtomicBool,
+) -> io::Result<()> {
+    client.set_read_timeout(Some(Duration::from_millis(100)))?;
+    let started = Instant::now();
     let mut reader = BufReader::new(client.try_clone()?);
-    let mut first = String::new();
-    reader.read_line(&mut first)?;
+    let mut client_w = client.try_clone()?;
+    let mut upstream: Option<(String, BufReader<TcpStream>)> = None;
+    while let Some(mut req) = read_request(&mut reader, stop, started)? {
+        req.connection = n;
+        requests.lock().unwrap().push(req.clone());
+        if req.method == "CONNECT" {
+            let Some(target) = local(&req.target) else {
+                client_w.write_all(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n")?;
+                return Ok(());
+            };
+            return tunnel(client, reader, &target);
+        }
+        let Some((authority, path)) = req
+            .target
+            .strip_prefix("http://")
+            .map(|rest| rest.split_at(rest.find('/').unwrap_or(rest.len())))
+        else {
+            client_w.write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")?;
+            continue;
+        };
+        let Some(origin) = local(authority) else {
+            client_w.write_all(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n")?;
+            continue;
+        };
+        if upstream.as_ref().is_none_or(|(o, _)| *o != origin) {
+            let up = TcpStream::connect(&origin)?;
+            up.set_read_timeout(Some(Duration::from_secs(10)))?;
+            upstream = Some((origin, BufReader::new(up)));
+        }
+        let Some((_, up)) = upstream.as_mut() else {
+            return Ok(());
+        };
+        // The request in origin form, without the proxy's own header.
+        let mut head = format!(
+            "{} {} HTTP/1.1\r\n",
+            req.method,
+            if path.is_empty() { "/" } else { path }
+        );
+        for (k, v) in &req.headers {
+            if !k.eq_ignore_ascii_case("proxy-authorization") {
+                head.push_str(&format!("{k}: {v}\r\n"));
+            }
+        }
+        head.push_str("\r\n");
+        let w = up.get_mut();
+        w.write_all(head.as_bytes())?;
+        w.write_all(&req.body)?;
+        relay_answer(up, &mut client_w)?;
+    }
+    Ok(())
+}
+
+/// Copies one answer (head, then a Content-Length body) from `up` to `client`.
+fn relay_answer(up: &mut BufReader<TcpStream>, client: &mut TcpStream) -> io::Result<()> {
+    let mut len = 0;
     loop {
         let mut line = String::new();
-        if reader.read_line(&mut line)? == 0 || line == "\r\n" {
+        if up.read_line(&mut line)? == 0 {
+            return Err(io::ErrorKind::UnexpectedEof.into());
+        }
+        if let Some((k, v)) = line.split_once(':')
+            && k.eq_ignore_ascii_case("content-length")
+        {
+            len = v.trim().parse().unwrap_or(0);
+        }
+        client.write_all(line.as_bytes())?;
+        if line == "\r\n" {
             break;
         }
     }
-    let mut parts = first.split_whitespace();
-    let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
-    targets.lock().unwrap().push(format!("{method} {target}"));
+    let mut body = vec![0; len];
+    up.read_exact(&mut body)?;
+    client.write_all(&body)
+}
+
+/// A CONNECT tunnel to `target` for the rest of the connection.
+fn tunnel(client: TcpStream, reader: BufReader<TcpStream>, target: &str) -> io::Result<()> {
+    let upstream = TcpStream::connect(target)?;
     let mut client_w = client.try_clone()?;
-    let host = target.rsplit_once(':').map(|(h, _)| h).unwrap_or("");
-    let local = matches!(host, "127.0.0.1" | "localhost" | "[::1]");
-    if method != "CONNECT" || !local {
-        client_w.write_all(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n")?;
-        return Ok(());
-    }
-    let upstream = TcpStream::connect(target.replace("localhost", "127.0.0.1"))?;
     client_w.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")?;
     client.set_read_timeout(None)?;
     let mut up_r = upstream.try_clone()?;

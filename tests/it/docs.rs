@@ -1,16 +1,22 @@
-//! Every example in the README and `docs/` that is fenced as ```sh runs here, each in a
-//! fresh sandbox against a loopback receiver, with `pk3s-telemetry` on PATH being the
-//! binary under test (the convention is in docs/contributing.md).
+//! Every example in the README and `docs/` that is fenced as ```sh runs here, with
+//! `pk3s-telemetry` on PATH being the binary under test (the convention is in
+//! docs/contributing.md). A file's examples run in order as one shell layer under `set -euo
+//! pipefail`, as upstream's layers run, in a fresh sandbox: the layer's own context first
+//! (the helpers and variables upstream's scripts define, which the snippets use), then each
+//! block, then a call of each function the block defines. The guides a bootstrap copies
+//! from must not abort it even when the receiver fails.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::harness::{BIN, MANIFEST, Sandbox, finish};
+use crate::harness::{BIN, MANIFEST, Run, Sandbox, entries, finish, refused_port};
 use crate::server::{Reply, Server};
 
 struct Example {
     file: String,
     line: usize,
+    /// The fence's info string (`sh`, `text`, ``).
+    tag: String,
     code: String,
 }
 
@@ -18,28 +24,26 @@ fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The ```sh blocks of one Markdown file, with the line each starts on.
+/// The fenced blocks of one Markdown file, with the line each starts on.
 fn examples(path: &Path) -> Vec<Example> {
     let text = fs::read_to_string(path).unwrap();
     let mut out = Vec::new();
-    let mut open: Option<(usize, bool, String)> = None;
+    let mut open: Option<Example> = None;
     for (i, line) in text.lines().enumerate() {
         let fence = line.trim_start().strip_prefix("```");
         match (&mut open, fence) {
-            (None, Some(tag)) => open = Some((i + 1, tag.trim() == "sh", String::new())),
-            (Some((start, run, code)), Some(_)) => {
-                if *run {
-                    out.push(Example {
-                        file: path.file_name().unwrap().to_string_lossy().into_owned(),
-                        line: *start,
-                        code: std::mem::take(code),
-                    });
-                }
-                open = None;
+            (None, Some(tag)) => {
+                open = Some(Example {
+                    file: path.file_name().unwrap().to_string_lossy().into_owned(),
+                    line: i + 1,
+                    tag: tag.trim().to_string(),
+                    code: String::new(),
+                })
             }
-            (Some((_, _, code)), None) => {
-                code.push_str(line);
-                code.push('\n');
+            (Some(_), Some(_)) => out.extend(open.take()),
+            (Some(ex), None) => {
+                ex.code.push_str(line);
+                ex.code.push('\n');
             }
             (None, None) => {}
         }
@@ -52,7 +56,7 @@ fn examples(path: &Path) -> Vec<Example> {
     out
 }
 
-fn all_examples() -> Vec<Example> {
+fn doc_files() -> Vec<PathBuf> {
     let mut files = vec![repo().join("README.md")];
     let mut docs: Vec<PathBuf> = fs::read_dir(repo().join("docs"))
         .unwrap()
@@ -62,40 +66,119 @@ fn all_examples() -> Vec<Example> {
         .collect();
     docs.sort();
     files.extend(docs);
-    files.iter().flat_map(|f| examples(f)).collect()
+    files
+}
+
+/// The pages a bootstrap's author copies calls from.
+const GUIDES: [&str; 3] = ["README.md", "integration.md", "operator-guide.md"];
+
+/// What upstream's layers define before the snippets run (written here, not copied): the
+/// run's id and mode, the manifest, and the helpers the snippets call.
+const LAYER: &str = r#"RUN_ID=20260101-000000-docs
+MODE=single-node
+exit_code=0
+PUBLIC_MANIFEST=runs/manifest.json
+is_truthy() { case "$1" in 1|true|yes|y|on) return 0 ;; esac; return 1; }
+bootstrap_event_mode_name() { printf '%s' single_node; }
+scenario_name() { printf '%s' onprem-basic; }
+"#;
+
+/// How each function the docs define is called after its block: a layer calls it so.
+/// A new function in the docs must be added here, so that it is run too.
+const CALLS: &[(&str, &str)] = &[
+    ("pk3s_telemetry", "status"),
+    ("run_child", "true"),
+    ("resolve_telemetry_enabled", ""),
+    ("emit_bootstrap_lifecycle_event", "started running"),
+    ("begin_infra_command_telemetry", "up"),
+    ("complete_infra_command_telemetry", "0 up"),
+];
+
+/// The names of the shell functions a block defines (`name() {`).
+fn functions(code: &str) -> Vec<&str> {
+    code.lines()
+        .filter_map(|l| l.split_once("() {").map(|(name, _)| name.trim()))
+        .filter(|n| !n.is_empty() && n.bytes().all(|b| b == b'_' || b.is_ascii_alphanumeric()))
+        .collect()
+}
+
+/// One file's ```sh examples as one layer: the context, then each block (announced on
+/// stderr, so a failure names it) and the calls of the functions it defines.
+fn layer_script(path: &Path) -> Option<String> {
+    let mut script = format!("set -euo pipefail\n{LAYER}");
+    let mut any = false;
+    for ex in examples(path).iter().filter(|e| e.tag == "sh") {
+        any = true;
+        script.push_str(&format!(
+            "echo '>> {}:{}' >&2\n{}",
+            ex.file, ex.line, ex.code
+        ));
+        for name in functions(&ex.code) {
+            let (_, args) = CALLS.iter().find(|(n, _)| *n == name).unwrap_or_else(|| {
+                panic!(
+                    "{}:{} defines {name}: add its call to CALLS",
+                    ex.file, ex.line
+                )
+            });
+            script.push_str(&format!("{name} {args}\n"));
+        }
+    }
+    script.push_str("echo '>> end' >&2\n");
+    any.then_some(script)
+}
+
+/// Runs one file's layer in a fresh sandbox pointed at `endpoint`.
+fn run_layer(script: &str, endpoint: &str) -> (Run, Sandbox) {
+    let mut s = Sandbox::new();
+    let bin_dir = Path::new(BIN).parent().unwrap().display().to_string();
+    let path = std::env::var("PATH").unwrap_or_else(|_| "/usr/bin:/bin".into());
+    let config = s.path("config").display().to_string();
+    s.set("PATH", &format!("{bin_dir}:{path}"))
+        .set("CI", "true")
+        .set("TELEMETRY_CONFIG_DIR", &config)
+        .set("TELEMETRY_ENABLED", "1")
+        .set("TELEMETRY_ENDPOINT", endpoint)
+        .set("TELEMETRY_MAX_RETRIES", "1");
+    s.write("runs/manifest.json", MANIFEST);
+    s.write("manifest.json", MANIFEST);
+    s.write("tests/out/summary.json", r#"{"passed": 12, "failed": 0}"#);
+    s.write(
+        "event.json",
+        r#"{"schema_version":"1","event_family":"usage","event_name":"docs.example"}"#,
+    );
+    let run = finish(s.program("bash", &["-c", script]), None);
+    (run, s)
+}
+
+fn failed(file: &Path, run: &Run) -> String {
+    let last = run.stderr.lines().rfind(|l| l.starts_with(">> "));
+    format!(
+        "{}: exited {} in the block at {}\nstdout: {}\nstderr: {}",
+        file.display(),
+        run.code,
+        last.unwrap_or("(none)"),
+        run.stdout,
+        run.stderr
+    )
 }
 
 #[test]
 fn every_sh_example_in_the_readme_and_docs_runs() {
-    let all = all_examples();
+    let files = doc_files();
+    let readme = examples(&files[0]);
     assert!(
-        all.iter().filter(|e| e.file == "README.md").count() >= 3,
+        readme.iter().filter(|e| e.tag == "sh").count() >= 3,
         "the README's common uses are run"
     );
     let server = Server::start(vec![], Reply::Status(200));
-    let bin_dir = Path::new(BIN).parent().unwrap().display().to_string();
-    let path = std::env::var("PATH").unwrap_or_else(|_| "/usr/bin:/bin".into());
     let mut failures = Vec::new();
-    for ex in &all {
-        let mut s = Sandbox::for_server(&server);
-        let config = s.path("config").display().to_string();
-        s.set("PATH", &format!("{bin_dir}:{path}"))
-            .set("CI", "true")
-            .set("TELEMETRY_CONFIG_DIR", &config);
-        s.write("runs/manifest.json", MANIFEST);
-        s.write("manifest.json", MANIFEST);
-        s.write("tests/out/summary.json", r#"{"passed": 12, "failed": 0}"#);
-        s.write(
-            "event.json",
-            r#"{"schema_version":"1","event_family":"usage","event_name":"docs.example"}"#,
-        );
-        let script = format!("set -e\n{}", ex.code);
-        let run = finish(s.program("bash", &["-c", &script]), None);
-        if run.code != 0 {
-            failures.push(format!(
-                "{}:{} exited {}\n{}\nstdout: {}\nstderr: {}",
-                ex.file, ex.line, run.code, ex.code, run.stdout, run.stderr
-            ));
+    for file in &files {
+        let Some(script) = layer_script(file) else {
+            continue;
+        };
+        let (run, _s) = run_layer(&script, &server.url());
+        if run.code != 0 || !run.stderr.contains(">> end") {
+            failures.push(failed(file, &run));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n---\n"));
@@ -105,22 +188,98 @@ fn every_sh_example_in_the_readme_and_docs_runs() {
     );
 }
 
+/// A snippet that sends: a call of `send` (the tool or the wrapper) or of a drop-in.
+fn sends(code: &str) -> bool {
+    ["send manifest", "send event", "send-telemetry"]
+        .iter()
+        .any(|s| code.contains(s))
+}
+
 #[test]
-fn the_example_extractor_finds_only_sh_blocks() {
+fn the_guides_snippets_that_send_never_abort_a_set_euo_pipefail_bootstrap() {
+    let guides: Vec<PathBuf> = doc_files()
+        .into_iter()
+        .filter(|f| GUIDES.iter().any(|g| f.ends_with(g)))
+        .collect();
+    assert_eq!(guides.len(), GUIDES.len());
+    // Every shell snippet there that sends is run (fenced as sh); only command synopses
+    // (an untagged fence), a crontab line and a systemd unit are not shell to copy.
+    for ex in guides.iter().flat_map(|f| examples(f)) {
+        if sends(&ex.code) {
+            assert!(
+                matches!(ex.tag.as_str(), "sh" | "" | "cron" | "ini"),
+                "{}:{} sends but is fenced as {:?}, so it is never run: make it sh",
+                ex.file,
+                ex.line,
+                ex.tag
+            );
+        }
+    }
+    let failing = Server::start(vec![], Reply::Status(500));
+    let refused = format!("http://127.0.0.1:{}/telemetry", refused_port());
+    let mut failures = Vec::new();
+    for file in &guides {
+        let sending = examples(file)
+            .iter()
+            .any(|e| e.tag == "sh" && sends(&e.code));
+        let Some(script) = layer_script(file) else {
+            continue;
+        };
+        for endpoint in [failing.url(), refused.clone()] {
+            let before = failing.requests().len();
+            let (run, s) = run_layer(&script, &endpoint);
+            if run.code != 0 || !run.stderr.contains(">> end") {
+                failures.push(format!("against {endpoint}: {}", failed(file, &run)));
+            }
+            if !sending {
+                continue;
+            }
+            // They did try, and nothing was lost: each payload that failed is kept.
+            let mut keys: Vec<String> = failing.requests()[before..]
+                .iter()
+                .filter_map(|r| r.header("Idempotency-Key").map(str::to_string))
+                .collect();
+            keys.dedup();
+            let kept = entries(&s.outbox()).len();
+            let ok = if endpoint == refused {
+                kept > 0
+            } else {
+                kept > 0 && kept == keys.len()
+            };
+            if !ok {
+                failures.push(format!(
+                    "{} against {endpoint}: {kept} kept for {} payloads refused",
+                    file.display(),
+                    keys.len()
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n---\n"));
+}
+
+#[test]
+fn the_example_extractor_finds_fenced_blocks_and_their_tags() {
     let s = Sandbox::new();
     let md = s.write(
         "x.md",
         "text\n```sh\necho one\n```\n```text\nnot run\n```\n```\nnor this\n```\n```sh\necho two\n```\n",
     );
-    let got: Vec<(usize, String)> = examples(&md)
+    let got: Vec<(usize, String, String)> = examples(&md)
         .into_iter()
-        .map(|e| (e.line, e.code))
+        .map(|e| (e.line, e.tag, e.code))
         .collect();
     assert_eq!(
         got,
         vec![
-            (2, "echo one\n".to_string()),
-            (11, "echo two\n".to_string())
+            (2, "sh".into(), "echo one\n".into()),
+            (5, "text".into(), "not run\n".into()),
+            (8, String::new(), "nor this\n".into()),
+            (11, "sh".into(), "echo two\n".into())
         ]
+    );
+    assert_eq!(
+        functions("f() {  # a b\n}\n  g_2() {\n}\nnot a() call\necho '() {'\n"),
+        ["f", "g_2"]
     );
 }

@@ -162,6 +162,7 @@ Register-ArgumentCompleter -Native -CommandName 'pk3s-telemetry' -ScriptBlock {
         'pk3s-telemetry;flush' {
             [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'Send at most N entries in this run (the rest stay for a later flush)')
             [CompletionResult]::new('--max-time', '--max-time', [CompletionResultType]::ParameterName, 'Start no request after this many seconds (the summary counts what was not tried)')
+            [CompletionResult]::new('--reroute', '--reroute', [CompletionResultType]::ParameterName, 'Send every entry to URL, also those written for another endpoint (each entry goes where it was written for otherwise)')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'format')
             [CompletionResult]::new('--outbox', '--outbox', [CompletionResultType]::ParameterName, 'Directory for undelivered payloads [env: TELEMETRY_OUTBOX_DIR] [default: runs/telemetry-outbox]')
             [CompletionResult]::new('--endpoint', '--endpoint', [CompletionResultType]::ParameterName, 'Receiver URL, http or https [env: TELEMETRY_ENDPOINT] [default: https://telemetry.productive-k3s.io/telemetry]')

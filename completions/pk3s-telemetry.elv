@@ -148,6 +148,7 @@ set edit:completion:arg-completer[pk3s-telemetry] = {|@words|
         &'pk3s-telemetry;flush'= {
             cand --limit 'Send at most N entries in this run (the rest stay for a later flush)'
             cand --max-time 'Start no request after this many seconds (the summary counts what was not tried)'
+            cand --reroute 'Send every entry to URL, also those written for another endpoint (each entry goes where it was written for otherwise)'
             cand --format 'format'
             cand --outbox 'Directory for undelivered payloads [env: TELEMETRY_OUTBOX_DIR] [default: runs/telemetry-outbox]'
             cand --endpoint 'Receiver URL, http or https [env: TELEMETRY_ENDPOINT] [default: https://telemetry.productive-k3s.io/telemetry]'

@@ -23,6 +23,9 @@ impl std::fmt::Display for Answer {
 pub enum Fault {
     /// Connection trouble or a timeout: worth another attempt.
     Transient,
+    /// Transient, and a sign that the endpoint cannot be reached now (a timeout, a refused
+    /// connection, a failed name lookup): later sends to it are spared for a while.
+    Unreachable,
     /// The request itself cannot be made (a bad URL): kept apart, never replayed.
     Permanent,
     /// Trying again now cannot help, but a later flush may (the endpoint's certificate is

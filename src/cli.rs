@@ -270,6 +270,10 @@ pub struct FlushArgs {
     #[arg(long)]
     pub rejected: bool,
 
+    /// Send every entry to URL, also those written for another endpoint (each entry goes where it was written for otherwise)
+    #[arg(long, value_name = "URL")]
+    pub reroute: Option<String>,
+
     #[arg(long, value_enum, default_value = "text")]
     pub format: ReportFormat,
 

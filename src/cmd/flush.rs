@@ -15,6 +15,7 @@ use crate::delivery::Client;
 use crate::error::plain_io;
 use crate::outbox::census;
 use crate::outbox::replay::{Counts, MAX_WORKERS, Options, Replayer, Sink, Summary};
+use crate::outbox::route::Route;
 use crate::outbox::stored::Planned;
 use crate::settings::{Settings, Verbosity};
 
@@ -37,12 +38,19 @@ pub fn run(args: &FlushArgs, settings: &Settings) -> anyhow::Result<ExitCode> {
             c.source.as_str()
         ));
     }
-    let url = settings.endpoint()?;
-    if url.is_none() && !args.dry_run {
+    let route = Route::of(settings, args.reroute.as_deref())?;
+    if route.is_none() && !args.dry_run {
         out.note("TELEMETRY_ENDPOINT is empty: flush sends nothing and keeps the outbox as it is");
         return nothing_done(args, "TELEMETRY_ENDPOINT is empty");
     }
-    let replayer = Replayer::new(settings);
+    // A dry run with an empty endpoint still lists what is there.
+    let route = route.unwrap_or_else(|| Route {
+        reroute: None,
+        explicit: None,
+        fallback: String::new(),
+        token: settings.token.is_some(),
+    });
+    let replayer = Replayer::new(settings, route, "flush");
     let dir = replayer.outbox.dir.clone();
     if let Some(w) = replayer.outbox.exposure() {
         out.warn(w);
@@ -77,12 +85,12 @@ pub fn run(args: &FlushArgs, settings: &Settings) -> anyhow::Result<ExitCode> {
         let plan = replayer.plan(&listing, args.limit);
         return dry_run(&plan, args.format, out);
     }
-    let Some(url) = url else {
-        return Ok(ExitCode::from(DELIVERED));
-    };
+    let route = &replayer.route;
+    let first = route.reroute.as_ref().or(route.explicit.as_ref());
+    let url = first.unwrap_or(&route.fallback);
     // A bad proxy setting is a usage error before anything is touched; each worker then
-    // makes its own client (its own connection).
-    let client = Client::new(settings, &url)?;
+    // makes its own client (its own connection) for each endpoint.
+    let client = Client::new(settings, url)?;
     if let Some(note) = &client.proxy_note {
         out.info(note);
     }
@@ -102,14 +110,19 @@ pub fn run(args: &FlushArgs, settings: &Settings) -> anyhow::Result<ExitCode> {
         workers: MAX_WORKERS,
         progress,
     };
-    let summary = replayer.run(&url, &todo, n, &opts, &mut sink);
+    let summary = replayer.run(&todo, n, &opts, &mut sink);
     sink.clear();
     let summary = summary.map_err(|fatal| anyhow!(fatal))?;
     if summary.n.delivered > 0 {
         let what = format!("{} entries", summary.n.delivered);
         census::note(&settings.outbox_dir, "flush", &what, out);
     }
-    report(&summary, args.format, out)?;
+    report(
+        &summary,
+        replayer.route.reroute.as_deref(),
+        args.format,
+        out,
+    )?;
     let n = &summary.n;
     Ok(ExitCode::from(if n.kept > 0 || n.rejected > 0 {
         NOT_DELIVERED
@@ -129,9 +142,19 @@ fn nothing_done(args: &FlushArgs, why: &str) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::from(DELIVERED))
 }
 
-fn report(s: &Summary, format: ReportFormat, out: Verbosity) -> anyhow::Result<()> {
+fn report(
+    s: &Summary,
+    reroute: Option<&str>,
+    format: ReportFormat,
+    out: Verbosity,
+) -> anyhow::Result<()> {
     if format == ReportFormat::Json {
-        return print(&format!("{}\n", summary_json(&s.n, s.stopped.as_deref())));
+        let mut j = summary_json(&s.n, s.stopped.as_deref());
+        j["elsewhere"] = json!(s.n.elsewhere);
+        j["written_for"] = json!(s.elsewhere);
+        j["no_token"] = json!(s.n.no_token);
+        j["rerouted_to"] = json!(reroute);
+        return print(&format!("{j}\n"));
     }
     let n = &s.n;
     let mut line = format!(
@@ -143,6 +166,22 @@ fn report(s: &Summary, format: ReportFormat, out: Verbosity) -> anyhow::Result<(
     }
     if n.in_use > 0 {
         line.push_str(&format!(" in_use={}", n.in_use));
+    }
+    if n.elsewhere > 0 {
+        line.push_str(&format!(
+            " elsewhere={}; kept, written for {} (the settings name another endpoint; flush --reroute URL sends them there)",
+            n.elsewhere,
+            s.elsewhere.join(", ")
+        ));
+    }
+    if n.no_token > 0 {
+        line.push_str(&format!(
+            " no_token={}; kept, written with a bearer token and TELEMETRY_BEARER_TOKEN is not set",
+            n.no_token
+        ));
+    }
+    if let Some(r) = reroute {
+        line.push_str(&format!("; re-routed to {r} (--reroute)"));
     }
     if let Some(why) = &s.stopped {
         line.push_str(&format!(

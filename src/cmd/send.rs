@@ -1,26 +1,21 @@
-//! `send manifest` and `send event`: write the payload ahead into the outbox, deliver it
-//! with bounded retries (or hand it to a background deliverer), and say what came of it.
-//! With consent off this is a silent no-op: no request, no DNS lookup, no file.
+//! `send manifest` and `send event`: build or read the payload, hand it to the send use
+//! case (`outbox::send`: guard, write-ahead, attempts or a background deliverer, settle),
+//! and say what came of it. With consent off this is a silent no-op: no request, no DNS
+//! lookup, no file.
 
 use std::process::ExitCode;
 
-use anyhow::Context as _;
 use serde_json::{Map, Value};
-use time::OffsetDateTime;
 
 use crate::attempt::Outcome;
 use crate::cli::{Correlation, EventArgs, ManifestArgs, SendOptions, Telemetry};
 use crate::cmd::{DELIVERED, NOT_DELIVERED, UsageError, print};
 use crate::consent::{self, Consent};
-use crate::delivery::proxy::proxy_for;
-use crate::delivery::{Client, headers, policy};
-use crate::error::plain_io;
+use crate::delivery::{Client, headers};
 use crate::outbox::background::Handoff;
-use crate::outbox::census;
-use crate::outbox::{Outbox, Pending};
+use crate::outbox::send::{self, Mode, Sent, Start};
 use crate::payload::{self, Context, Payload};
-use crate::privacy::{self, Guard};
-use crate::settings::{Settings, Verbosity};
+use crate::settings::Settings;
 
 pub fn manifest(args: &ManifestArgs, settings: &Settings) -> anyhow::Result<ExitCode> {
     let Some((consent, url)) = preflight(&args.send, settings)? else {
@@ -174,184 +169,79 @@ fn command(args: &EventArgs) -> Result<Map<String, Value>, UsageError> {
     Ok(m)
 }
 
+/// Sends through the send use case (`outbox::send`) and says what came of it.
 fn deliver(
-    mut payload: Payload,
+    payload: Payload,
     opts: &SendOptions,
     settings: &Settings,
     url: Option<&str>,
 ) -> anyhow::Result<ExitCode> {
     let out = settings.out;
-    // Before anything is printed, sent or kept.
-    let guard = Guard::from_env(settings.token.as_deref());
-    privacy::protect(&mut payload, &guard, privacy::Mode::from_env(out), out)?;
-    payload.stamp(1, OffsetDateTime::now_utc());
-    if opts.dry_run {
-        print(&dry_run(&payload, settings, url)?)?;
-        return Ok(ExitCode::from(DELIVERED));
-    }
-    let Some(url) = url else {
+    let mode = match (opts.dry_run, opts.background || settings.background) {
+        (true, _) => Mode::DryRun,
+        (false, true) => Mode::Background,
+        (false, false) => Mode::Foreground,
+    };
+    // Without an endpoint a dry run prints the request it would make; nothing else happens.
+    let Some(target) = url.or((mode == Mode::DryRun).then_some("")) else {
         return Ok(ExitCode::from(DELIVERED));
     };
-    let outbox = Outbox::new(&settings.outbox_dir);
-    // Written ahead of the first attempt and claimed until the last: a kill or a panic from
-    // here on leaves it in the outbox, and no flush sends it meanwhile.
-    let pending = outbox.write_ahead(&payload);
-    if pending.is_ok()
-        && let Some(w) = outbox.exposure()
-    {
-        out.warn(w);
-    }
-    let pending = match pending {
-        Ok(p) if opts.background || settings.background => {
-            // Only a bad proxy setting can stop it now; the deliverer makes the client.
-            if let Err(e) = proxy_for(url) {
-                let _ = outbox.settle(p, Outcome::Kept, &[]);
-                return Err(e.into());
+    match send::send(Start::New(payload, target), mode, settings)? {
+        Sent::DryRun(payload) => {
+            print(&dry_run(&payload, settings, url)?)?;
+            Ok(ExitCode::from(DELIVERED))
+        }
+        Sent::Delivered | Sent::Gone => Ok(ExitCode::from(DELIVERED)),
+        Sent::Handed(path, handed) => {
+            let path = path.display();
+            match handed {
+                Ok(Handoff::Started(pid)) => out.info(format_args!(
+                    "kept {path} and handed it to a background deliverer (pid {pid})"
+                )),
+                Ok(Handoff::Running) => out.info(format_args!(
+                    "kept {path}; the background deliverer already running will send it"
+                )),
+                Err(e) => out.warn(format_args!(
+                    "kept {path} for a later flush: cannot start a background deliverer: {e}"
+                )),
             }
-            return background(&outbox, p, url, out);
+            Ok(ExitCode::from(DELIVERED))
         }
-        other => other,
-    };
-    let client = match Client::new(settings, url) {
-        Ok(c) => c,
-        Err(e) => {
-            // A good payload stopped by a bad setting is kept for a later flush.
-            let kept = match pending {
-                Ok(p) => outbox.settle(p, Outcome::Kept, &[]).ok().flatten(),
-                Err(_) => None,
-            };
-            let Some(path) = kept else {
-                return Err(e.into());
-            };
-            return Err(UsageError(format!(
-                "{e}; the payload is kept in {} for a flush once that is fixed",
-                path.display()
-            ))
-            .into());
-        }
-    };
-    if let Some(note) = &client.proxy_note {
-        out.info(note);
-    }
-    let pending = match pending {
-        Ok(p) => Some(p),
-        // Sent all the same; said below only if it is not delivered.
-        Err(e) => {
-            out.info(format_args!(
-                "the outbox {} cannot hold the payload ahead of sending: {}",
-                outbox.dir.display(),
-                plain_io(&e)
-            ));
-            None
-        }
-    };
-    let report = policy::deliver(
-        |b, k| client.post(b, k),
-        &mut payload,
-        1,
-        settings.max_attempts,
-        None,
-        out,
-    );
-    if report.outcome == Outcome::Delivered {
-        let answer = report.last().map(|a| a.answer.to_string());
-        census::note(
-            &settings.outbox_dir,
-            "send",
-            &answer.unwrap_or_default(),
-            out,
-        );
-    }
-    let cannot_keep = || {
-        format!(
-            "not delivered, and the outbox {} cannot keep it",
-            settings.outbox_dir.display()
-        )
-    };
-    let Some(pending) = pending else {
-        if report.outcome == Outcome::Delivered {
-            return Ok(ExitCode::from(DELIVERED));
-        }
-        // Tried once more, for the error that says why it cannot be kept.
-        let why = match outbox.write_ahead(&payload) {
-            Err(e) => plain_io(&e),
-            Ok(p) => {
-                outbox.settle(p, report.outcome, &report.attempts)?;
-                return Ok(ExitCode::from(NOT_DELIVERED));
-            }
-        };
-        return Err(anyhow::anyhow!("{}: {why}", cannot_keep()));
-    };
-    let stem = pending.stem.clone();
-    let path = match outbox.settle(pending, report.outcome, &report.attempts) {
-        Ok(path) => path,
-        Err(e) if report.outcome == Outcome::Delivered => {
+        Sent::Spared(path, down, left) => {
             out.warn(format_args!(
-                "delivered, but {} cannot be removed from the outbox ({}); a later flush sends it again under the same key",
-                outbox.json(&stem).display(),
-                plain_io(&e)
+                "not sent: {} did not answer a moment ago ({}, at {}); kept in {} for a later flush (sends to it wait {}s more before trying again; flush tries at once)",
+                down.url,
+                down.why,
+                down.at,
+                path.display(),
+                left.as_secs().max(1)
             ));
-            None
+            Ok(ExitCode::from(NOT_DELIVERED))
         }
-        Err(e) => return Err(e).with_context(cannot_keep),
-    };
-    let Some(path) = path else {
-        return Ok(ExitCode::from(DELIVERED));
-    };
-    if report.outcome == Outcome::Kept {
-        for w in outbox.cap_after_send(&stem, settings.outbox_caps) {
-            out.warn(w);
+        Sent::Settled(path, report) => {
+            let last = report
+                .last()
+                .map(|a| a.answer.to_string())
+                .unwrap_or_default();
+            let n = report.attempts.len();
+            let tries = if n == 1 { "attempt" } else { "attempts" };
+            match (report.outcome, &report.stopped) {
+                (Outcome::Rejected, _) => out.warn(format_args!(
+                    "rejected by the receiver ({last}) after {n} {tries}; kept apart in {}",
+                    path.display()
+                )),
+                (_, Some(why)) if why.contains("credentials") => out.warn(format_args!(
+                    "not delivered after {n} {tries}: {why}; in {}",
+                    path.display()
+                )),
+                _ => out.warn(format_args!(
+                    "not delivered after {n} {tries} ({last}); kept in {} for a later flush",
+                    path.display()
+                )),
+            }
+            Ok(ExitCode::from(NOT_DELIVERED))
         }
     }
-    let last = report
-        .last()
-        .map(|a| a.answer.to_string())
-        .unwrap_or_default();
-    let n = report.attempts.len();
-    let tries = if n == 1 { "attempt" } else { "attempts" };
-    match (report.outcome, &report.stopped) {
-        (Outcome::Rejected, _) => out.warn(format_args!(
-            "rejected by the receiver ({last}) after {n} {tries}; kept apart in {}",
-            path.display()
-        )),
-        (_, Some(why)) if why.contains("credentials") => out.warn(format_args!(
-            "not delivered after {n} {tries}: {why}; in {}",
-            path.display()
-        )),
-        _ => out.warn(format_args!(
-            "not delivered after {n} {tries} ({last}); kept in {} for a later flush",
-            path.display()
-        )),
-    }
-    Ok(ExitCode::from(NOT_DELIVERED))
-}
-
-/// `--background`: the payload is in the outbox; a detached deliverer takes it from here.
-fn background(
-    outbox: &Outbox,
-    pending: Pending,
-    url: &str,
-    out: Verbosity,
-) -> anyhow::Result<ExitCode> {
-    let stem = pending.stem.clone();
-    // Let go of the claim, so that the deliverer (or a flush) can take the entry.
-    drop(pending);
-    match outbox.hand_off(&stem, url) {
-        Ok(Handoff::Started(pid)) => out.info(format_args!(
-            "kept {} and handed it to a background deliverer (pid {pid})",
-            outbox.json(&stem).display()
-        )),
-        Ok(Handoff::Running) => out.info(format_args!(
-            "kept {}; the background deliverer already running will send it",
-            outbox.json(&stem).display()
-        )),
-        Err(e) => out.warn(format_args!(
-            "kept {} for a later flush: cannot start a background deliverer: {}",
-            outbox.json(&stem).display(),
-            plain_io(&e)
-        )),
-    }
-    Ok(ExitCode::from(DELIVERED))
 }
 
 /// The exact request, token masked.

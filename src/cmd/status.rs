@@ -15,7 +15,13 @@ use crate::consent::{self, Consent, Source};
 use crate::delivery::proxy::{Choice, proxy_for};
 use crate::error::plain_io;
 use crate::outbox::census::{Census, census};
+use crate::outbox::drops;
+use crate::outbox::memory::Memory;
+use crate::outbox::order;
 use crate::settings::Settings;
+
+/// The newest drops shown.
+const RECENT_DROPS: usize = 5;
 
 pub fn run(args: &StatusArgs, settings: &Settings) -> anyhow::Result<ExitCode> {
     let now = OffsetDateTime::now_utc();
@@ -31,6 +37,12 @@ pub fn run(args: &StatusArgs, settings: &Settings) -> anyhow::Result<ExitCode> {
         Err(e) => (None, Some(e.0)),
     };
     let proxy = endpoint.as_deref().map(proxy_of);
+    // Remembered as down: sends to it keep their payload at once for a while.
+    let down = endpoint.as_deref().and_then(|url| {
+        Memory::load(settings)
+            .down(url)
+            .map(|(d, left)| json!({"since": d.at, "why": d.why, "left_seconds": left.as_secs()}))
+    });
     let saved = |scope| {
         Places::from_env().file(scope).map(|p| {
             let choice = match choice::read(p) {
@@ -54,6 +66,15 @@ pub fn run(args: &StatusArgs, settings: &Settings) -> anyhow::Result<ExitCode> {
     };
     let mut outbox_json = outbox_json;
     outbox_json["path"] = json!(outbox.display().to_string());
+    if counted.is_ok() {
+        let (recorded, recent) = drops::recent(&outbox, RECENT_DROPS);
+        outbox_json["drops"] = json!({
+            "recorded": recorded,
+            "recent": recent.iter().map(|d| json!({
+                "at": d.at, "by": d.by, "entry": d.entry, "why": d.why,
+            })).collect::<Vec<_>>(),
+        });
+    }
     let report = json!({
         "telemetry": {
             "enabled": consent.enabled,
@@ -65,6 +86,7 @@ pub fn run(args: &StatusArgs, settings: &Settings) -> anyhow::Result<ExitCode> {
             "url": endpoint,
             "source": settings.origin("TELEMETRY_ENDPOINT").as_str(),
             "error": endpoint_error,
+            "down": down,
         },
         "proxy": proxy,
         "outbox": outbox_json,
@@ -90,7 +112,8 @@ fn outbox_counts(c: &Census, now: OffsetDateTime) -> Value {
         "rejected": c.rejected,
         "corrupt": c.corrupt,
         "oldest_at": c.oldest.and_then(|t| t.format(&Rfc3339).ok()),
-        "oldest_age_seconds": c.oldest.map(|t| (now - t).whole_seconds().max(0)),
+        // Only where the stamp is plausible: a clock that was wrong gives no age.
+        "oldest_age_seconds": c.oldest.and_then(|t| order::wall_age(t, now)).map(|a| a.as_secs()),
     })
 }
 
@@ -146,6 +169,18 @@ fn text(r: &Value) -> String {
             _ => "none (set but empty: nothing is sent)".into(),
         },
     );
+    let d = &e["down"];
+    if !d.is_null() {
+        line(
+            "  down",
+            format!(
+                "did not answer at {} ({}); sends keep their payload for {}s more, flush tries",
+                s(&d["since"]),
+                s(&d["why"]),
+                d["left_seconds"]
+            ),
+        );
+    }
     let p = &r["proxy"];
     line(
         "proxy",
@@ -178,6 +213,22 @@ fn text(r: &Value) -> String {
         }
         line("  rejected", o["rejected"].to_string());
         line("  corrupt", o["corrupt"].to_string());
+        let d = &o["drops"];
+        if d["recorded"].as_u64().is_some_and(|n| n > 0) {
+            let last = &d["recent"][0];
+            line(
+                "  dropped",
+                format!(
+                    "{} recorded in {}; the last at {} by {}: {} ({})",
+                    d["recorded"],
+                    drops::DROPS_FILE,
+                    s(&last["at"]),
+                    s(&last["by"]),
+                    s(&last["why"]),
+                    s(&last["entry"])
+                ),
+            );
+        }
     } else {
         match o["error"].as_str() {
             Some(err) => line("  error", format!("cannot read it: {err}")),

@@ -169,9 +169,31 @@ impl Client {
             }
             Err(e) => {
                 let (words, fault) = words::describe(&e, deadline::phase(), self.proxy_var);
+                let fault = match fault {
+                    Fault::Transient if unreachable(&e) => Fault::Unreachable,
+                    other => other,
+                };
                 (Answer::Failed(words), fault, None)
             }
         }
+    }
+}
+
+/// A timeout, a refused connection (to the endpoint or its proxy) or a failed name lookup:
+/// the endpoint cannot be reached now (the outbox's endpoint memory spares it a while).
+fn unreachable(e: &ureq::Error) -> bool {
+    use std::io::ErrorKind as K;
+    match e {
+        ureq::Error::Timeout(_) | ureq::Error::HostNotFound => true,
+        ureq::Error::Io(io) => {
+            matches!(
+                io.kind(),
+                K::ConnectionRefused | K::TimedOut | K::HostUnreachable | K::NetworkUnreachable
+            ) || io
+                .to_string()
+                .starts_with("failed to lookup address information")
+        }
+        _ => false,
     }
 }
 

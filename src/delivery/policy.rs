@@ -46,7 +46,7 @@ pub fn classify(answer: &Answer, fault: Fault) -> Class {
         Answer::Status(500..=599) => Class::Transient,
         Answer::Status(_) => Class::Permanent,
         Answer::Failed(_) => match fault {
-            Fault::Transient => Class::Transient,
+            Fault::Transient | Fault::Unreachable => Class::Transient,
             Fault::Hold => Class::Refused,
             Fault::Permanent => Class::Permanent,
         },
@@ -277,6 +277,7 @@ mod tests {
         }
         let f = |fault| classify(&Answer::Failed("x".into()), fault);
         assert_eq!(f(Fault::Transient), Transient);
+        assert_eq!(f(Fault::Unreachable), Transient);
         assert_eq!(f(Fault::Hold), Refused);
         assert_eq!(f(Fault::Permanent), Permanent);
     }

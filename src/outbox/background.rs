@@ -1,6 +1,6 @@
 //! `send --background`: the send returns once its entry is safe in the outbox, and a
-//! detached deliverer (this binary again, through a hidden subcommand) delivers it with the
-//! send policy, then drains the older entries within the flush budget.
+//! detached deliverer (this binary again, through a hidden subcommand; see `deliverer`)
+//! delivers it with the send policy, then drains the older entries within the flush budget.
 //!
 //! At most one deliverer per outbox: it holds an exclusive `flock` on `LOCK_FILE`. The
 //! sending process takes that lock itself and hands the locked file to the deliverer as its
@@ -11,22 +11,19 @@
 //!
 //! The deliverer runs in its own process group (no terminal signals), with standard output
 //! and error on /dev/null; every file this binary opens is close-on-exec (Rust's default),
-//! so it holds no descriptor of its caller: a caller piping through `tee` or waiting on a
+//! and the deliverer closes whatever else it inherited above standard error (a descriptor
+//! the caller leaked without close-on-exec): a caller piping through `tee` or waiting on a
 //! pipe is not kept waiting.
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io;
-use std::os::fd::AsFd;
-use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+use std::os::unix::fs::OpenOptionsExt;
 use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
-use std::time::Instant;
 
+use super::Outbox;
 use super::entry::{self, LOCK_FILE};
-use super::replay::{Counts, Options, Replayer, Sink, Summary};
-use super::{Listing, Outbox};
-use crate::attempt::Outcome;
-use crate::delivery::Client;
+use crate::settings::{Origin, Settings};
 
 /// The hidden subcommand the deliverer runs as.
 pub const SUBCOMMAND: &str = "deliver-outbox";
@@ -40,7 +37,7 @@ pub enum Handoff {
 }
 
 impl Outbox {
-    fn lock_file(&self) -> io::Result<File> {
+    pub(super) fn lock_file(&self) -> io::Result<File> {
         let f = OpenOptions::new()
             .read(true)
             .write(true)
@@ -58,9 +55,11 @@ impl Outbox {
         Ok(f)
     }
 
-    /// Starts the deliverer for entry `stem` unless one runs already. `endpoint` is the
-    /// URL the send chose (it may have come from a flag).
-    pub fn hand_off(&self, stem: &str, endpoint: &str) -> io::Result<Handoff> {
+    /// Starts the deliverer for entry `stem` unless one runs already. It inherits the
+    /// send's environment; `endpoint`, the URL the send chose, is handed on as a flag only
+    /// when it came from one (an endpoint from the environment, or none, decides for the
+    /// older entries as it would for a flush).
+    pub fn hand_off(&self, stem: &str, endpoint: &str, settings: &Settings) -> io::Result<Handoff> {
         let lock = self.lock_file()?;
         match lock.try_lock() {
             Ok(()) => {}
@@ -68,110 +67,18 @@ impl Outbox {
             Err(TryLockError::Error(e)) => return Err(e),
         }
         let dir = std::path::absolute(&self.dir)?;
-        let child = Command::new(std::env::current_exe()?)
-            .arg("--outbox")
-            .arg(&dir)
-            .args(["--endpoint", endpoint, "-q", SUBCOMMAND, "--first", stem])
+        let mut cmd = Command::new(std::env::current_exe()?);
+        cmd.arg("--outbox").arg(&dir);
+        if settings.origin("TELEMETRY_ENDPOINT") == Origin::Flag {
+            cmd.args(["--endpoint", endpoint]);
+        }
+        let child = cmd
+            .args(["-q", SUBCOMMAND, "--first", stem])
             .stdin(Stdio::from(lock))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .process_group(0)
             .spawn()?;
         Ok(Handoff::Started(child.id()))
-    }
-}
-
-/// The deliverer's lock: the one handed over as standard input, else taken here (when the
-/// subcommand is run by hand). `None`: another deliverer holds it.
-fn take_lock(outbox: &Outbox) -> io::Result<Option<File>> {
-    let path = outbox.dir.join(LOCK_FILE);
-    if let Ok(fd) = io::stdin().as_fd().try_clone_to_owned() {
-        let f = File::from(fd);
-        if let (Ok(a), Ok(b)) = (f.metadata(), std::fs::symlink_metadata(&path))
-            && a.dev() == b.dev()
-            && a.ino() == b.ino()
-        {
-            // Held through the same open file description: taking it again is a no-op.
-            return relock(f);
-        }
-    }
-    relock(outbox.lock_file()?)
-}
-
-fn relock(f: File) -> io::Result<Option<File>> {
-    match f.try_lock() {
-        Ok(()) => Ok(Some(f)),
-        Err(TryLockError::WouldBlock) => Ok(None),
-        Err(TryLockError::Error(e)) => Err(e),
-    }
-}
-
-/// The deliverer: `first` with the send policy, then the older entries, then whatever
-/// arrived meanwhile, all within `opts.max_time`.
-pub fn deliver(
-    replayer: &Replayer,
-    url: &str,
-    first: Option<&str>,
-    opts: &Options,
-    sink: &mut dyn Sink,
-) -> io::Result<()> {
-    let outbox = &replayer.outbox;
-    let Some(lock) = take_lock(outbox)? else {
-        return Ok(());
-    };
-    let started = Instant::now();
-    let deadline = started + opts.max_time;
-    if let Some(stem) = first {
-        let client = Client::new(replayer.settings, url)
-            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.0))?;
-        // Its own delivery failed: the endpoint is not taking payloads now, so the older
-        // entries wait for a flush.
-        if replayer.deliver_first(&client, stem, deadline, sink) == Some(Outcome::Kept) {
-            return Ok(());
-        }
-    }
-    let mut seen: Vec<String> = Vec::new();
-    loop {
-        let listing = outbox.scan()?;
-        let fresh: Vec<String> = listing
-            .entries
-            .iter()
-            .filter(|s| seen.binary_search(s).is_err())
-            .cloned()
-            .collect();
-        let mut n = Counts::default();
-        let todo = replayer.prepare(
-            Listing {
-                entries: fresh,
-                ..listing
-            },
-            &mut n,
-            sink,
-        );
-        let left = opts.max_time.saturating_sub(started.elapsed());
-        let round = Options {
-            limit: None,
-            max_time: left,
-            workers: opts.workers,
-            progress: false,
-        };
-        let summary = replayer.run(url, &todo, n, &round, sink);
-        seen.extend(todo);
-        seen.sort_unstable();
-        let stopped = !matches!(summary, Ok(Summary { stopped: None, .. }));
-        if stopped || Instant::now() >= deadline {
-            return Ok(());
-        }
-        // Let go, then look once more: a send that found the lock taken counted on us.
-        lock.unlock()?;
-        let again = outbox.scan()?;
-        if again.entries.iter().all(|s| seen.binary_search(s).is_ok()) {
-            return Ok(());
-        }
-        match lock.try_lock() {
-            Ok(()) => {}
-            Err(TryLockError::WouldBlock) => return Ok(()),
-            Err(TryLockError::Error(e)) => return Err(e),
-        }
     }
 }

@@ -7,12 +7,12 @@
 
 use std::fs;
 use std::os::unix::fs::MetadataExt;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use time::OffsetDateTime;
 
-use super::Outbox;
 use super::entry::{self, CORRUPT_DIR, Claim, Name, REJECTED_DIR, TEMP_PREFIX};
+use super::{Outbox, drops, order};
 use crate::error::plain_io;
 pub use crate::settings::Caps;
 
@@ -30,22 +30,56 @@ pub fn sample(dir_size: u64, roll: u64) -> bool {
     files <= SAMPLE_FILES || roll % files < SAMPLE_FILES
 }
 
-/// Entries beyond the caps, oldest first: returns how many of `entries` (sorted oldest
-/// first) are too old, and how many to drop in all (too old, then beyond the count).
-pub fn over_caps(entries: &[String], caps: Caps, now: SystemTime) -> (usize, usize) {
-    let cutoff = OffsetDateTime::from(now.checked_sub(caps.max_age).unwrap_or(now));
-    let aged = entries.partition_point(|s| entry::stamp_of(s).is_some_and(|t| t < cutoff));
-    let excess = entries.len().saturating_sub(caps.max_entries);
-    (aged, aged.max(excess))
+/// Why an entry is beyond the caps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Over {
+    /// Older than the age cap, by a clock that cannot have been inflated.
+    Age,
+    /// One of the oldest beyond the count.
+    Count,
+}
+
+/// An entry's age, and whether the outbox's own clock measured it (`order`): ages by that
+/// clock grow with the write order, so the first young one ends the search.
+pub type Age = Option<(Duration, bool)>;
+
+/// The entries beyond the caps, in write order (`entries` is): those whose age is known
+/// and over the age cap, then the oldest beyond the count. `age` gives an entry's age,
+/// `None` when no clock can be trusted with it (such an entry is never dropped for age).
+pub fn over_caps<T>(
+    entries: &[T],
+    caps: Caps,
+    mut age: impl FnMut(&T) -> Age,
+) -> Vec<(usize, Over)> {
+    let mut aged = Vec::new();
+    for (i, stem) in entries.iter().enumerate() {
+        match age(stem) {
+            Some((a, _)) if a > caps.max_age => aged.push(i),
+            // Written after every older one, so all after it are younger.
+            Some((_, true)) => break,
+            _ => {}
+        }
+    }
+    let mut excess = (entries.len() - aged.len()).saturating_sub(caps.max_entries);
+    let mut over: Vec<(usize, Over)> = aged.iter().map(|&i| (i, Over::Age)).collect();
+    for i in 0..entries.len() {
+        if excess == 0 {
+            break;
+        }
+        if aged.binary_search(&i).is_err() {
+            over.push((i, Over::Count));
+            excess -= 1;
+        }
+    }
+    over.sort_unstable_by_key(|o| o.0);
+    over
 }
 
 /// What `Outbox::expire` did.
 #[derive(Debug, Default)]
 pub struct Expiry {
-    /// Entries older than the age cap.
-    pub aged: usize,
-    /// Entries beyond the caps in all (too old, then the oldest beyond the count).
-    pub drop: usize,
+    /// The entries beyond the caps (indices into the list given), each with why.
+    pub over: Vec<(usize, Over)>,
     pub expired: usize,
     pub in_use: usize,
     pub oldest: Option<String>,
@@ -58,17 +92,11 @@ impl Expiry {
     pub fn note(&self) -> Option<String> {
         let oldest = self.oldest.as_ref()?;
         let mut why = Vec::new();
-        if self.aged > 0 {
-            why.push(format!(
-                "older than TELEMETRY_OUTBOX_MAX_AGE_DAYS={}",
-                self.caps.max_age.as_secs() / 86_400
-            ));
+        if self.over.iter().any(|o| o.1 == Over::Age) {
+            why.push(age_words(self.caps));
         }
-        if self.drop > self.aged {
-            why.push(format!(
-                "beyond TELEMETRY_OUTBOX_MAX_ENTRIES={}",
-                self.caps.max_entries
-            ));
+        if self.over.iter().any(|o| o.1 == Over::Count) {
+            why.push(count_words(self.caps));
         }
         Some(format!(
             "the outbox is over its caps ({}): dropped {} undelivered entries, oldest first (the oldest: {oldest})",
@@ -78,18 +106,62 @@ impl Expiry {
     }
 }
 
+pub fn age_words(caps: Caps) -> String {
+    format!(
+        "older than TELEMETRY_OUTBOX_MAX_AGE_DAYS={}",
+        caps.max_age.as_secs() / 86_400
+    )
+}
+
+pub fn count_words(caps: Caps) -> String {
+    format!("beyond TELEMETRY_OUTBOX_MAX_ENTRIES={}", caps.max_entries)
+}
+
 impl Outbox {
-    /// Drops the entries beyond the caps, oldest first (never `spare`, the one just written).
-    /// `entries` is sorted oldest first; the first `Expiry::drop` of them are dealt with.
-    pub fn expire(&self, entries: &[String], caps: Caps, spare: Option<&str>) -> Expiry {
-        let (aged, drop) = over_caps(entries, caps, SystemTime::now());
+    /// An entry's age (see `Age`): by the outbox's clock (`clock`, now) when its history
+    /// records the clock at its writing, else by the wall clock where its stamp is
+    /// plausible. Reads the history of a sequenced entry only.
+    pub fn age_of(&self, stem: &str, clock: Option<u64>, wall: OffsetDateTime) -> Age {
+        if entry::seq_of(stem).is_some()
+            && let Some(written) = self.read_history(stem).and_then(|h| h.outbox_ms)
+        {
+            return order::age(Some(written), clock).map(|a| (a, true));
+        }
+        entry::stamp_of(stem)
+            .and_then(|t| order::wall_age(t, wall))
+            .map(|a| (a, false))
+    }
+
+    /// The entries of `entries` (write order) beyond the caps, the outbox's clock at `clock`.
+    pub fn over_caps(
+        &self,
+        entries: &[String],
+        caps: Caps,
+        clock: Option<u64>,
+    ) -> Vec<(usize, Over)> {
+        let wall = OffsetDateTime::now_utc();
+        over_caps(entries, caps, |s: &String| self.age_of(s, clock, wall))
+    }
+
+    /// Drops the entries beyond the caps (never `spare`, the one just written), and records
+    /// each drop for `by` (see `drops`). `entries` is in write order; `clock` the outbox's
+    /// clock now.
+    pub fn expire(
+        &self,
+        entries: &[String],
+        caps: Caps,
+        clock: Option<u64>,
+        spare: Option<&str>,
+        by: &str,
+    ) -> Expiry {
         let mut x = Expiry {
-            aged,
-            drop,
+            over: self.over_caps(entries, caps, clock),
             caps,
             ..Expiry::default()
         };
-        for stem in entries.iter().take(drop) {
+        let mut dropped = Vec::new();
+        for &(i, why) in &x.over {
+            let Some(stem) = entries.get(i) else { continue };
             if Some(stem.as_str()) == spare {
                 continue;
             }
@@ -105,6 +177,11 @@ impl Outbox {
                 Ok(true) => {
                     x.expired += 1;
                     x.oldest.get_or_insert_with(|| stem.clone());
+                    let words = match why {
+                        Over::Age => age_words(caps),
+                        Over::Count => count_words(caps),
+                    };
+                    dropped.push((format!("{stem}.json"), words));
                 }
                 Ok(false) => {}
                 Err(e) => x.errors.push(format!(
@@ -114,12 +191,13 @@ impl Outbox {
                 )),
             }
         }
+        x.errors.extend(drops::record(&self.dir, by, &dropped));
         x
     }
 
     /// After a send kept `written`: enforces the caps when the sample says so (see the
     /// module comment). Returns the warnings to show.
-    pub fn cap_after_send(&self, written: &str, caps: Caps) -> Vec<String> {
+    pub fn cap_after_send(&self, written: &str, caps: Caps, clock: Option<u64>) -> Vec<String> {
         let size = fs::metadata(&self.dir).map_or(0, |m| m.size());
         let roll = (uuid::Uuid::new_v4().as_u128() & u128::from(u64::MAX)) as u64;
         if !sample(size, roll) {
@@ -135,16 +213,17 @@ impl Outbox {
                 )];
             }
         };
-        let x = self.expire(&entries, caps, Some(written));
+        let x = self.expire(&entries, caps, clock, Some(written), "send");
         let mut notes = x.errors.clone();
         notes.extend(x.note());
         notes
     }
 
     /// Drops old files from `rejected/` and `corrupt/` under the same caps (by the time they
-    /// were moved there), and their temp debris. Only names this tool writes are touched.
-    /// Returns how many files were removed.
-    pub fn prune_side_dirs(&self, caps: Caps) -> usize {
+    /// were moved there, where that time is plausible), and their temp debris, recording
+    /// each drop for `by`. Only names this tool writes are touched. Returns how many files
+    /// were removed.
+    pub fn prune_side_dirs(&self, caps: Caps, by: &str) -> usize {
         let mut removed = 0;
         for sub in [REJECTED_DIR, CORRUPT_DIR] {
             let dir = self.dir.join(sub);
@@ -184,18 +263,30 @@ impl Outbox {
             }
             let mut groups: Vec<_> = groups.into_values().collect();
             groups.sort_by_key(|g| g.0);
-            let cutoff = SystemTime::now()
-                .checked_sub(caps.max_age)
-                .unwrap_or(SystemTime::UNIX_EPOCH);
-            let aged = groups.iter().take_while(|g| g.0 < cutoff).count();
-            let drop = aged.max(groups.len().saturating_sub(caps.max_entries));
-            for (_, names) in groups.iter().take(drop) {
+            // A change time the clock could not have given (before `order::FLOOR`, or
+            // ahead of now) gives no age: such a file goes only beyond the count.
+            let now = OffsetDateTime::now_utc();
+            let over = over_caps(&groups, caps, |g| {
+                order::wall_age(OffsetDateTime::from(g.0), now).map(|a| (a, false))
+            });
+            let mut dropped = Vec::new();
+            for (i, why) in over {
+                let Some((_, names)) = groups.get(i) else {
+                    continue;
+                };
                 for n in names {
                     if fs::remove_file(dir.join(n)).is_ok() {
                         removed += 1;
+                        let words = match why {
+                            Over::Age => age_words(caps),
+                            Over::Count => count_words(caps),
+                        };
+                        dropped.push((format!("{sub}/{n}"), words));
                     }
                 }
             }
+            // A record that cannot be written is not worth a warning on every flush here.
+            let _ = drops::record(&self.dir, by, &dropped);
         }
         removed
     }
@@ -228,18 +319,63 @@ mod tests {
     #[test]
     fn caps_drop_the_too_old_then_the_oldest_beyond_the_count() {
         let day = Duration::from_secs(86_400);
-        let now = SystemTime::UNIX_EPOCH + day * 100;
-        let at =
-            |d: u32| entry::entry_stem(OffsetDateTime::from(SystemTime::UNIX_EPOCH + day * d), "e");
-        let entries: Vec<String> = [1, 2, 80, 90, 99].map(at).to_vec();
         let caps = |n, age| Caps {
             max_entries: n,
             max_age: day * age,
         };
-        assert_eq!(over_caps(&entries, caps(10, 30), now), (2, 2));
-        assert_eq!(over_caps(&entries, caps(2, 30), now), (2, 3));
-        assert_eq!(over_caps(&entries, caps(10, 1000), now), (0, 0));
-        assert_eq!(over_caps(&[], caps(1, 1), now), (0, 0));
+        // Ages in days, in write order; `None` when no clock can tell; `true` by the
+        // outbox's clock (which then ends the search at the first young one).
+        let run = |ages: &[Option<(u32, bool)>], c| {
+            let idx: Vec<usize> = (0..ages.len()).collect();
+            let mut asked = 0;
+            let over = over_caps(&idx, c, |&i| {
+                asked += 1;
+                ages[i].map(|(d, by)| (day * d, by))
+            });
+            (over, asked)
+        };
+        let ages = [
+            Some((99, true)),
+            Some((98, true)),
+            Some((20, true)),
+            Some((10, true)),
+            Some((1, true)),
+        ];
+        assert_eq!(
+            run(&ages, caps(10, 30)),
+            (vec![(0, Over::Age), (1, Over::Age)], 3)
+        );
+        assert_eq!(
+            run(&ages, caps(2, 30)).0,
+            [(0, Over::Age), (1, Over::Age), (2, Over::Count)]
+        );
+        assert_eq!(run(&ages, caps(10, 1000)), (vec![], 1));
+        assert_eq!(run(&[], caps(1, 1)), (vec![], 0));
+        // Unknown ages are never dropped for age, and do not end the search; wall-clock
+        // ages (earlier entries by their stamps) do not either.
+        let mixed = [
+            Some((99, false)),
+            None,
+            Some((5, false)),
+            Some((40, true)),
+            None,
+            Some((2, true)),
+            Some((80, true)),
+        ];
+        assert_eq!(
+            run(&mixed, caps(10, 30)),
+            (vec![(0, Over::Age), (3, Over::Age)], 6)
+        );
+        // The count goes by the write order, skipping what age already took.
+        assert_eq!(
+            run(&mixed, caps(3, 30)).0,
+            [
+                (0, Over::Age),
+                (1, Over::Count),
+                (2, Over::Count),
+                (3, Over::Age)
+            ]
+        );
     }
 
     #[test]
@@ -258,6 +394,9 @@ mod tests {
     #[test]
     fn only_our_names_are_pruned_from_the_side_directories() {
         assert!(ours_aside("20261121T234743.123456789Z-abc.json"));
+        assert!(ours_aside(
+            "s000000000000002a-20261121T234743.123456789Z-abc.json"
+        ));
         assert!(ours_aside("20261121T234743.123456789Z-abc.history.2"));
         assert!(ours_aside("bootstrap-r-attempt-1.json"));
         assert!(!ours_aside("notes.txt"));

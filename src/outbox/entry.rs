@@ -30,6 +30,10 @@ pub const MAX_HISTORY: u64 = 64 * 1024;
 pub const MAX_STATUS: u64 = 4 * 1024;
 /// `20261121T234743.123456789Z`
 const STAMP_LEN: usize = 26;
+/// `s000000000000002a-`: an entry's place in the order entries were written (`order`), in
+/// front of its stamp. Stems without one (earlier versions, the old scripts' runs) sort
+/// first, by their stamp, as they did.
+const SEQ_LEN: usize = 18;
 
 /// What a name in the outbox is.
 #[derive(Debug, PartialEq, Eq)]
@@ -93,10 +97,38 @@ fn stamp_format() -> &'static [time::format_description::BorrowedFormatItem<'sta
     )
 }
 
-/// The creation stamp at the start of an entry's stem. Read by hand: every name of a
-/// listing goes through here, and time's parser interprets its description each call.
-pub fn stamp_of(stem: &str) -> Option<OffsetDateTime> {
+/// The sequence number in front of a stem (`s` and 16 lowercase hex digits, then `-`).
+pub fn seq_of(stem: &str) -> Option<u64> {
     let b = stem.as_bytes();
+    if b.len() <= SEQ_LEN || b.first() != Some(&b's') || b.get(SEQ_LEN - 1) != Some(&b'-') {
+        return None;
+    }
+    let hex = stem.get(1..SEQ_LEN - 1)?;
+    if !hex.bytes().all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f')) {
+        return None;
+    }
+    u64::from_str_radix(hex, 16).ok()
+}
+
+/// The stem without its sequence number, if it has one: `STAMP-ID`.
+fn stamped(stem: &str) -> &str {
+    match seq_of(stem) {
+        Some(_) => stem.get(SEQ_LEN..).unwrap_or(stem),
+        None => stem,
+    }
+}
+
+/// The id part of a stem (after its stamp), as it was written into the name.
+pub fn id_of(stem: &str) -> Option<&str> {
+    stamped(stem).get(STAMP_LEN + 1..)
+}
+
+/// The creation stamp in an entry's stem (after its sequence number, if any). Read by
+/// hand: every name of a listing goes through here, and time's parser interprets its
+/// description each call. It is the wall clock's word when the entry was written: the
+/// order comes from the sequence, the age from the outbox's own clock (`order`).
+pub fn stamp_of(stem: &str) -> Option<OffsetDateTime> {
+    let b = stamped(stem).as_bytes();
     if b.len() <= STAMP_LEN + 1
         || b.get(STAMP_LEN) != Some(&b'-')
         || b.get(8) != Some(&b'T')
@@ -125,24 +157,31 @@ pub fn stamp_of(stem: &str) -> Option<OffsetDateTime> {
     Some(PrimitiveDateTime::new(date, t).assume_utc())
 }
 
-/// `20261121T234743.123456789Z-<event id>`: sorts oldest first.
-pub fn entry_stem(at: OffsetDateTime, event_id: &str) -> String {
+/// `s<seq>-20261121T234743.123456789Z-<event id>`, or without `s<seq>-` for an entry
+/// that has no place in the write order (an old script's run): sorts in write order.
+pub fn entry_stem(seq: Option<u64>, at: OffsetDateTime, event_id: &str) -> String {
     // `stamp_of` reads it back; a test holds the two to time's own formatter and parser.
-    let mut stamp = String::with_capacity(STAMP_LEN);
+    let mut stem = String::with_capacity(SEQ_LEN + STAMP_LEN + 1 + 36);
+    if let Some(n) = seq {
+        stem.push_str(&format!("s{n:016x}-"));
+    }
     if (0..=9999).contains(&at.to_offset(time::UtcOffset::UTC).year()) {
-        push_utc(&mut stamp, at, false, 9);
+        push_utc(&mut stem, at, false, 9);
     } else {
-        stamp.push_str("19700101T000000.000000000Z");
+        stem.push_str("19700101T000000.000000000Z");
     }
-    let mut id: String = event_id
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-        .take(64)
-        .collect();
-    if id.is_empty() {
-        id.push('x');
+    stem.push('-');
+    let before = stem.len();
+    stem.extend(
+        event_id
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+            .take(64),
+    );
+    if stem.len() == before {
+        stem.push('x');
     }
-    format!("{stamp}-{id}")
+    stem
 }
 
 /// Makes `dir` (0700) if it is missing, and refuses one that is not a real directory: a
@@ -252,6 +291,15 @@ pub fn read_small_text(path: &Path, bound: u64) -> Option<String> {
         return None;
     }
     String::from_utf8(bytes).ok()
+}
+
+/// A short file whose size `fstat` does not tell (`/proc`'s report 0), read to its end,
+/// at most `bound` bytes; `None` when it is missing, not a regular file, or not text.
+pub fn read_to_end_small(path: &Path, bound: u64) -> Option<String> {
+    let (file, _) = open_regular(path).ok()?;
+    let mut text = String::new();
+    file.take(bound).read_to_string(&mut text).ok()?;
+    Some(text)
 }
 
 /// An exclusive claim on a file, released when dropped (or when the process dies).

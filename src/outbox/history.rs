@@ -22,6 +22,15 @@ pub struct History {
     pub refused: Option<String>,
     /// The privacy guard cleaned the payload before it was kept (`checked=1`).
     pub checked: bool,
+    /// The outbox's own clock when the entry was written (`order`): its age goes by it.
+    pub outbox_ms: Option<u64>,
+    /// The endpoint it was written for (`endpoint=`): replays go there (`route`). Entries
+    /// of earlier versions and of the old scripts have none.
+    pub endpoint: Option<String>,
+    /// A bearer token was set when it was written (`token=1`; never the token).
+    pub token: bool,
+    /// Why a send kept it without trying (`spared=`: the endpoint was remembered as down).
+    pub spared: Option<String>,
     pub attempts: u32,
     pub last: Option<(String, Answer)>,
     /// The newest `MAX_ATTEMPT_LINES` `attempt=` lines.
@@ -48,6 +57,10 @@ impl History {
             source: None,
             refused: None,
             checked: false,
+            outbox_ms: None,
+            endpoint: None,
+            token: false,
+            spared: None,
             attempts: 0,
             last: None,
             lines: Vec::new(),
@@ -78,6 +91,10 @@ impl History {
                 "source" => h.source = Some(v.to_string()),
                 "refused" => h.refused = Some(v.to_string()),
                 "checked" => h.checked = v == "1",
+                "outbox_ms" => h.outbox_ms = v.parse().ok(),
+                "endpoint" => h.endpoint = Some(v.to_string()).filter(|e| !e.is_empty()),
+                "token" => h.token = v == "1",
+                "spared" => h.spared = Some(v.to_string()),
                 "attempts" => h.attempts = v.parse().unwrap_or(0),
                 "last_attempt_at" => last_at = v.to_string(),
                 "last_status" => last = v.parse().ok().map(Answer::Status),
@@ -118,6 +135,18 @@ impl History {
         }
         if self.checked {
             s.push_str("checked=1\n");
+        }
+        if let Some(ms) = self.outbox_ms {
+            s.push_str(&format!("outbox_ms={ms}\n"));
+        }
+        if let Some(e) = &self.endpoint {
+            s.push_str(&format!("endpoint={}\n", one_line(e)));
+        }
+        if self.token {
+            s.push_str("token=1\n");
+        }
+        if let Some(why) = &self.spared {
+            s.push_str(&format!("spared={}\n", one_line(why)));
         }
         s.push_str(&format!("attempts={}\n", self.attempts));
         if let Some((at, answer)) = &self.last {
@@ -168,6 +197,10 @@ mod tests {
         let t = OffsetDateTime::UNIX_EPOCH;
         let mut h = History::new("id-1", Kind::Raw, t);
         h.source = Some("legacy:x".into());
+        h.outbox_ms = Some(1234);
+        h.endpoint = Some("https://t.example/telemetry".into());
+        h.token = true;
+        h.spared = Some("timed out".into());
         for n in 1..=60 {
             h.record(&Attempt {
                 number: n,
@@ -181,6 +214,12 @@ mod tests {
         assert_eq!(back.attempts, 60);
         assert_eq!(back.lines.len(), MAX_ATTEMPT_LINES);
         assert_eq!(back.source.as_deref(), Some("legacy:x"));
+        assert_eq!(back.outbox_ms, Some(1234));
+        assert_eq!(
+            back.endpoint.as_deref(),
+            Some("https://t.example/telemetry")
+        );
+        assert!(back.token);
         assert_eq!(
             back.last.as_ref().map(|l| l.1.clone()),
             Some(Answer::Failed("connection refused".into()))

@@ -142,7 +142,9 @@ impl Outbox {
             .and_then(|m| m.modified())
             .map(OffsetDateTime::from)
             .unwrap_or_else(|_| OffsetDateTime::now_utc());
-        let stem = entry::entry_stem(created, &key);
+        // No place in the write order: the old scripts wrote it before anything of ours, and
+        // it sorts first, by its time, as before.
+        let stem = entry::entry_stem(None, created, &key);
         let mut history = History::new(&key, Kind::Raw, created);
         history.source = Some(format!("legacy:{name}"));
         self.legacy_attempts(&run.statuses, &mut history);

@@ -2,7 +2,8 @@
 //! this module (see docs/outbox.md).
 //!
 //! One entry per payload, `STEM.json` (the body) with its attempt history beside it in
-//! `STEM.history`. Stems start with a UTC stamp, so sorting them is oldest first. A send
+//! `STEM.history`. Stems start with the entry's place in the write order (`order`), so
+//! sorting them is oldest first whatever the clocks said. A send
 //! writes its entry *ahead* of the first attempt and holds its claim while attempting.
 //! Permanent rejections go to `rejected/`, entries that cannot be read as payloads to
 //! `corrupt/`. Any other file in the directory is left exactly where it is.
@@ -16,11 +17,17 @@
 pub mod background;
 pub mod caps;
 pub mod census;
+pub mod deliverer;
+pub mod drops;
 pub mod entry;
 pub mod history;
 pub mod legacy;
+pub mod memory;
+pub mod order;
 pub mod replay;
 pub mod report;
+pub mod route;
+pub mod send;
 pub mod stored;
 
 use std::collections::BTreeMap;
@@ -37,6 +44,7 @@ use crate::payload::Payload;
 use entry::{Claim, Held, MAX_HISTORY, Name, REJECTED_DIR, TEMP_PREFIX};
 pub use history::History;
 pub use legacy::LegacyRun;
+pub use route::Pin;
 
 pub struct Outbox {
     pub dir: PathBuf,
@@ -66,11 +74,32 @@ fn stem_hash(stem: &str) -> u64 {
     })
 }
 
-/// An entry written ahead of its first attempt, still claimed by its writer.
+/// An entry under its writer's (or deliverer's) claim, before its attempts are settled.
 pub struct Pending {
     pub stem: String,
     held: Held,
     history: History,
+}
+
+impl Pending {
+    /// An entry read back under its claim (the deliverer's first entry).
+    pub fn claimed(stem: String, held: Held, history: History) -> Pending {
+        Pending {
+            stem,
+            held,
+            history,
+        }
+    }
+
+    /// The outbox's clock when it was written (see `order`).
+    pub fn clock(&self) -> Option<u64> {
+        self.history.outbox_ms
+    }
+
+    /// Why a send kept it without trying (see `memory`).
+    pub fn spare(&mut self, why: String) {
+        self.history.spared = Some(why);
+    }
 }
 
 impl Outbox {
@@ -132,15 +161,19 @@ impl Outbox {
         })
     }
 
-    /// Writes `payload` as a new entry before its first attempt, and keeps it claimed. Not
-    /// fsynced: a killed process leaves its files in the page cache; `settle` makes a kept
-    /// entry durable.
-    pub fn write_ahead(&self, payload: &Payload) -> io::Result<Pending> {
+    /// Writes `payload` as a new entry before its first attempt, for the endpoint of `pin`,
+    /// and keeps it claimed. It takes the next place in the write order and the outbox's
+    /// clock (`order`). Not fsynced: a killed process leaves its files in the page cache;
+    /// `settle` makes a kept entry durable.
+    pub fn write_ahead(&self, payload: &Payload, pin: &Pin) -> io::Result<Pending> {
         self.ensure()?;
         let now = OffsetDateTime::now_utc();
-        let stem = entry::entry_stem(now, &payload.event_id);
+        let ticket = order::next(&self.dir);
+        let stem = entry::entry_stem(Some(ticket.seq), now, &payload.event_id);
         let mut history = History::new(&payload.event_id, payload.kind, now);
         history.checked = payload.checked;
+        history.outbox_ms = ticket.outbox_ms;
+        pin.record(&mut history);
         history.state = "sending".into();
         let body = payload.body();
         // The history first, held until its `.json` is in place: a `.json` always has its

@@ -1,28 +1,32 @@
 //! Replaying the outbox: housekeeping, the old scripts' runs, the caps, then one attempt
-//! per entry, oldest first, over a few kept-alive connections (each worker its own client,
-//! taking the next-oldest entry, so each connection sends oldest first). Stops early as the
-//! delivery policy says (endpoint down, credentials refused, a long Retry-After), at the
-//! `--limit`, or when the time budget is spent: no request starts after it.
+//! per entry, in the order entries were written, over a few kept-alive connections (each
+//! worker its own client per endpoint, taking the next-oldest entry, so each connection
+//! sends oldest first). Each entry goes where its route says (`route`): the endpoint it
+//! was written for, unless re-routed. Stops early as the delivery policy says (endpoint
+//! down, credentials refused, a long Retry-After: for that endpoint), at the `--limit`,
+//! or when the time budget is spent: no request starts after it.
 
+use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{Sender, channel};
 use std::sync::{Mutex, PoisonError};
 use std::thread::sleep;
 use std::time::{Duration, Instant, SystemTime};
 
-use time::OffsetDateTime;
-
-use super::entry::{self, Claim};
+use super::entry;
+use super::memory::Memory;
+use super::order;
 pub use super::report::{Counts, Sink, Summary};
-use super::report::{Msg, Say, Tally};
-use super::stored::Unusable;
-use super::{History, Listing, Outbox, foreign_note};
-use crate::attempt::{Answer, Attempt, Outcome};
+use super::report::{Msg, Tally};
+use super::route::Route;
+use super::{Listing, Outbox, foreign_note};
+use crate::attempt::Answer;
 use crate::delivery::Client;
-use crate::delivery::policy::{self, Class, Next, Streak, classify};
-use crate::error::plain_io;
+use crate::delivery::policy::{Class, Next, Streak};
 use crate::privacy::{self, Guard};
 use crate::settings::Settings;
+
+mod one;
 
 /// The default budget of a flush, and of the background deliverer's drain.
 pub const DEFAULT_MAX_TIME: Duration = Duration::from_secs(120);
@@ -39,12 +43,17 @@ pub struct Options {
     pub progress: bool,
 }
 
-/// Replays one outbox with the settings' endpoint, privacy rules and caps.
+/// Replays one outbox along a route, with the settings' privacy rules and caps.
 pub struct Replayer<'a> {
     pub outbox: Outbox,
     pub settings: &'a Settings,
+    pub route: Route,
     pub(super) guard: Guard,
     pub(super) privacy: privacy::Mode,
+    /// Every answer teaches the endpoint memory (a replay itself always tries).
+    pub(super) memory: Memory,
+    /// Who drops entries, for the record of drops: `flush` or `deliverer`.
+    by: &'static str,
 }
 
 /// What the workers share.
@@ -57,11 +66,24 @@ struct Shared {
     deadline: Instant,
     /// When the replay started: entries unchanged since are claimed with one check less.
     settled: SystemTime,
-    streak: Mutex<Streak>,
+    /// Each endpoint's run of failures, and whether the replay stopped for it.
+    endpoints: Mutex<Vec<Endpoint>>,
+    /// Every entry goes to one endpoint: a stop for it stops the whole replay.
+    single: bool,
+    /// Connections per endpoint, for its streak.
+    workers: usize,
     halted: AtomicBool,
     stopped: Mutex<Option<String>>,
     fatal: Mutex<Option<String>>,
+    /// The endpoints entries were kept for, as the settings name another.
+    elsewhere: Mutex<BTreeSet<String>>,
     tally: Tally,
+}
+
+struct Endpoint {
+    url: String,
+    streak: Streak,
+    stopped: bool,
 }
 
 impl Shared {
@@ -74,24 +96,79 @@ impl Shared {
     fn is_stopped(&self) -> bool {
         self.halted.load(Ordering::SeqCst)
     }
+
+    /// Whether the replay stopped for `url` (not for all).
+    fn stopped_for(&self, url: &str) -> bool {
+        let e = self
+            .endpoints
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        e.iter().any(|e| e.stopped && e.url == url)
+    }
+
+    /// Stops the replay for `url`: for all when it is the only endpoint.
+    fn stop_for(&self, url: &str, why: String) {
+        if self.single {
+            return self.stop(why);
+        }
+        {
+            let mut e = self
+                .endpoints
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            if let Some(e) = e.iter_mut().find(|e| e.url == url) {
+                e.stopped = true;
+            }
+        }
+        let mut s = self.stopped.lock().unwrap_or_else(PoisonError::into_inner);
+        s.get_or_insert(format!("{url}: {why}"));
+    }
+
+    /// What the policy says after an answer from `url`.
+    fn after(&self, url: &str, class: Class, answer: &Answer, wait: Option<Duration>) -> Next {
+        let mut all = self
+            .endpoints
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let i = match all.iter().position(|e| e.url == url) {
+            Some(i) => i,
+            None => {
+                all.push(Endpoint {
+                    url: url.to_string(),
+                    streak: Streak::over(self.workers),
+                    stopped: false,
+                });
+                all.len() - 1
+            }
+        };
+        match all.get_mut(i) {
+            Some(e) => e.streak.after(class, answer, wait),
+            None => Next::Go,
+        }
+    }
 }
 
 /// What came of one entry.
 enum Step {
-    Answered(Class, Answer, Option<Duration>),
-    /// Set aside, in use elsewhere, gone, or not tried: no request was made.
+    Answered(String, Class, Answer, Option<Duration>),
+    /// Set aside, in use elsewhere, gone, kept for another endpoint, or not tried: no
+    /// request was made.
     Skipped,
     /// The flush must stop at once (a delivered entry cannot be removed).
     Fatal(String),
 }
 
 impl<'a> Replayer<'a> {
-    pub fn new(settings: &'a Settings) -> Replayer<'a> {
+    /// A replay of the settings' outbox along `route`, by `by` (`flush`, `deliverer`).
+    pub fn new(settings: &'a Settings, route: Route, by: &'static str) -> Replayer<'a> {
         Replayer {
             outbox: Outbox::new(&settings.outbox_dir),
             settings,
+            route,
             guard: Guard::from_env(settings.token.as_deref()),
             privacy: privacy::Mode::from_env(settings.out),
+            memory: Memory::load(settings),
+            by,
         }
     }
 
@@ -116,7 +193,7 @@ impl<'a> Replayer<'a> {
             sink.warn(&note);
         }
         let caps = self.settings.outbox_caps;
-        let pruned = ob.prune_side_dirs(caps);
+        let pruned = ob.prune_side_dirs(caps, self.by);
         if pruned > 0 {
             sink.warn(&format!(
                 "dropped {pruned} old files from {}/ and {}/ (TELEMETRY_OUTBOX_MAX_AGE_DAYS, TELEMETRY_OUTBOX_MAX_ENTRIES)",
@@ -130,7 +207,9 @@ impl<'a> Replayer<'a> {
             entries.extend(imported);
             entries.sort_unstable();
         }
-        let x = ob.expire(&entries, caps, None);
+        // The outbox's clock brought up to now: the ages go by it.
+        let clock = order::tick(&ob.dir);
+        let x = ob.expire(&entries, caps, clock, None, self.by);
         for e in &x.errors {
             sink.warn(e);
         }
@@ -139,7 +218,13 @@ impl<'a> Replayer<'a> {
         }
         n.expired += x.expired;
         n.in_use += x.in_use;
-        entries.drain(..x.drop.min(entries.len()));
+        let mut over = x.over.iter().map(|o| o.0).peekable();
+        let mut i = 0;
+        entries.retain(|_| {
+            let dropped = over.next_if_eq(&i).is_some();
+            i += 1;
+            !dropped
+        });
         entries
     }
 
@@ -147,7 +232,6 @@ impl<'a> Replayer<'a> {
     /// had to stop at once.
     pub fn run(
         &self,
-        url: &str,
         todo: &[String],
         mut n: Counts,
         opts: &Options,
@@ -163,10 +247,13 @@ impl<'a> Replayer<'a> {
             untried: AtomicUsize::new(0),
             deadline: Instant::now() + opts.max_time,
             settled: SystemTime::now(),
-            streak: Mutex::new(Streak::over(workers)),
+            endpoints: Mutex::new(Vec::new()),
+            single: self.route.single(),
+            workers,
             halted: AtomicBool::new(false),
             stopped: Mutex::new(None),
             fatal: Mutex::new(None),
+            elsewhere: Mutex::new(BTreeSet::new()),
             tally: Tally::default(),
         };
         let (tx, rx) = channel();
@@ -174,7 +261,7 @@ impl<'a> Replayer<'a> {
             for _ in 0..workers {
                 let tx = tx.clone();
                 let shared = &shared;
-                s.spawn(move || self.worker(url, todo, opts, shared, &tx));
+                s.spawn(move || self.worker(todo, opts, shared, &tx));
             }
             drop(tx);
             let mut done = 0;
@@ -205,24 +292,22 @@ impl<'a> Replayer<'a> {
             .into_inner()
             .unwrap_or_else(PoisonError::into_inner)
             .filter(|_| n.not_tried > 0);
-        Ok(Summary { n, stopped })
+        let elsewhere = shared
+            .elsewhere
+            .into_inner()
+            .unwrap_or_else(PoisonError::into_inner)
+            .into_iter()
+            .collect();
+        Ok(Summary {
+            n,
+            stopped,
+            elsewhere,
+        })
     }
 
-    fn worker(
-        &self,
-        url: &str,
-        todo: &[String],
-        opts: &Options,
-        shared: &Shared,
-        tx: &Sender<Msg>,
-    ) {
-        let client = match Client::new(self.settings, url) {
-            Ok(c) => c,
-            Err(e) => {
-                shared.stop(e.to_string());
-                return;
-            }
-        };
+    fn worker(&self, todo: &[String], opts: &Options, shared: &Shared, tx: &Sender<Msg>) {
+        // Its connection to each endpoint it has sent to (nearly always one).
+        let mut clients: Vec<(String, Client)> = Vec::new();
         loop {
             let i = shared.next.fetch_add(1, Ordering::SeqCst);
             let Some(stem) = todo.get(i) else { return };
@@ -235,25 +320,26 @@ impl<'a> Replayer<'a> {
                 shared.untried.fetch_add(1, Ordering::SeqCst);
                 return;
             }
-            let next = match self.replay_one(&client, stem, opts, shared, tx) {
-                Step::Skipped => Next::Go,
+            let (url, next) = match self.replay_one(&mut clients, stem, opts, shared, tx) {
+                Step::Skipped => continue,
                 Step::Fatal(why) => {
                     let mut f = shared.fatal.lock().unwrap_or_else(PoisonError::into_inner);
                     f.get_or_insert(why);
                     shared.stop("a delivered entry cannot be removed".into());
                     return;
                 }
-                Step::Answered(class, answer, retry_after) => shared
-                    .streak
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .after(class, &answer, retry_after),
+                Step::Answered(url, class, answer, retry_after) => {
+                    let next = shared.after(&url, class, &answer, retry_after);
+                    (url, next)
+                }
             };
             match next {
                 Next::Go => {}
                 Next::Stop(why) => {
-                    shared.stop(why);
-                    return;
+                    shared.stop_for(&url, why);
+                    if shared.is_stopped() {
+                        return;
+                    }
                 }
                 Next::Wait(w) => {
                     if Instant::now() + w >= shared.deadline {
@@ -263,236 +349,6 @@ impl<'a> Replayer<'a> {
                     sleep(w);
                 }
             }
-        }
-    }
-
-    /// One attempt for one entry, under its claim.
-    fn replay_one(
-        &self,
-        client: &Client,
-        stem: &str,
-        opts: &Options,
-        shared: &Shared,
-        tx: &Sender<Msg>,
-    ) -> Step {
-        let sayer = Say {
-            tx,
-            tally: &shared.tally,
-            progress: opts.progress,
-            verbose: self.settings.out.verbose,
-        };
-        let say = |m: Msg| sayer.say(m);
-        // Built only for a message: the common path needs no copy of it.
-        let path = || self.outbox.json(stem);
-        let held = match self.outbox.claim(stem, Some(shared.settled)) {
-            Ok(Claim::Held(h)) => h,
-            Ok(Claim::Busy) => {
-                say(Msg::InUse);
-                return Step::Skipped;
-            }
-            Ok(Claim::Gone) => return Step::Skipped,
-            Err(e) => {
-                say(Msg::Warn(format!(
-                    "{}: cannot claim it: {}; left as it is",
-                    path().display(),
-                    plain_io(&e)
-                )));
-                say(Msg::Kept);
-                return Step::Skipped;
-            }
-        };
-        let (mut payload, mut history) = match self.load(stem, held.read()) {
-            Ok(loaded) => loaded,
-            Err(Unusable::Corrupt(why)) => {
-                self.set_aside(stem, &why, &say);
-                return Step::Skipped;
-            }
-            Err(Unusable::Unreadable(why)) => {
-                say(Msg::Warn(format!("{}: {why}; kept", path().display())));
-                say(Msg::Kept);
-                return Step::Skipped;
-            }
-            Err(Unusable::Refused(why, mut history)) => {
-                history.state = "rejected".into();
-                history.refused = Some(why.clone());
-                self.reject(
-                    stem,
-                    &history,
-                    &format!("refused before sending: {why}"),
-                    &say,
-                );
-                return Step::Skipped;
-            }
-        };
-        if let Some(limit) = opts.limit
-            && shared.tried.fetch_add(1, Ordering::SeqCst) >= limit
-        {
-            shared.stop(format!("--limit {limit} reached"));
-            shared.untried.fetch_add(1, Ordering::SeqCst);
-            return Step::Skipped;
-        }
-        let number = history
-            .attempts
-            .max(payload.last_attempt())
-            .max(1)
-            .saturating_add(1);
-        let at = OffsetDateTime::now_utc();
-        payload.stamp(number, at);
-        let (answer, permanent, retry_after) = client.post(&payload.body(), &payload.event_id);
-        let class = classify(&answer, permanent);
-        let outcome = policy::outcome(class);
-        // A delivered entry's history goes with it: nothing to record.
-        if outcome != Outcome::Delivered {
-            history.record(&Attempt {
-                number,
-                at,
-                answer: answer.clone(),
-            });
-        }
-        if let Err(why) = self.finish(stem, &mut history, outcome, &answer, &say) {
-            return Step::Fatal(why);
-        }
-        drop(held);
-        Step::Answered(class, answer, retry_after)
-    }
-
-    /// Acts on an entry's answer under its claim. `Err` when a delivered entry cannot be
-    /// removed: a flush stops at once rather than send it again and again.
-    fn finish(
-        &self,
-        stem: &str,
-        history: &mut History,
-        outcome: Outcome,
-        answer: &Answer,
-        say: &dyn Fn(Msg),
-    ) -> Result<(), String> {
-        let path = || self.outbox.json(stem);
-        match outcome {
-            Outcome::Delivered => {
-                if let Err(e) = self.outbox.delete(stem) {
-                    return Err(format!(
-                        "the outbox {}: delivered {stem}.json but cannot remove it: {}; stopped so as not to send it again",
-                        self.outbox.dir.display(),
-                        plain_io(&e)
-                    ));
-                }
-                if self.settings.out.verbose {
-                    say(Msg::Info(format!(
-                        "delivered {} ({answer})",
-                        path().display()
-                    )));
-                }
-                say(Msg::Delivered);
-            }
-            Outcome::Rejected => {
-                history.state = "rejected".into();
-                self.reject(stem, history, &answer.to_string(), say);
-            }
-            Outcome::Kept => {
-                history.state = "kept".into();
-                if let Err(e) = self.outbox.record(stem, history) {
-                    say(Msg::Warn(format!(
-                        "{}: cannot update its history: {}",
-                        path().display(),
-                        plain_io(&e)
-                    )));
-                }
-                if self.settings.out.verbose {
-                    say(Msg::Info(format!("kept {} ({answer})", path().display())));
-                }
-                say(Msg::Kept);
-            }
-        }
-        Ok(())
-    }
-
-    /// Delivers the entry a background send just wrote, with the send policy (retries and
-    /// backoff), within `deadline`. Returns what came of it (`None`: not ours to deliver now).
-    pub fn deliver_first(
-        &self,
-        client: &Client,
-        stem: &str,
-        deadline: Instant,
-        sink: &mut dyn Sink,
-    ) -> Option<Outcome> {
-        let Ok(Claim::Held(held)) = self.outbox.claim(stem, None) else {
-            return None;
-        };
-        let (mut payload, mut history) = self.load(stem, held.read()).ok()?;
-        let first = history
-            .attempts
-            .max(payload.last_attempt().saturating_sub(1))
-            + 1;
-        let report = policy::deliver(
-            |b, k| client.post(b, k),
-            &mut payload,
-            first,
-            self.settings.max_attempts,
-            Some(deadline),
-            self.settings.out,
-        );
-        for a in &report.attempts {
-            history.record(a);
-        }
-        let answer = report
-            .last()
-            .map_or(Answer::Failed("not tried".into()), |a| a.answer.clone());
-        let (tx, rx) = channel();
-        let fatal = self.finish(stem, &mut history, report.outcome, &answer, &|m| {
-            let _ = tx.send(m);
-        });
-        drop(held);
-        drop(tx);
-        for m in rx {
-            match m {
-                Msg::Warn(w) => sink.warn(&w),
-                Msg::Info(i) => sink.info(&i),
-                _ => {}
-            }
-        }
-        if let Err(f) = fatal {
-            sink.warn(&f);
-        }
-        Some(report.outcome)
-    }
-
-    fn reject(&self, stem: &str, history: &History, why: &str, say: &dyn Fn(Msg)) {
-        match self.outbox.reject(stem, history) {
-            Ok(to) => {
-                say(Msg::Warn(format!(
-                    "rejected ({why}): kept apart in {}",
-                    to.display()
-                )));
-                say(Msg::Rejected);
-            }
-            Err(e) => {
-                say(Msg::Warn(format!(
-                    "{}: rejected ({why}), but cannot move it to {}/: {}",
-                    self.outbox.json(stem).display(),
-                    entry::REJECTED_DIR,
-                    plain_io(&e)
-                )));
-                say(Msg::Kept);
-            }
-        }
-    }
-
-    fn set_aside(&self, stem: &str, why: &str, say: &dyn Fn(Msg)) {
-        let from = self.outbox.json(stem);
-        match self.outbox.set_aside(&format!("{stem}.json")) {
-            Ok(to) => {
-                say(Msg::Warn(format!(
-                    "{}: not a payload ({why}); set aside in {}",
-                    from.display(),
-                    to.display()
-                )));
-                say(Msg::SetAside);
-            }
-            Err(e) => say(Msg::Warn(format!(
-                "{}: not a payload ({why}), and cannot set it aside: {}",
-                from.display(),
-                plain_io(&e)
-            ))),
         }
     }
 }

@@ -24,6 +24,10 @@ pub struct Counts {
     pub in_use: usize,
     /// Files that are not ours, left where they are.
     pub foreign: usize,
+    /// Kept: written for another endpoint than the one the settings name.
+    pub elsewhere: usize,
+    /// Kept: written with a bearer token, and none is set now.
+    pub no_token: usize,
 }
 
 #[derive(Debug)]
@@ -31,6 +35,8 @@ pub struct Summary {
     pub n: Counts,
     /// Why the replay stopped before the end, if it did.
     pub stopped: Option<String>,
+    /// The endpoints entries were kept for (`Counts::elsewhere`).
+    pub elsewhere: Vec<String>,
 }
 
 /// What a worker reports about an entry. Warnings and details go to the thread that
@@ -44,6 +50,8 @@ pub(super) enum Msg {
     Rejected,
     SetAside,
     InUse,
+    Elsewhere,
+    NoToken,
 }
 
 /// The counts of the workers, tallied without a lock.
@@ -54,6 +62,8 @@ pub(super) struct Tally {
     rejected: AtomicUsize,
     set_aside: AtomicUsize,
     in_use: AtomicUsize,
+    elsewhere: AtomicUsize,
+    no_token: AtomicUsize,
 }
 
 impl Tally {
@@ -65,6 +75,8 @@ impl Tally {
             Msg::Rejected => &self.rejected,
             Msg::SetAside => &self.set_aside,
             Msg::InUse => &self.in_use,
+            Msg::Elsewhere => &self.elsewhere,
+            Msg::NoToken => &self.no_token,
             Msg::Warn(_) | Msg::Info(_) => return false,
         };
         n.fetch_add(1, Ordering::Relaxed);
@@ -74,9 +86,13 @@ impl Tally {
     /// `n` plus what the workers have counted so far.
     pub(super) fn onto(&self, n: &Counts) -> Counts {
         let g = |a: &AtomicUsize| a.load(Ordering::Relaxed);
+        let (elsewhere, no_token) = (g(&self.elsewhere), g(&self.no_token));
         Counts {
             delivered: n.delivered + g(&self.delivered),
-            kept: n.kept + g(&self.kept),
+            // Entries kept for another endpoint or a token are kept too.
+            kept: n.kept + g(&self.kept) + elsewhere + no_token,
+            elsewhere: n.elsewhere + elsewhere,
+            no_token: n.no_token + no_token,
             rejected: n.rejected + g(&self.rejected),
             set_aside: n.set_aside + g(&self.set_aside),
             in_use: n.in_use + g(&self.in_use),

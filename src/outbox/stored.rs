@@ -3,9 +3,11 @@
 
 use time::OffsetDateTime;
 
+use super::caps::{self, Over};
 use super::entry::{self, MAX_ENTRY};
 use super::replay::Replayer;
-use super::{History, Listing, caps};
+use super::route::Target;
+use super::{History, Listing, order};
 use crate::error::plain_io;
 use crate::payload::{Kind, Payload, derived_key, usable_key};
 use crate::privacy;
@@ -91,15 +93,16 @@ impl Replayer<'_> {
                 "not a name this tool writes".into(),
             ));
         }
-        let (aged, drop) = caps::over_caps(&listing.entries, caps, std::time::SystemTime::now());
-        for (i, stem) in listing.entries.iter().take(drop).enumerate() {
-            let why = if i < aged {
-                format!(
-                    "older than TELEMETRY_OUTBOX_MAX_AGE_DAYS={}",
-                    caps.max_age.as_secs() / 86_400
-                )
-            } else {
-                format!("beyond TELEMETRY_OUTBOX_MAX_ENTRIES={}", caps.max_entries)
+        let over = self
+            .outbox
+            .over_caps(&listing.entries, caps, order::clock(dir));
+        for &(i, why) in &over {
+            let Some(stem) = listing.entries.get(i) else {
+                continue;
+            };
+            let why = match why {
+                Over::Age => caps::age_words(caps),
+                Over::Count => caps::count_words(caps),
             };
             plan.push(plain("expire", self.outbox.json(stem), why));
         }
@@ -123,13 +126,25 @@ impl Replayer<'_> {
             ));
             send += 1;
         }
-        for stem in listing.entries.iter().skip(drop) {
+        let mut over = over.iter().map(|o| o.0).peekable();
+        for (i, stem) in listing.entries.iter().enumerate() {
+            if over.next_if_eq(&i).is_some() {
+                continue;
+            }
             if send >= limit {
                 break;
             }
             let path = self.outbox.json(stem);
             let bytes = entry::read_bounded(&path, MAX_ENTRY);
             plan.push(match self.load(stem, bytes) {
+                Ok((_, history)) if self.route.target(&history) == Target::NeedsToken => plain(
+                    "keep",
+                    path,
+                    "written with a bearer token, and TELEMETRY_BEARER_TOKEN is not set".into(),
+                ),
+                Ok((_, history)) if matches!(self.route.target(&history), Target::Elsewhere(_)) => {
+                    plain("keep", path, elsewhere_words(history.endpoint.as_deref()))
+                }
                 Ok((payload, history)) => {
                     send += 1;
                     Planned {
@@ -149,10 +164,18 @@ impl Replayer<'_> {
     }
 }
 
+/// Why an entry written for `endpoint` stays where it is.
+pub fn elsewhere_words(endpoint: Option<&str>) -> String {
+    format!(
+        "written for {}, and the settings name another endpoint (flush --reroute URL sends it elsewhere)",
+        endpoint.unwrap_or("another endpoint")
+    )
+}
+
 /// The key for an entry whose history is lost and whose body has no usable `event_id`:
 /// the id in its name (the key it was kept under), else one derived from the name.
 fn stem_key(stem: &str) -> String {
-    stem.get(27..)
+    entry::id_of(stem)
         .filter(|id| usable_key(id))
         .map(str::to_string)
         .unwrap_or_else(|| derived_key(&format!("outbox:{stem}")))
@@ -166,6 +189,12 @@ mod tests {
     fn a_lost_history_falls_back_on_the_id_in_the_name() {
         let id = "0b6c5a43-7f64-4c3e-9d55-2f1b1c7c0e11";
         assert_eq!(stem_key(&format!("20261121T234743.123456789Z-{id}")), id);
+        assert_eq!(
+            stem_key(&format!(
+                "s000000000000002a-20261121T234743.123456789Z-{id}"
+            )),
+            id
+        );
         let k = stem_key("20261121T234743.123456789Z-");
         assert_eq!(k, stem_key("20261121T234743.123456789Z-"));
         assert_eq!(k.len(), 36);

@@ -220,15 +220,26 @@ impl Drop for Sandbox {
 
 /// The outbox's record of its last delivery (for `status`): not an entry nor debris.
 pub const LAST_DELIVERY: &str = ".last-delivery";
+/// The outbox's write order and clock, and its record of drops (docs/outbox.md).
+pub const SEQUENCE: &str = ".pk3s-sequence";
+pub const DROPS: &str = ".pk3s-drops";
 
-/// Every file under `dir`, recursively, sorted; the outbox's `.last-delivery` record (the
-/// one file a delivery leaves) and `status`'s `.state/` cache are left out.
+/// A file the outbox keeps about itself (not an entry nor debris): its last delivery, its
+/// sequence and clock, its record of drops, `status`'s `.state/` cache.
+pub fn outbox_state(name: &std::ffi::OsStr) -> bool {
+    [LAST_DELIVERY, SEQUENCE, DROPS, ".state"]
+        .iter()
+        .any(|s| name == *s)
+}
+
+/// Every file under `dir`, recursively, sorted; the outbox's own state files
+/// (`outbox_state`) are left out.
 pub fn files_under(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     if let Ok(rd) = fs::read_dir(dir) {
         for e in rd.flatten() {
             let p = e.path();
-            if e.file_name() == LAST_DELIVERY || e.file_name() == ".state" {
+            if outbox_state(&e.file_name()) {
                 continue;
             }
             if p.is_dir() {

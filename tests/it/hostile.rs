@@ -434,7 +434,7 @@ fn printed_file_names_escape_control_characters() {
 #[test]
 fn attempt_counters_saturate_rather_than_wrap() {
     let refused = format!("http://127.0.0.1:{}/telemetry", refused_port());
-    let mut s = sandbox(&refused);
+    let s = sandbox(&refused);
     assert_eq!(send(&s).code, 1);
     let entry = entries(&s.outbox()).remove(0);
     let history = entry.with_extension("history");
@@ -445,8 +445,7 @@ fn attempt_counters_saturate_rather_than_wrap() {
     )
     .unwrap();
     let server = Server::start(vec![], Reply::Status(204));
-    s.set("TELEMETRY_ENDPOINT", &server.url());
-    let run = s.run(&["flush"]);
+    let run = s.run(&["flush", "--reroute", &server.url()]);
     assert_eq!(run.code, 0, "{run:#?}");
     let got = server.requests()[0].json();
     assert_eq!(got["delivery_attempt"], serde_json::json!(u32::MAX));

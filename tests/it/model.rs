@@ -101,7 +101,7 @@ fn run_model(steps: usize) {
             }
             Action::FlushDelivering => {
                 assert_eq!(
-                    s.run(&["flush", "--endpoint", &ok.url()]).code,
+                    s.run(&["flush", "--reroute", &ok.url()]).code,
                     0,
                     "{trace:?}"
                 );
@@ -109,11 +109,11 @@ fn run_model(steps: usize) {
             }
             Action::FlushFailing => {
                 let before = kept_keys(&s);
-                s.run(&["flush", "--endpoint", &failing.url()]);
+                s.run(&["flush", "--reroute", &failing.url()]);
                 assert_eq!(kept_keys(&s), before, "{trace:?}");
             }
             Action::FlushKilled => {
-                let mut c = quiet_child(&s, &["flush", "--endpoint", &slow.url()]);
+                let mut c = quiet_child(&s, &["flush", "--reroute", &slow.url()]);
                 std::thread::sleep(Duration::from_millis(random_below(40)));
                 let _ = c.kill();
                 let _ = c.wait();
@@ -130,7 +130,7 @@ fn run_model(steps: usize) {
             );
         }
     }
-    assert_eq!(s.run(&["flush", "--endpoint", &ok.url()]).code, 0);
+    assert_eq!(s.run(&["flush", "--reroute", &ok.url()]).code, 0);
     let arrived = delivered(&[&ok, &slow]);
     assert_eq!(
         arrived.keys().cloned().collect::<BTreeSet<_>>(),

@@ -205,7 +205,8 @@ fn a_saved_choice_drives_send_and_a_saved_disable_stops_flush() {
     assert_eq!(entries(&dead.outbox()).len(), 2, "kept");
     assert_eq!(server.requests().len(), 1);
     dead.run(&["enable"]).ok();
-    dead.run(&["flush"]).ok();
+    // Written for the dead endpoint: re-routed by the operator's choice.
+    dead.run(&["flush", "--reroute", &server.url()]).ok();
     assert_eq!(server.requests().len(), 3);
     assert_eq!(entries(&dead.outbox()).len(), 0);
 }
@@ -393,7 +394,7 @@ fn status_counts_the_outbox_and_names_the_decision_endpoint_and_proxy() {
     let before = files_under(&s.outbox());
     s.run(&["status"]).ok();
     assert_eq!(files_under(&s.outbox()), before, "status changes nothing");
-    assert_eq!(s.run(&["flush"]).code, 0);
+    assert_eq!(s.run(&["flush", "--reroute", &ok.url()]).code, 0);
     let j = status_json(&s);
     assert_eq!(j["outbox"]["pending"], 0);
     assert_eq!(j["last_delivery"]["by"], "flush");

@@ -569,9 +569,8 @@ fn an_entry_kept_unchecked_is_cleaned_when_it_is_replayed() {
     );
 
     let up = Server::start(vec![], Reply::Status(200));
-    s.unset("TELEMETRY_PRIVACY")
-        .set("TELEMETRY_ENDPOINT", &up.url());
-    let run = s.run(&["flush"]);
+    s.unset("TELEMETRY_PRIVACY");
+    let run = s.run(&["flush", "--reroute", &up.url()]);
     assert_eq!(run.code, 0, "{run:#?}");
     let got = up.requests();
     assert_eq!(got.len(), 2);

@@ -63,8 +63,7 @@ fn send_kill_loop(n: usize) -> (usize, usize) {
     }
     // Replayed once each, under the keys they were written with.
     let ok = Server::start(vec![], Reply::Status(200));
-    s.set("TELEMETRY_ENDPOINT", &ok.url());
-    s.run(&["flush"]).ok();
+    s.run(&["flush", "--reroute", &ok.url()]).ok();
     let t = tally(&ok);
     assert!(files_under(&s.outbox()).is_empty());
     (n - t.len(), t.values().map(|&c| c - 1).sum())

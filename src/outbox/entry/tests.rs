@@ -37,15 +37,32 @@ fn names_are_classified() {
 #[test]
 fn stems_carry_a_stamp_that_sorts_and_parses_back() {
     let t = OffsetDateTime::from_unix_timestamp_nanos(1_700_000_000_123_456_789).unwrap();
-    let stem = entry_stem(t, "a b/c");
+    let stem = entry_stem(None, t, "a b/c");
     assert_eq!(stem, "20231114T221320.123456789Z-abc");
     assert_eq!(stamp_of(&stem), Some(t));
-    let later = entry_stem(t + Duration::from_secs(1), "0");
+    assert_eq!(id_of(&stem), Some("abc"));
+    let later = entry_stem(None, t + Duration::from_secs(1), "0");
     assert!(later > stem);
+    // With a place in the write order: it sorts by that, after every stem without one,
+    // whatever its stamp says.
+    let first = entry_stem(Some(41), t + Duration::from_secs(86_400 * 365), "b");
+    let second = entry_stem(Some(42), OffsetDateTime::UNIX_EPOCH, "a");
+    assert_eq!(first, "s0000000000000029-20241113T221320.123456789Z-b");
+    assert!(stem < first && first < second);
+    assert_eq!((seq_of(&first), seq_of(&stem)), (Some(41), None));
+    assert_eq!(stamp_of(&second), Some(OffsetDateTime::UNIX_EPOCH));
+    assert_eq!(id_of(&second), Some("a"));
+    assert_eq!(classify(&format!("{second}.json")), Name::Entry(&second));
+    for odd in [
+        "sZZ00000000000029-20241113T221320.123456789Z-b",
+        "s29-20241113T221320.123456789Z-b",
+    ] {
+        assert_eq!(seq_of(odd), None, "{odd}");
+    }
     // Written by hand, as time's formatter writes the format.
     for t in crate::payload::tests::instants(2_000) {
         let by_time = t.format(stamp_format()).unwrap();
-        assert_eq!(entry_stem(t, "x"), format!("{by_time}-x"));
+        assert_eq!(entry_stem(None, t, "x"), format!("{by_time}-x"));
     }
     // Read by hand, as time's parser reads the format the stems are written in.
     for stamp in [

@@ -1,0 +1,246 @@
+//! One entry of a replay: claimed, read back, routed, tried once, and settled under its
+//! claim (delivered and removed, kept with its attempt recorded, or set apart).
+
+use std::sync::PoisonError;
+use std::sync::atomic::Ordering;
+use std::sync::mpsc::Sender;
+
+use time::OffsetDateTime;
+
+use super::super::History;
+use super::super::entry::{self, Claim};
+use super::super::report::{Msg, Say};
+use super::super::route::Target;
+use super::super::stored::Unusable;
+use super::{Options, Replayer, Shared, Step};
+use crate::attempt::{Answer, Attempt, Outcome};
+use crate::delivery::Client;
+use crate::delivery::policy::{self, classify};
+use crate::error::plain_io;
+
+impl Replayer<'_> {
+    /// One attempt for one entry, under its claim, to where its route says.
+    pub(super) fn replay_one(
+        &self,
+        clients: &mut Vec<(String, Client)>,
+        stem: &str,
+        opts: &Options,
+        shared: &Shared,
+        tx: &Sender<Msg>,
+    ) -> Step {
+        let sayer = Say {
+            tx,
+            tally: &shared.tally,
+            progress: opts.progress,
+            verbose: self.settings.out.verbose,
+        };
+        let say = |m: Msg| sayer.say(m);
+        // Built only for a message: the common path needs no copy of it.
+        let path = || self.outbox.json(stem);
+        let held = match self.outbox.claim(stem, Some(shared.settled)) {
+            Ok(Claim::Held(h)) => h,
+            Ok(Claim::Busy) => {
+                say(Msg::InUse);
+                return Step::Skipped;
+            }
+            Ok(Claim::Gone) => return Step::Skipped,
+            Err(e) => {
+                say(Msg::Warn(format!(
+                    "{}: cannot claim it: {}; left as it is",
+                    path().display(),
+                    plain_io(&e)
+                )));
+                say(Msg::Kept);
+                return Step::Skipped;
+            }
+        };
+        let (mut payload, mut history) = match self.load(stem, held.read()) {
+            Ok(loaded) => loaded,
+            Err(Unusable::Corrupt(why)) => {
+                self.set_aside(stem, &why, &say);
+                return Step::Skipped;
+            }
+            Err(Unusable::Unreadable(why)) => {
+                say(Msg::Warn(format!("{}: {why}; kept", path().display())));
+                say(Msg::Kept);
+                return Step::Skipped;
+            }
+            Err(Unusable::Refused(why, mut history)) => {
+                history.state = "rejected".into();
+                history.refused = Some(why.clone());
+                self.reject(
+                    stem,
+                    &history,
+                    &format!("refused before sending: {why}"),
+                    &say,
+                );
+                return Step::Skipped;
+            }
+        };
+        let url = match self.route.target(&history) {
+            Target::Send(url) => url.to_string(),
+            Target::Elsewhere(url) => {
+                if self.settings.out.verbose {
+                    say(Msg::Info(format!(
+                        "kept {}: written for {url}",
+                        path().display()
+                    )));
+                }
+                shared
+                    .elsewhere
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .insert(url.to_string());
+                say(Msg::Elsewhere);
+                return Step::Skipped;
+            }
+            Target::NeedsToken => {
+                say(Msg::NoToken);
+                return Step::Skipped;
+            }
+        };
+        let url = url.as_str();
+        if shared.stopped_for(url) {
+            shared.untried.fetch_add(1, Ordering::SeqCst);
+            return Step::Skipped;
+        }
+        let client = match clients.iter().position(|c| c.0 == url) {
+            Some(i) => clients.get(i).map(|c| &c.1),
+            None => match Client::new(self.settings, url) {
+                Ok(c) => {
+                    clients.push((url.to_string(), c));
+                    clients.last().map(|c| &c.1)
+                }
+                Err(e) => {
+                    shared.stop_for(url, e.to_string());
+                    shared.untried.fetch_add(1, Ordering::SeqCst);
+                    return Step::Skipped;
+                }
+            },
+        };
+        let Some(client) = client else {
+            return Step::Skipped;
+        };
+        if let Some(limit) = opts.limit
+            && shared.tried.fetch_add(1, Ordering::SeqCst) >= limit
+        {
+            shared.stop(format!("--limit {limit} reached"));
+            shared.untried.fetch_add(1, Ordering::SeqCst);
+            return Step::Skipped;
+        }
+        let number = history
+            .attempts
+            .max(payload.last_attempt())
+            .max(1)
+            .saturating_add(1);
+        let at = OffsetDateTime::now_utc();
+        payload.stamp(number, at);
+        let (answer, fault, retry_after) = client.post(&payload.body(), &payload.event_id);
+        self.memory.observe(url, &answer, fault);
+        let class = classify(&answer, fault);
+        let outcome = policy::outcome(class);
+        // A delivered entry's history goes with it: nothing to record.
+        if outcome != Outcome::Delivered {
+            history.record(&Attempt {
+                number,
+                at,
+                answer: answer.clone(),
+            });
+        }
+        if let Err(why) = self.finish(stem, &mut history, outcome, &answer, &say) {
+            return Step::Fatal(why);
+        }
+        drop(held);
+        Step::Answered(url.to_string(), class, answer, retry_after)
+    }
+
+    /// Acts on an entry's answer under its claim. `Err` when a delivered entry cannot be
+    /// removed: a flush stops at once rather than send it again and again.
+    fn finish(
+        &self,
+        stem: &str,
+        history: &mut History,
+        outcome: Outcome,
+        answer: &Answer,
+        say: &dyn Fn(Msg),
+    ) -> Result<(), String> {
+        let path = || self.outbox.json(stem);
+        match outcome {
+            Outcome::Delivered => {
+                if let Err(e) = self.outbox.delete(stem) {
+                    return Err(format!(
+                        "the outbox {}: delivered {stem}.json but cannot remove it: {}; stopped so as not to send it again",
+                        self.outbox.dir.display(),
+                        plain_io(&e)
+                    ));
+                }
+                if self.settings.out.verbose {
+                    say(Msg::Info(format!(
+                        "delivered {} ({answer})",
+                        path().display()
+                    )));
+                }
+                say(Msg::Delivered);
+            }
+            Outcome::Rejected => {
+                history.state = "rejected".into();
+                self.reject(stem, history, &answer.to_string(), say);
+            }
+            Outcome::Kept => {
+                history.state = "kept".into();
+                if let Err(e) = self.outbox.record(stem, history) {
+                    say(Msg::Warn(format!(
+                        "{}: cannot update its history: {}",
+                        path().display(),
+                        plain_io(&e)
+                    )));
+                }
+                if self.settings.out.verbose {
+                    say(Msg::Info(format!("kept {} ({answer})", path().display())));
+                }
+                say(Msg::Kept);
+            }
+        }
+        Ok(())
+    }
+
+    fn reject(&self, stem: &str, history: &History, why: &str, say: &dyn Fn(Msg)) {
+        match self.outbox.reject(stem, history) {
+            Ok(to) => {
+                say(Msg::Warn(format!(
+                    "rejected ({why}): kept apart in {}",
+                    to.display()
+                )));
+                say(Msg::Rejected);
+            }
+            Err(e) => {
+                say(Msg::Warn(format!(
+                    "{}: rejected ({why}), but cannot move it to {}/: {}",
+                    self.outbox.json(stem).display(),
+                    entry::REJECTED_DIR,
+                    plain_io(&e)
+                )));
+                say(Msg::Kept);
+            }
+        }
+    }
+
+    fn set_aside(&self, stem: &str, why: &str, say: &dyn Fn(Msg)) {
+        let from = self.outbox.json(stem);
+        match self.outbox.set_aside(&format!("{stem}.json")) {
+            Ok(to) => {
+                say(Msg::Warn(format!(
+                    "{}: not a payload ({why}); set aside in {}",
+                    from.display(),
+                    to.display()
+                )));
+                say(Msg::SetAside);
+            }
+            Err(e) => say(Msg::Warn(format!(
+                "{}: not a payload ({why}), and cannot set it aside: {}",
+                from.display(),
+                plain_io(&e)
+            ))),
+        }
+    }
+}

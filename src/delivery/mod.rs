@@ -189,11 +189,48 @@ fn unreachable(e: &ureq::Error) -> bool {
             matches!(
                 io.kind(),
                 K::ConnectionRefused | K::TimedOut | K::HostUnreachable | K::NetworkUnreachable
-            ) || io
-                .to_string()
-                .starts_with("failed to lookup address information")
+            ) || io.to_string().starts_with(LOOKUP_FAILED)
         }
+        // The proxy itself could not be reached (`deadline::proxy_fault` keeps its words,
+        // in lower case); a proxy's answer (`responded 403`) is an answer.
+        ureq::Error::ConnectProxyFailed(w) => [
+            "connection refused",
+            "connection timed out",
+            "no route to host",
+            "network is unreachable",
+            "its host name was not found",
+            LOOKUP_FAILED,
+        ]
+        .iter()
+        .any(|p| w.starts_with(p)),
         _ => false,
+    }
+}
+
+/// How std words a failed name lookup (its kind has no stable name).
+const LOOKUP_FAILED: &str = "failed to lookup address information";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Error, ErrorKind};
+    use std::net::ToSocketAddrs;
+
+    #[test]
+    fn unreachable_is_a_timeout_a_refusal_or_a_failed_lookup() {
+        let io = |k: ErrorKind| ureq::Error::Io(Error::from(k));
+        assert!(unreachable(&io(ErrorKind::ConnectionRefused)));
+        assert!(unreachable(&ureq::Error::Timeout(ureq::Timeout::Global)));
+        assert!(unreachable(&ureq::Error::HostNotFound));
+        // As std reports a name that does not resolve (.invalid never does).
+        if let Err(e) = "host.invalid:80".to_socket_addrs() {
+            assert!(unreachable(&ureq::Error::Io(e)));
+        }
+        let proxy = |w: &str| ureq::Error::ConnectProxyFailed(w.into());
+        assert!(unreachable(&proxy("connection refused")));
+        assert!(!unreachable(&proxy("responded 403 Forbidden")));
+        assert!(!unreachable(&io(ErrorKind::ConnectionReset)));
+        assert!(!unreachable(&io(ErrorKind::UnexpectedEof)));
     }
 }
 

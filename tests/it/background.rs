@@ -13,7 +13,7 @@ use crate::store::eventually;
 const LOCK: &str = ".pk3s-deliverer.lock";
 
 /// Whether a deliverer holds the outbox's lock.
-fn deliverer_running(outbox: &Path) -> bool {
+pub fn deliverer_running(outbox: &Path) -> bool {
     let Ok(f) = File::open(outbox.join(LOCK)) else {
         return false;
     };
@@ -21,7 +21,7 @@ fn deliverer_running(outbox: &Path) -> bool {
 }
 
 /// Waits (bounded) for the deliverer to finish.
-fn deliverer_done(outbox: &Path) {
+pub fn deliverer_done(outbox: &Path) {
     assert!(
         eventually(Duration::from_secs(30), || !deliverer_running(outbox)),
         "the deliverer still runs"

@@ -11,6 +11,7 @@ mod harness;
 mod hostile;
 mod hostile_net;
 mod layout;
+mod memory;
 mod model;
 mod nohang;
 mod operator;

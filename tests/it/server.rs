@@ -96,6 +96,23 @@ impl Server {
         record: bool,
     ) -> Server {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+        Server::serve_on(listener, script, fallback, tls, echo, record)
+    }
+
+    /// Answers on a given loopback port (one that refused connections a moment ago, say).
+    pub fn start_on(port: u16, script: Vec<Reply>, fallback: Reply) -> Server {
+        let listener = TcpListener::bind(("127.0.0.1", port)).expect("bind the port again");
+        Server::serve_on(listener, script, fallback, None, false, true)
+    }
+
+    fn serve_on(
+        listener: TcpListener,
+        script: Vec<Reply>,
+        fallback: Reply,
+        tls: Tls,
+        echo: bool,
+        record: bool,
+    ) -> Server {
         let addr = listener.local_addr().expect("local addr");
         let state = Arc::new(State {
             requests: Mutex::new(Vec::new()),

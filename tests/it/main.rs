@@ -16,6 +16,7 @@ mod model;
 mod nohang;
 mod operator;
 mod packaging;
+mod pinned;
 mod privacy;
 mod privacy_corpus;
 mod pty;

@@ -143,3 +143,29 @@ fn an_unknown_delivery_mode_warns_and_sends_in_the_foreground() {
     assert_eq!(server.requests().len(), 1, "sent before it returned");
     assert!(!s.outbox().join(LOCK).exists(), "no deliverer");
 }
+
+#[test]
+fn a_descriptor_the_caller_leaked_does_not_live_on_in_the_deliverer() {
+    let hang = Server::start(vec![], Reply::Hang);
+    let mut s = Sandbox::for_server(&hang);
+    s.set("TELEMETRY_REQUEST_TIMEOUT_SECONDS", "20")
+        .set("TELEMETRY_MAX_RETRIES", "1");
+    // `3>&1` hands the send the pipe to `cat` as descriptor 3, without close-on-exec (as a
+    // shell leaks one), and the send hands it on to the deliverer it starts.
+    let line = format!("'{BIN}' send event --name a.b --background 3>&1 >/dev/null 2>&1");
+    let run = finish(s.program("sh", &["-c", &format!("( {line} ) | cat")]), None);
+    assert_eq!(run.code, 0, "{run:#?}");
+    // The pipe ended while the deliverer still waits on the hanging endpoint: it let go.
+    assert!(
+        eventually(Duration::from_secs(10), || hang.requests().len() == 1),
+        "the deliverer never tried"
+    );
+    assert!(
+        deliverer_running(&s.outbox()),
+        "the pipeline waited for the deliverer to end ({:?})",
+        run.elapsed
+    );
+    drop(hang);
+    deliverer_done(&s.outbox());
+    assert_eq!(entries(&s.outbox()).len(), 1, "kept after the failure");
+}

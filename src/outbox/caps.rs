@@ -43,26 +43,12 @@ pub enum Over {
 /// clock grow with the write order, so the first young one ends the search.
 pub type Age = Option<(Duration, bool)>;
 
-/// The entries beyond the caps, in write order (`entries` is): those whose age is known
-/// and over the age cap, then the oldest beyond the count. `age` gives an entry's age,
-/// `None` when no clock can be trusted with it (such an entry is never dropped for age).
-pub fn over_caps<T>(
-    entries: &[T],
-    caps: Caps,
-    mut age: impl FnMut(&T) -> Age,
-) -> Vec<(usize, Over)> {
-    let mut aged = Vec::new();
-    for (i, stem) in entries.iter().enumerate() {
-        match age(stem) {
-            Some((a, _)) if a > caps.max_age => aged.push(i),
-            // Written after every older one, so all after it are younger.
-            Some((_, true)) => break,
-            _ => {}
-        }
-    }
-    let mut excess = (entries.len() - aged.len()).saturating_sub(caps.max_entries);
+/// The entries beyond the caps, in order: the `aged` ones (indices, ascending), then the
+/// oldest of the rest beyond the count. `len` entries in all, in write order.
+pub fn over_caps(len: usize, caps: Caps, aged: Vec<usize>) -> Vec<(usize, Over)> {
+    let mut excess = (len - aged.len()).saturating_sub(caps.max_entries);
     let mut over: Vec<(usize, Over)> = aged.iter().map(|&i| (i, Over::Age)).collect();
-    for i in 0..entries.len() {
+    for i in 0..len {
         if excess == 0 {
             break;
         }
@@ -73,6 +59,25 @@ pub fn over_caps<T>(
     }
     over.sort_unstable_by_key(|o| o.0);
     over
+}
+
+/// Of `entries` in write order, those whose age `age` tells and is over `max_age`; `None`
+/// (no clock can be trusted with it) is never too old. The first young one by the outbox's
+/// clock ends the search: all written after it are younger.
+pub fn aged_in_order<T>(
+    entries: &[T],
+    max_age: Duration,
+    mut age: impl FnMut(&T) -> Age,
+) -> Vec<usize> {
+    let mut aged = Vec::new();
+    for (i, e) in entries.iter().enumerate() {
+        match age(e) {
+            Some((a, _)) if a > max_age => aged.push(i),
+            Some((_, true)) => break,
+            _ => {}
+        }
+    }
+    aged
 }
 
 /// What `Outbox::expire` did.
@@ -133,6 +138,9 @@ impl Outbox {
     }
 
     /// The entries of `entries` (write order) beyond the caps, the outbox's clock at `clock`.
+    /// Stems without a place in the order sort first, by their stamps: the plausible ones
+    /// older than the cap are one run of them, found by two binary searches; the others are
+    /// aged from their histories, from the oldest until one is young.
     pub fn over_caps(
         &self,
         entries: &[String],
@@ -140,7 +148,20 @@ impl Outbox {
         clock: Option<u64>,
     ) -> Vec<(usize, Over)> {
         let wall = OffsetDateTime::now_utc();
-        over_caps(entries, caps, |s: &String| self.age_of(s, clock, wall))
+        let old = entries.partition_point(|s| entry::seq_of(s).is_none());
+        let (stamped, ordered) = entries.split_at(old);
+        let before = |limit: OffsetDateTime| {
+            stamped.partition_point(|s| entry::stamp_of(s).is_none_or(|t| t < limit))
+        };
+        let mut aged: Vec<usize> = match wall
+            .checked_sub(time::Duration::try_from(caps.max_age).unwrap_or(time::Duration::MAX))
+        {
+            Some(cutoff) => (before(order::FLOOR)..before(cutoff)).collect(),
+            None => Vec::new(),
+        };
+        let by_clock = aged_in_order(ordered, caps.max_age, |s| self.age_of(s, clock, wall));
+        aged.extend(by_clock.into_iter().map(|i| i + old));
+        over_caps(entries.len(), caps, aged)
     }
 
     /// Drops the entries beyond the caps (never `spare`, the one just written), and records
@@ -266,9 +287,16 @@ impl Outbox {
             // A change time the clock could not have given (before `order::FLOOR`, or
             // ahead of now) gives no age: such a file goes only beyond the count.
             let now = OffsetDateTime::now_utc();
-            let over = over_caps(&groups, caps, |g| {
-                order::wall_age(OffsetDateTime::from(g.0), now).map(|a| (a, false))
-            });
+            let aged = groups
+                .iter()
+                .enumerate()
+                .filter(|(_, g)| {
+                    order::wall_age(OffsetDateTime::from(g.0), now)
+                        .is_some_and(|a| a > caps.max_age)
+                })
+                .map(|(i, _)| i)
+                .collect();
+            let over = over_caps(groups.len(), caps, aged);
             let mut dropped = Vec::new();
             for (i, why) in over {
                 let Some((_, names)) = groups.get(i) else {
@@ -325,14 +353,13 @@ mod tests {
         };
         // Ages in days, in write order; `None` when no clock can tell; `true` by the
         // outbox's clock (which then ends the search at the first young one).
-        let run = |ages: &[Option<(u32, bool)>], c| {
-            let idx: Vec<usize> = (0..ages.len()).collect();
+        let aged = |ages: &[Option<(u32, bool)>], max: u32| {
             let mut asked = 0;
-            let over = over_caps(&idx, c, |&i| {
+            let aged = aged_in_order(ages, day * max, |a| {
                 asked += 1;
-                ages[i].map(|(d, by)| (day * d, by))
+                a.map(|(d, by)| (day * d, by))
             });
-            (over, asked)
+            (aged, asked)
         };
         let ages = [
             Some((99, true)),
@@ -341,18 +368,10 @@ mod tests {
             Some((10, true)),
             Some((1, true)),
         ];
-        assert_eq!(
-            run(&ages, caps(10, 30)),
-            (vec![(0, Over::Age), (1, Over::Age)], 3)
-        );
-        assert_eq!(
-            run(&ages, caps(2, 30)).0,
-            [(0, Over::Age), (1, Over::Age), (2, Over::Count)]
-        );
-        assert_eq!(run(&ages, caps(10, 1000)), (vec![], 1));
-        assert_eq!(run(&[], caps(1, 1)), (vec![], 0));
-        // Unknown ages are never dropped for age, and do not end the search; wall-clock
-        // ages (earlier entries by their stamps) do not either.
+        assert_eq!(aged(&ages, 30), (vec![0, 1], 3));
+        assert_eq!(aged(&ages, 1000), (vec![], 1));
+        assert_eq!(aged(&[], 1), (vec![], 0));
+        // Unknown ages are never too old, and do not end the search; wall-clock ages do not.
         let mixed = [
             Some((99, false)),
             None,
@@ -362,19 +381,48 @@ mod tests {
             Some((2, true)),
             Some((80, true)),
         ];
+        assert_eq!(aged(&mixed, 30), (vec![0, 3], 6));
+        // Then the count, in write order, skipping what age already took.
         assert_eq!(
-            run(&mixed, caps(10, 30)),
-            (vec![(0, Over::Age), (3, Over::Age)], 6)
-        );
-        // The count goes by the write order, skipping what age already took.
-        assert_eq!(
-            run(&mixed, caps(3, 30)).0,
+            over_caps(7, caps(3, 30), vec![0, 3]),
             [
                 (0, Over::Age),
                 (1, Over::Count),
                 (2, Over::Count),
                 (3, Over::Age)
             ]
+        );
+        assert_eq!(
+            over_caps(5, caps(10, 30), vec![0, 1]),
+            [(0, Over::Age), (1, Over::Age)]
+        );
+        assert_eq!(over_caps(5, caps(2, 30), vec![]).len(), 3);
+    }
+
+    #[test]
+    fn stems_without_a_place_in_the_order_age_by_a_plausible_stamp() {
+        let day = Duration::from_secs(86_400);
+        let now = OffsetDateTime::now_utc();
+        let stem = |t: OffsetDateTime| entry::entry_stem(None, t, "e");
+        let mut entries: Vec<String> = [
+            OffsetDateTime::UNIX_EPOCH,
+            now - day * 400,
+            now - day * 40,
+            now - day * 2,
+            now + day * 365,
+        ]
+        .map(stem)
+        .to_vec();
+        entries.sort();
+        let ob = Outbox::new("/nonexistent/pk3s-caps");
+        let caps = Caps {
+            max_entries: 100,
+            max_age: day * 30,
+        };
+        // 1970 is a clock that was not set; the future one, one that is wrong now.
+        assert_eq!(
+            ob.over_caps(&entries, caps, None),
+            [(1, Over::Age), (2, Over::Age)]
         );
     }
 

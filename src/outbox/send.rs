@@ -122,22 +122,8 @@ pub fn send(start: Start, mode: Mode, settings: &Settings) -> anyhow::Result<Sen
     };
     let memory = Memory::load(settings);
     let pending = match pending {
-        Ok(mut p) if mode == Mode::Foreground => match memory.down(url) {
-            Some((down, left)) => {
-                p.spare(format!(
-                    "{} did not answer ({}) at {}",
-                    down.url, down.why, down.at
-                ));
-                let clock = p.clock();
-                let path = outbox
-                    .settle(p, Outcome::Kept, &[])
-                    .map_err(|e| anyhow!("{}: {}", cannot_keep(settings), plain_io(&e)))?;
-                if let Some(path) = path {
-                    cap(&outbox, &path, settings, clock);
-                    return Ok(Sent::Spared(path, Box::new(down), left));
-                }
-                return Err(anyhow!("{}", cannot_keep(settings)));
-            }
+        Ok(p) if mode == Mode::Foreground => match memory.down(url) {
+            Some((down, left)) => return spare(&outbox, p, down, left, settings),
             None => Ok(p),
         },
         other => other,
@@ -236,6 +222,30 @@ fn claim(replayer: &Replayer, stem: &str) -> Option<Taken> {
         + 1;
     let pending = Pending::claimed(stem.to_string(), held, history);
     Some((payload, Ok(pending), first, url))
+}
+
+/// Keeps a new entry without a try: its endpoint did not answer a moment ago.
+fn spare(
+    outbox: &Outbox,
+    mut p: Pending,
+    down: Down,
+    left: Duration,
+    settings: &Settings,
+) -> anyhow::Result<Sent> {
+    p.spare(format!(
+        "{} did not answer ({}) at {}",
+        down.url, down.why, down.at
+    ));
+    let clock = p.clock();
+    let kept = outbox.settle(p, Outcome::Kept, &[]);
+    match kept {
+        Ok(Some(path)) => {
+            cap(outbox, &path, settings, clock);
+            Ok(Sent::Spared(path, Box::new(down), left))
+        }
+        Ok(None) => Err(anyhow!("{}", cannot_keep(settings))),
+        Err(e) => Err(anyhow!("{}: {}", cannot_keep(settings), plain_io(&e))),
+    }
 }
 
 /// Settles the entry after its attempts, and enforces the caps when a new one is kept.

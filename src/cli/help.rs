@@ -303,12 +303,12 @@ pub const FLUSH: Page = Page {
     ],
     examples: &[
         (
-            "Replay what earlier runs could not deliver",
+            "Replay what earlier runs could not deliver, each to the endpoint it was written for",
             "pk3s-telemetry flush",
         ),
         (
-            "See what a flush would send, expire or set aside",
-            "pk3s-telemetry flush --dry-run",
+            "The receiver moved: send every entry to the new one",
+            "pk3s-telemetry flush --reroute https://new.example/telemetry",
         ),
         (
             "From cron: at most 500 entries, quiet unless something fails",
@@ -320,7 +320,10 @@ pub const FLUSH: Page = Page {
             "0",
             "everything delivered, nothing to do, telemetry off, or a dry run",
         ),
-        ("1", "some entries are still kept (or were rejected)"),
+        (
+            "1",
+            "some entries are still kept (failed, written for another endpoint, waiting for a token) or were rejected",
+        ),
         ("2", "a bad flag or setting"),
     ],
 };

@@ -127,7 +127,7 @@ impl Outbox {
     /// records the clock at its writing, else by the wall clock where its stamp is
     /// plausible. Reads the history of a sequenced entry only.
     pub fn age_of(&self, stem: &str, clock: Option<u64>, wall: OffsetDateTime) -> Age {
-        if entry::seq_of(stem).is_some()
+        if entry::sequenced(stem)
             && let Some(written) = self.read_history(stem).and_then(|h| h.outbox_ms)
         {
             return order::age(Some(written), clock).map(|a| (a, true));
@@ -148,7 +148,7 @@ impl Outbox {
         clock: Option<u64>,
     ) -> Vec<(usize, Over)> {
         let wall = OffsetDateTime::now_utc();
-        let old = entries.partition_point(|s| entry::seq_of(s).is_none());
+        let old = entries.partition_point(|s| !entry::sequenced(s));
         let (stamped, ordered) = entries.split_at(old);
         let before = |limit: OffsetDateTime| {
             stamped.partition_point(|s| entry::stamp_of(s).is_none_or(|t| t < limit))

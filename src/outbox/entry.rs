@@ -97,24 +97,31 @@ fn stamp_format() -> &'static [time::format_description::BorrowedFormatItem<'sta
     )
 }
 
-/// The sequence number in front of a stem (`s` and 16 lowercase hex digits, then `-`).
-pub fn seq_of(stem: &str) -> Option<u64> {
+/// Whether a stem starts with a sequence number (`s` and 16 lowercase hex digits, then
+/// `-`): a look at its bytes, as every name of a listing goes through here.
+pub fn sequenced(stem: &str) -> bool {
     let b = stem.as_bytes();
-    if b.len() <= SEQ_LEN || b.first() != Some(&b's') || b.get(SEQ_LEN - 1) != Some(&b'-') {
+    b.len() > SEQ_LEN
+        && b.first() == Some(&b's')
+        && b.get(SEQ_LEN - 1) == Some(&b'-')
+        && b.get(1..SEQ_LEN - 1)
+            .is_some_and(|h| h.iter().all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f')))
+}
+
+/// The sequence number in front of a stem, if it has one.
+pub fn seq_of(stem: &str) -> Option<u64> {
+    if !sequenced(stem) {
         return None;
     }
-    let hex = stem.get(1..SEQ_LEN - 1)?;
-    if !hex.bytes().all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f')) {
-        return None;
-    }
-    u64::from_str_radix(hex, 16).ok()
+    u64::from_str_radix(stem.get(1..SEQ_LEN - 1)?, 16).ok()
 }
 
 /// The stem without its sequence number, if it has one: `STAMP-ID`.
 fn stamped(stem: &str) -> &str {
-    match seq_of(stem) {
-        Some(_) => stem.get(SEQ_LEN..).unwrap_or(stem),
-        None => stem,
+    if sequenced(stem) {
+        stem.get(SEQ_LEN..).unwrap_or(stem)
+    } else {
+        stem
     }
 }
 

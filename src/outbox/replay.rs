@@ -70,6 +70,9 @@ struct Shared {
     endpoints: Mutex<Vec<Endpoint>>,
     /// Every entry goes to one endpoint: a stop for it stops the whole replay.
     single: bool,
+    /// Some endpoint's entries are no longer tried (`stop_for`): a look per entry is
+    /// needed only then.
+    any_stopped: AtomicBool,
     /// Connections per endpoint, for its streak.
     workers: usize,
     halted: AtomicBool,
@@ -116,9 +119,15 @@ impl Shared {
                 .endpoints
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner);
-            if let Some(e) = e.iter_mut().find(|e| e.url == url) {
-                e.stopped = true;
+            match e.iter_mut().find(|e| e.url == url) {
+                Some(e) => e.stopped = true,
+                None => e.push(Endpoint {
+                    url: url.to_string(),
+                    streak: Streak::over(self.workers),
+                    stopped: true,
+                }),
             }
+            self.any_stopped.store(true, Ordering::Relaxed);
         }
         let mut s = self.stopped.lock().unwrap_or_else(PoisonError::into_inner);
         s.get_or_insert(format!("{url}: {why}"));
@@ -150,7 +159,8 @@ impl Shared {
 
 /// What came of one entry.
 enum Step {
-    Answered(String, Class, Answer, Option<Duration>),
+    /// Answered through the worker's connection number `usize`.
+    Answered(usize, Class, Answer, Option<Duration>),
     /// Set aside, in use elsewhere, gone, kept for another endpoint, or not tried: no
     /// request was made.
     Skipped,
@@ -249,6 +259,7 @@ impl<'a> Replayer<'a> {
             settled: SystemTime::now(),
             endpoints: Mutex::new(Vec::new()),
             single: self.route.single(),
+            any_stopped: AtomicBool::new(false),
             workers,
             halted: AtomicBool::new(false),
             stopped: Mutex::new(None),
@@ -320,7 +331,7 @@ impl<'a> Replayer<'a> {
                 shared.untried.fetch_add(1, Ordering::SeqCst);
                 return;
             }
-            let (url, next) = match self.replay_one(&mut clients, stem, opts, shared, tx) {
+            let (at, next) = match self.replay_one(&mut clients, stem, opts, shared, tx) {
                 Step::Skipped => continue,
                 Step::Fatal(why) => {
                     let mut f = shared.fatal.lock().unwrap_or_else(PoisonError::into_inner);
@@ -328,15 +339,15 @@ impl<'a> Replayer<'a> {
                     shared.stop("a delivered entry cannot be removed".into());
                     return;
                 }
-                Step::Answered(url, class, answer, retry_after) => {
-                    let next = shared.after(&url, class, &answer, retry_after);
-                    (url, next)
+                Step::Answered(at, class, answer, retry_after) => {
+                    let url = clients.get(at).map_or("", |c| c.0.as_str());
+                    (at, shared.after(url, class, &answer, retry_after))
                 }
             };
             match next {
                 Next::Go => {}
                 Next::Stop(why) => {
-                    shared.stop_for(&url, why);
+                    shared.stop_for(clients.get(at).map_or("", |c| c.0.as_str()), why);
                     if shared.is_stopped() {
                         return;
                     }

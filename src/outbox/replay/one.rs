@@ -77,8 +77,16 @@ impl Replayer<'_> {
                 return Step::Skipped;
             }
         };
-        let url = match self.route.target(&history) {
-            Target::Send(url) => url.to_string(),
+        // The connection to where it goes, by index: the URL is then borrowed from the
+        // worker's list, not copied from the history an entry.
+        let at = match self.route.target(&history) {
+            Target::Send(url) => match self.connection(clients, url, shared) {
+                Some(i) => i,
+                None => {
+                    shared.untried.fetch_add(1, Ordering::SeqCst);
+                    return Step::Skipped;
+                }
+            },
             Target::Elsewhere(url) => {
                 if self.settings.out.verbose {
                     say(Msg::Info(format!(
@@ -99,26 +107,7 @@ impl Replayer<'_> {
                 return Step::Skipped;
             }
         };
-        let url = url.as_str();
-        if shared.stopped_for(url) {
-            shared.untried.fetch_add(1, Ordering::SeqCst);
-            return Step::Skipped;
-        }
-        let client = match clients.iter().position(|c| c.0 == url) {
-            Some(i) => clients.get(i).map(|c| &c.1),
-            None => match Client::new(self.settings, url) {
-                Ok(c) => {
-                    clients.push((url.to_string(), c));
-                    clients.last().map(|c| &c.1)
-                }
-                Err(e) => {
-                    shared.stop_for(url, e.to_string());
-                    shared.untried.fetch_add(1, Ordering::SeqCst);
-                    return Step::Skipped;
-                }
-            },
-        };
-        let Some(client) = client else {
+        let Some((url, client)) = clients.get(at).map(|(u, c)| (u.as_str(), c)) else {
             return Step::Skipped;
         };
         if let Some(limit) = opts.limit
@@ -133,8 +122,8 @@ impl Replayer<'_> {
             .max(payload.last_attempt())
             .max(1)
             .saturating_add(1);
-        let at = OffsetDateTime::now_utc();
-        payload.stamp(number, at);
+        let now = OffsetDateTime::now_utc();
+        payload.stamp(number, now);
         let (answer, fault, retry_after) = client.post(&payload.body(), &payload.event_id);
         self.memory.observe(url, &answer, fault);
         let class = classify(&answer, fault);
@@ -143,7 +132,7 @@ impl Replayer<'_> {
         if outcome != Outcome::Delivered {
             history.record(&Attempt {
                 number,
-                at,
+                at: now,
                 answer: answer.clone(),
             });
         }
@@ -151,7 +140,34 @@ impl Replayer<'_> {
             return Step::Fatal(why);
         }
         drop(held);
-        Step::Answered(url.to_string(), class, answer, retry_after)
+        Step::Answered(at, class, answer, retry_after)
+    }
+
+    /// The worker's connection to `url` (an index into `clients`), made at its first
+    /// entry; `None` when the replay stopped for that endpoint, or a client cannot be made
+    /// for it (which stops it).
+    fn connection(
+        &self,
+        clients: &mut Vec<(String, Client)>,
+        url: &str,
+        shared: &Shared,
+    ) -> Option<usize> {
+        if shared.stopped_for(url) {
+            return None;
+        }
+        if let Some(i) = clients.iter().position(|c| c.0 == url) {
+            return Some(i);
+        }
+        match Client::new(self.settings, url) {
+            Ok(c) => {
+                clients.push((url.to_string(), c));
+                Some(clients.len() - 1)
+            }
+            Err(e) => {
+                shared.stop_for(url, e.to_string());
+                None
+            }
+        }
     }
 
     /// Acts on an entry's answer under its claim. `Err` when a delivered entry cannot be

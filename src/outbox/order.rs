@@ -326,6 +326,43 @@ mod tests {
     }
 
     #[test]
+    fn tickets_follow_each_other_and_a_lost_file_resumes_after_the_names() {
+        let dir = std::env::temp_dir().join(format!("pk3s-order-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        // A flush in a directory without the file leaves none.
+        assert_eq!(tick(&dir), None);
+        assert!(!dir.join(SEQUENCE_FILE).exists());
+        let a = next(&dir);
+        let b = next(&dir);
+        assert_eq!((a.seq, b.seq), (0, 1));
+        if uptime().is_some() {
+            assert!(b.outbox_ms >= a.outbox_ms && a.outbox_ms.is_some());
+            assert!(tick(&dir) >= b.outbox_ms);
+        }
+        // Lost (or garbled): the next number comes after the highest name there is.
+        std::fs::write(
+            dir.join("s0000000000000029-20261121T234743.123456789Z-x.json"),
+            "{}",
+        )
+        .unwrap();
+        std::fs::write(dir.join(SEQUENCE_FILE), "garbage").unwrap();
+        assert_eq!(next(&dir).seq, 42);
+        assert_eq!(next(&dir).seq, 43);
+        // Not a regular file: numbers from the names, nothing written, no clock.
+        std::fs::remove_file(dir.join(SEQUENCE_FILE)).unwrap();
+        std::fs::create_dir(dir.join(SEQUENCE_FILE)).unwrap();
+        assert_eq!(
+            next(&dir),
+            Ticket {
+                seq: 42,
+                outbox_ms: None
+            }
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
     fn the_boot_clock_reads_on_linux() {
         if Path::new("/proc/uptime").exists() {
             let a = uptime().unwrap();

@@ -15,9 +15,8 @@
 //! the caller leaked without close-on-exec): a caller piping through `tee` or waiting on a
 //! pipe is not kept waiting.
 
-use std::fs::{File, OpenOptions, TryLockError};
+use std::fs::{File, TryLockError};
 use std::io;
-use std::os::unix::fs::OpenOptionsExt;
 use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
 
@@ -38,21 +37,12 @@ pub enum Handoff {
 
 impl Outbox {
     pub(super) fn lock_file(&self) -> io::Result<File> {
-        let f = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .mode(0o600)
-            .custom_flags(entry::O_NOFOLLOW)
-            .open(self.dir.join(LOCK_FILE))?;
-        if !f.metadata()?.is_file() {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidData,
-                format!("{LOCK_FILE} is not a regular file"),
-            ));
-        }
-        Ok(f)
+        entry::open_state(&self.dir.join(LOCK_FILE), true, false).map_err(|e| {
+            io::Error::new(
+                e.kind(),
+                format!("{LOCK_FILE}: {}", crate::error::plain_io(&e)),
+            )
+        })
     }
 
     /// Starts the deliverer for entry `stem` unless one runs already. It inherits the

@@ -7,22 +7,18 @@
 //! exclusive lock on the file; when it grows past `MAX_FILE` it is cut to its newest half
 //! in place, under the same lock. Never fsynced: it is a record of payloads already gone.
 
-use std::fs::{File, OpenOptions, TryLockError};
+use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
-use std::time::Duration;
 
 use time::OffsetDateTime;
 
-use super::entry::{self, O_NOFOLLOW};
-use crate::oflags::O_NONBLOCK;
+use super::entry;
 use crate::payload::timestamp;
 
 pub const DROPS_FILE: &str = ".pk3s-drops";
 /// A few hundred lines of about 150 bytes.
 const MAX_FILE: u64 = 64 * 1024;
-const LOCK_TRIES: u32 = 200;
 
 /// One recorded drop.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,19 +74,9 @@ pub fn record(dir: &Path, by: &str, dropped: &[(String, String)]) -> Option<Stri
 }
 
 fn append(path: &Path, text: &[u8]) -> Result<(), String> {
-    let mut f = OpenOptions::new()
-        .read(true)
-        .append(true)
-        .create(true)
-        .mode(0o600)
-        .custom_flags(O_NOFOLLOW | O_NONBLOCK)
-        .open(path)
-        .map_err(|e| crate::error::plain_io(&e))?;
+    let mut f = entry::open_state(path, true, true).map_err(|e| crate::error::plain_io(&e))?;
     let meta = f.metadata().map_err(|e| crate::error::plain_io(&e))?;
-    if !meta.is_file() {
-        return Err("not a regular file".into());
-    }
-    locked(&f).ok_or("locked by another process for too long")?;
+    entry::lock_briefly(&f).ok_or("locked by another process for too long")?;
     f.write_all(text).map_err(|e| crate::error::plain_io(&e))?;
     if meta.len() + text.len() as u64 > MAX_FILE {
         trim(&mut f).map_err(|e| crate::error::plain_io(&e))?;
@@ -112,17 +98,6 @@ fn trim(f: &mut File) -> std::io::Result<()> {
     f.set_len(0)?;
     // Opened for appending: the write goes to the (new) end.
     f.write_all(&keep)
-}
-
-fn locked(f: &File) -> Option<()> {
-    for _ in 0..LOCK_TRIES {
-        match f.try_lock() {
-            Ok(()) => return Some(()),
-            Err(TryLockError::WouldBlock) => std::thread::sleep(Duration::from_millis(1)),
-            Err(TryLockError::Error(_)) => return None,
-        }
-    }
-    None
 }
 
 /// The drops recorded in the outbox `dir`: how many lines it holds, and the newest `n`,

@@ -300,6 +300,37 @@ pub fn read_small_text(path: &Path, bound: u64) -> Option<String> {
     String::from_utf8(bytes).ok()
 }
 
+/// Opens one of the tool's small state files (`.pk3s-sequence`, `.pk3s-drops`, a lock) for
+/// reading and writing (appending, with `append`), 0600, made when missing if `create`;
+/// without following a symlink or waiting on a FIFO. Anything but a regular file is an
+/// `InvalidData` error.
+pub fn open_state(path: &Path, create: bool, append: bool) -> io::Result<File> {
+    let f = OpenOptions::new()
+        .read(true)
+        .write(!append)
+        .append(append)
+        .create(create)
+        .truncate(false)
+        .mode(0o600)
+        .custom_flags(O_NOFOLLOW | O_NONBLOCK)
+        .open(path)?;
+    regular(&f)?;
+    Ok(f)
+}
+
+/// Takes an exclusive lock on `f`, trying for about 200 ms: the holders of the state files
+/// keep it for microseconds, and one stopped while holding it must not stall a send.
+pub fn lock_briefly(f: &File) -> Option<()> {
+    for _ in 0..200 {
+        match f.try_lock() {
+            Ok(()) => return Some(()),
+            Err(TryLockError::WouldBlock) => std::thread::sleep(Duration::from_millis(1)),
+            Err(TryLockError::Error(_)) => return None,
+        }
+    }
+    None
+}
+
 /// A short file whose size `fstat` does not tell (`/proc`'s report 0), read to its end,
 /// at most `bound` bytes; `None` when it is missing, not a regular file, or not text.
 pub fn read_to_end_small(path: &Path, bound: u64) -> Option<String> {

@@ -15,15 +15,15 @@
 //! hundred milliseconds) or cannot write leaves the memory as it was: it only spares time.
 
 use std::collections::BTreeSet;
-use std::fs::{self, File, OpenOptions, TryLockError};
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::fs::{self, File};
+use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use time::OffsetDateTime;
 
-use super::entry::{self, O_NOFOLLOW};
+use super::entry;
 use super::order::{self, Uptime};
 use super::route::normalize;
 use crate::attempt::{Answer, Fault};
@@ -41,7 +41,6 @@ const MAX_LINES: usize = 64;
 const MAX_FILE: u64 = 64 * 1024;
 /// A URL longer than this is not remembered (nothing to gain from a line that large).
 const MAX_URL: usize = 2048;
-const LOCK_TRIES: u32 = 200;
 
 /// An endpoint remembered as down.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -285,26 +284,9 @@ fn read(path: &Path) -> Vec<Down> {
 
 /// The writers' lock, taken without waiting long: a holder keeps it for a rename.
 fn lock(path: &Path) -> Option<File> {
-    let f = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .mode(0o600)
-        .custom_flags(O_NOFOLLOW | crate::oflags::O_NONBLOCK)
-        .open(path)
-        .ok()?;
-    if !f.metadata().ok()?.is_file() {
-        return None;
-    }
-    for _ in 0..LOCK_TRIES {
-        match f.try_lock() {
-            Ok(()) => return Some(f),
-            Err(TryLockError::WouldBlock) => std::thread::sleep(Duration::from_millis(1)),
-            Err(TryLockError::Error(_)) => return None,
-        }
-    }
-    None
+    let f = entry::open_state(path, true, false).ok()?;
+    entry::lock_briefly(&f)?;
+    Some(f)
 }
 
 #[cfg(test)]

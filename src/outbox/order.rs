@@ -14,16 +14,13 @@
 //! uptime only. It can run slow (time powered off, and the end of a boot after the last
 //! checkpoint, are not counted), never fast: an age read from it is at most the real one.
 
-use std::fs::{File, OpenOptions, TryLockError};
-use std::io::{self, Read, Seek, SeekFrom, Write};
-use std::os::unix::fs::OpenOptionsExt;
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::Path;
 use std::time::Duration;
 
 use time::OffsetDateTime;
 
-use super::entry::{self, Name, O_NOFOLLOW};
-use crate::oflags::O_NONBLOCK;
+use super::entry::{self, Name};
 
 /// The state file (a hidden name: the rest of the store never touches it).
 pub const SEQUENCE_FILE: &str = ".pk3s-sequence";
@@ -34,8 +31,6 @@ pub const FLOOR: OffsetDateTime = time::macros::datetime!(2025-01-01 00:00 UTC);
 /// `seq=` 16 + ` outbox_ms=` 16 + ` boot=` 36 + ` up_ms=` 16 + newline.
 const RECORD_LEN: usize = 4 + 16 + 11 + 16 + 6 + 36 + 7 + 16 + 1;
 const NO_BOOT: &str = "------------------------------------";
-/// How long a writer waits for the lock before it goes on without the file.
-const LOCK_TRIES: u32 = 200;
 
 /// The kernel's boot clock: which boot, and how long since it began.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -196,8 +191,8 @@ fn update(
     create: bool,
     change: impl FnOnce(&State, Option<Uptime>) -> State,
 ) -> Option<(State, State)> {
-    let mut file = open(dir, create).ok()?;
-    locked(&file)?;
+    let mut file = entry::open_state(&dir.join(SEQUENCE_FILE), create, false).ok()?;
+    entry::lock_briefly(&file)?;
     let now = uptime();
     let mut text = String::new();
     let _ = (&file).take(4096).read_to_string(&mut text);
@@ -217,37 +212,6 @@ fn update(
         && file.write_all(record.as_bytes()).is_ok()
         && (text.len() == RECORD_LEN || file.set_len(RECORD_LEN as u64).is_ok());
     wrote.then_some((before, after))
-}
-
-fn open(dir: &Path, create: bool) -> io::Result<File> {
-    let f = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(create)
-        .truncate(false)
-        .mode(0o600)
-        .custom_flags(O_NOFOLLOW | O_NONBLOCK)
-        .open(dir.join(SEQUENCE_FILE))?;
-    if !f.metadata()?.is_file() {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidData,
-            "not a regular file",
-        ));
-    }
-    Ok(f)
-}
-
-/// Takes the lock, waiting at most a few hundred milliseconds (its holders keep it for
-/// microseconds; one stopped with it must not stall a send).
-fn locked(f: &File) -> Option<()> {
-    for _ in 0..LOCK_TRIES {
-        match f.try_lock() {
-            Ok(()) => return Some(()),
-            Err(TryLockError::WouldBlock) => std::thread::sleep(Duration::from_millis(1)),
-            Err(TryLockError::Error(_)) => return None,
-        }
-    }
-    None
 }
 
 /// The highest sequence number among the entries of `dir` (and `rejected/`, whose entries

@@ -40,6 +40,19 @@ fn at(s: &Sandbox, spec: &str, args: &[&str]) -> Run {
     finish(c, None)
 }
 
+/// Three entries kept in turn, `first`, `second`, `third`, written under a clock a year
+/// ahead, the real one, and one set to 1970 (the sandbox's endpoint must fail them).
+fn three_clocks(s: &Sandbox) {
+    at(s, "+365d", &["send", "event", "--name", "first"]).code_is(1);
+    s.run(&["send", "event", "--name", "second"]).code_is(1);
+    at(
+        s,
+        "@1970-01-01 00:00:00",
+        &["send", "event", "--name", "third"],
+    )
+    .code_is(1);
+}
+
 fn names(server: &Server) -> Vec<String> {
     server
         .requests()
@@ -102,15 +115,7 @@ fn a_clock_far_ahead_drops_nothing_and_entries_keep_the_order_they_were_written_
     let server = Server::start(vec![Reply::Status(503); 3], Reply::Status(200));
     let mut s = Sandbox::for_server(&server);
     s.set("TELEMETRY_MAX_RETRIES", "1");
-    // Written in turn under a clock a year ahead, the real one, and one set to 1970.
-    at(&s, "+365d", &["send", "event", "--name", "first"]).code_is(1);
-    s.run(&["send", "event", "--name", "second"]).code_is(1);
-    at(
-        &s,
-        "@1970-01-01 00:00:00",
-        &["send", "event", "--name", "third"],
-    )
-    .code_is(1);
+    three_clocks(&s);
     // A background deliverer (and so its drain) running with a clock 31 days ahead.
     let bg = at(
         &s,
@@ -157,14 +162,7 @@ fn the_count_cap_drops_the_first_written_and_every_drop_is_recorded() {
     let failing = Server::start(vec![], Reply::Status(503));
     let mut s = Sandbox::for_server(&failing);
     s.set("TELEMETRY_MAX_RETRIES", "1");
-    at(&s, "+365d", &["send", "event", "--name", "first"]).code_is(1);
-    s.run(&["send", "event", "--name", "second"]).code_is(1);
-    at(
-        &s,
-        "@1970-01-01 00:00:00",
-        &["send", "event", "--name", "third"],
-    )
-    .code_is(1);
+    three_clocks(&s);
     let server = Server::start(vec![], Reply::Status(200));
     s.set("TELEMETRY_OUTBOX_MAX_ENTRIES", "2");
     let run = s.run(&["flush", "--reroute", &server.url()]);

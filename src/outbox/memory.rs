@@ -93,8 +93,9 @@ impl Down {
     /// How much longer it lasts at `now` (`None`: it has lapsed, or it is from another boot).
     pub fn left(&self, now: Option<&Uptime>, wall: OffsetDateTime) -> Option<Duration> {
         let gone = match (now, &self.boot) {
-            (Some(n), Some(b)) if n.boot == b.boot && n.up_ms >= b.up_ms => {
-                Duration::from_millis(n.up_ms - b.up_ms)
+            // Written a moment after `now` was read (by another process): gone nothing.
+            (Some(n), Some(b)) if n.boot == b.boot => {
+                Duration::from_millis(n.up_ms.saturating_sub(b.up_ms))
             }
             (Some(_), Some(_)) => return None,
             // No boot clock: the wall clock's word, when it does not run back.
@@ -363,6 +364,8 @@ mod tests {
         );
         assert_eq!(d.left(boot("a", 601_000).as_ref(), wall), None);
         assert_eq!(d.left(boot("b", 2_000).as_ref(), wall), None);
+        // Remembered a moment after this process read the clock: whole.
+        assert_eq!(d.left(boot("a", 500).as_ref(), wall), Some(LASTS));
         // Without a boot clock, the wall clock; one that runs back forgets it.
         let at = time::macros::datetime!(2026-12-06 12:00 UTC);
         let no = Down { boot: None, ..d };

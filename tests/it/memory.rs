@@ -255,3 +255,45 @@ fn unusable_state_files_never_stall_a_send_a_flush_or_status() {
     s.run(&["status"]).ok();
     assert_eq!(entries(&s.outbox()).len(), 1);
 }
+
+#[test]
+fn concurrent_writers_leave_a_whole_memory_with_every_endpoint() {
+    let mut s = Sandbox::new();
+    s.set("TELEMETRY_ENABLED", "1")
+        .set("TELEMETRY_MAX_RETRIES", "1");
+    // Twenty sends at once, each to an endpoint that refuses, each writing the memory.
+    let urls: Vec<String> = (0..20)
+        .map(|_| format!("http://127.0.0.1:{}/t", refused_port()))
+        .collect();
+    let sends: Vec<_> = urls
+        .iter()
+        .map(|u| {
+            crate::flush::quiet_child(&s, &["send", "event", "--name", "a.b", "--endpoint", u])
+        })
+        .collect();
+    for c in sends {
+        assert_eq!(wait_bounded(c, Duration::from_secs(60)), 1);
+    }
+    let memory = fs::read_to_string(memory_file(&s)).unwrap();
+    for u in &urls {
+        assert!(memory.contains(&format!("down url={u} ")), "{u}: {memory}");
+    }
+    assert!(
+        memory
+            .lines()
+            .skip(1)
+            .all(|l| l.starts_with("down url=") && l.contains(" why=")),
+        "{memory}"
+    );
+    // And each is spared now.
+    for u in &urls[..3] {
+        assert!(spared(&s.run(&[
+            "send",
+            "event",
+            "--name",
+            "a.b",
+            "--endpoint",
+            u
+        ])));
+    }
+}

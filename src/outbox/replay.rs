@@ -89,6 +89,24 @@ struct Endpoint {
     stopped: bool,
 }
 
+impl Endpoint {
+    /// `url`'s state in `all`, added when it is new.
+    fn of<'e>(all: &'e mut Vec<Endpoint>, url: &str, workers: usize) -> &'e mut Endpoint {
+        match all.iter().position(|e| e.url == url) {
+            Some(i) => &mut all[i],
+            None => {
+                all.push(Endpoint {
+                    url: url.to_string(),
+                    streak: Streak::over(workers),
+                    stopped: false,
+                });
+                let last = all.len() - 1;
+                &mut all[last]
+            }
+        }
+    }
+}
+
 impl Shared {
     fn stop(&self, why: String) {
         let mut s = self.stopped.lock().unwrap_or_else(PoisonError::into_inner);
@@ -102,6 +120,9 @@ impl Shared {
 
     /// Whether the replay stopped for `url` (not for all).
     fn stopped_for(&self, url: &str) -> bool {
+        if !self.any_stopped.load(Ordering::Relaxed) {
+            return false;
+        }
         let e = self
             .endpoints
             .lock()
@@ -119,14 +140,7 @@ impl Shared {
                 .endpoints
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner);
-            match e.iter_mut().find(|e| e.url == url) {
-                Some(e) => e.stopped = true,
-                None => e.push(Endpoint {
-                    url: url.to_string(),
-                    streak: Streak::over(self.workers),
-                    stopped: true,
-                }),
-            }
+            Endpoint::of(&mut e, url, self.workers).stopped = true;
             self.any_stopped.store(true, Ordering::Relaxed);
         }
         let mut s = self.stopped.lock().unwrap_or_else(PoisonError::into_inner);
@@ -139,21 +153,9 @@ impl Shared {
             .endpoints
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        let i = match all.iter().position(|e| e.url == url) {
-            Some(i) => i,
-            None => {
-                all.push(Endpoint {
-                    url: url.to_string(),
-                    streak: Streak::over(self.workers),
-                    stopped: false,
-                });
-                all.len() - 1
-            }
-        };
-        match all.get_mut(i) {
-            Some(e) => e.streak.after(class, answer, wait),
-            None => Next::Go,
-        }
+        Endpoint::of(&mut all, url, self.workers)
+            .streak
+            .after(class, answer, wait)
     }
 }
 

@@ -165,3 +165,39 @@ fn the_background_deliverer_keeps_to_the_pins_too() {
     deliverer_done(&s.outbox());
     assert!(entries(&s.outbox()).is_empty());
 }
+
+#[test]
+fn a_dead_endpoint_stops_its_own_entries_only() {
+    let dead = Server::start(vec![], Reply::Status(503));
+    let live = Server::start(vec![Reply::Status(503); 4], Reply::Status(200));
+    let mut s = Sandbox::new();
+    s.set("TELEMETRY_ENABLED", "1")
+        .set("TELEMETRY_MAX_RETRIES", "1");
+    // Interleaved: entries for the dead endpoint and for the live one.
+    for i in 0..8 {
+        let to = if i % 2 == 0 { dead.url() } else { live.url() };
+        s.run(&["send", "event", "--name", "a.b", "--endpoint", &to])
+            .code_is(1);
+    }
+    let run = s.run(&["flush"]);
+    run.code_is(1);
+    assert_eq!(
+        live.requests().len(),
+        8,
+        "all four of the live one's delivered"
+    );
+    assert_eq!(
+        dead.requests().len(),
+        4 + 3,
+        "three failures in a row stop the dead one"
+    );
+    assert!(
+        summary(&run).contains(&format!(
+            "delivered=4 kept=4 rejected=0 expired=0; stopped early, {}: the endpoint looks down",
+            dead.url()
+        )),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(entries(&s.outbox()).len(), 4);
+}

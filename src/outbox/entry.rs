@@ -312,9 +312,14 @@ pub fn open_state(path: &Path, create: bool, append: bool) -> io::Result<File> {
         .create(create)
         .truncate(false)
         .mode(0o600)
-        .custom_flags(O_NOFOLLOW | O_NONBLOCK)
+        .custom_flags(O_NOFOLLOW | crate::oflags::O_NONBLOCK)
         .open(path)?;
-    regular(&f)?;
+    if !f.metadata()?.is_file() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            "not a regular file",
+        ));
+    }
     Ok(f)
 }
 
@@ -329,15 +334,6 @@ pub fn lock_briefly(f: &File) -> Option<()> {
         }
     }
     None
-}
-
-/// A short file whose size `fstat` does not tell (`/proc`'s report 0), read to its end,
-/// at most `bound` bytes; `None` when it is missing, not a regular file, or not text.
-pub fn read_to_end_small(path: &Path, bound: u64) -> Option<String> {
-    let (file, _) = open_regular(path).ok()?;
-    let mut text = String::new();
-    file.take(bound).read_to_string(&mut text).ok()?;
-    Some(text)
 }
 
 /// An exclusive claim on a file, released when dropped (or when the process dies).

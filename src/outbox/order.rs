@@ -41,8 +41,11 @@ pub struct Uptime {
 
 /// Now, by the boot clock; `None` where `/proc` cannot tell (no age is then measured by it).
 pub fn uptime() -> Option<Uptime> {
-    let read =
-        |path: &str| entry::read_to_end_small(Path::new(path), 256).map(|t| t.trim().to_string());
+    // Their `fstat` size is 0: read to the end of a bound (`input::read` does).
+    let read = |path: &str| {
+        let bytes = crate::input::read(Path::new(path), 256).ok()?;
+        String::from_utf8(bytes).ok().map(|t| t.trim().to_string())
+    };
     let boot = read("/proc/sys/kernel/random/boot_id")?;
     let up = read("/proc/uptime")?;
     let secs = up.split_whitespace().next()?;

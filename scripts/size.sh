@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make size: the stripped release binary must stay within 8 MiB, the limit of the
-# engineering standards (notes/GUIDE.md: correctness and speed before size; it was
+# developers' engineering standards (correctness and speed before size; it was
 # 2.5 MiB until issue 22's endpoint memory, write order and deliverer took it 43 KB over).
 # CI runs it after make test. `size.sh --limit` prints the limit in bytes, for make
 # bench's table.

@@ -323,17 +323,23 @@ pub fn open_state(path: &Path, create: bool, append: bool) -> io::Result<File> {
     Ok(f)
 }
 
-/// Takes an exclusive lock on `f`, trying for about 200 ms: the holders of the state files
-/// keep it for microseconds, and one stopped while holding it must not stall a send.
+/// Takes an exclusive lock on `f`, trying for at most a second of wall time: the holders
+/// of the state files keep it for one read and rename, but twenty sends settling at once on
+/// a loaded machine queue for it (a count of 1 ms sleeps gave up after 200 ms there and lost
+/// their lines), and one stopped while holding it must not stall a send for long.
 pub fn lock_briefly(f: &File) -> Option<()> {
-    for _ in 0..200 {
+    let deadline = std::time::Instant::now() + Duration::from_secs(1);
+    let mut pause = Duration::from_millis(1);
+    loop {
         match f.try_lock() {
             Ok(()) => return Some(()),
-            Err(TryLockError::WouldBlock) => std::thread::sleep(Duration::from_millis(1)),
-            Err(TryLockError::Error(_)) => return None,
+            Err(TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_millis(8));
+            }
+            Err(_) => return None,
         }
     }
-    None
 }
 
 /// An exclusive claim on a file, released when dropped (or when the process dies).

@@ -1,6 +1,7 @@
 //! `generate DIR` (hidden): writes the shell completions and man pages from the clap
-//! definition into DIR/completions and DIR/man. `make generate` runs it on the repository;
-//! a test fails when the committed files are stale.
+//! definition into DIR/completions and DIR/man, and the rule list of DIR/docs/privacy.md
+//! (when there is one) from the privacy guard's table. `make generate` runs it on the
+//! repository; tests fail when the committed files are stale.
 
 use std::fs;
 use std::process::ExitCode;
@@ -39,6 +40,18 @@ pub fn run(args: &GenerateArgs) -> anyhow::Result<ExitCode> {
     let mut root = visible().disable_help_subcommand(true);
     root.build();
     man_pages(&root, &man)?;
+    let page = args.dir.join("docs/privacy.md");
+    if let Ok(text) = fs::read_to_string(&page) {
+        let fresh = crate::privacy::refreshed_docs(&text).with_context(|| {
+            format!(
+                "{}: the generated rule list's markers are missing",
+                page.display()
+            )
+        })?;
+        if fresh != text {
+            fs::write(&page, fresh).with_context(|| format!("{}: cannot write", page.display()))?;
+        }
+    }
     Ok(ExitCode::from(DELIVERED))
 }
 

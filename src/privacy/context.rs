@@ -2,7 +2,8 @@
 //! everywhere; the key only adds rules (a single word under `remote_user` is a user name)
 //! or moves the line between data and identifier (`1.2.3.4` under `k3s_version`).
 
-/// The meaning the nearest object key gives a string.
+/// The meaning a string's own key gives it (array items take their array's key; an
+/// ancestor's key never reaches further down).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Context {
     Free,
@@ -26,61 +27,93 @@ pub enum Context {
     ApiGroup,
 }
 
-/// Host-like key words (compared as the whole key or its last `_` word).
+/// What a key's word says, as bits: a host, a host only as the last word of a longer key
+/// (`"worker": "3"` is a count, `k3s_worker` a machine), a user, a secret, a weaker
+/// secret, or a word *about* the thing (`token_provided`, `secret_name`).
+const HOST: u8 = 1;
+const SUFFIX: u8 = 2;
+const USER: u8 = 4;
+const SECRET: u8 = 8;
+const WEAK: u8 = 16;
+const ABOUT: u8 = 32;
+
+/// The key words, sorted: one binary search per word.
 #[rustfmt::skip]
-const HOST: &[&str] = &[
-    "host", "hosts", "hostname", "hostnames", "fqdn", "fqdns", "node", "nodes", "nodename",
-    "server", "servers", "target", "targets", "bastion", "bastions", "jumphost", "jump",
-    "vm", "vms", "machine", "machines", "instance", "instances", "peer", "peers", "worker",
-    "workers", "master", "masters", "controller", "controllers", "domain", "domains",
-    "san", "sans", "computer", "computername", "workstation", "proxy", "proxies", "nameserver",
-    "nameservers", "dns", "ingress", "origin", "upstream", "endpoint", "endpoints",
-];
-/// Host words that are also a role or setting as the whole key (`"mode": "server"` lives
-/// under `mode`, but `"worker": "3"` or `"dns": "coredns"` should not turn into a host rule).
-#[rustfmt::skip]
-const HOST_ONLY_AS_SUFFIX: &[&str] = &[
-    "worker", "workers", "master", "masters", "controller", "controllers", "dns", "ingress",
-    "proxy", "proxies", "origin", "upstream", "endpoint", "endpoints", "instance", "instances",
-    "domain", "domains",
-];
-#[rustfmt::skip]
-const USER: &[&str] = &[
-    "user", "users", "username", "usernames", "login", "owner", "owners", "author",
-    "authors", "maintainer", "maintainers", "committer", "operator", "creator", "requester",
-    "assignee", "reporter", "actor", "account_name", "person", "contact", "admin", "admins",
-    "principal", "sudoer", "become",
-];
-#[rustfmt::skip]
-const SECRET: &[&str] = &[
-    "password", "passwd", "pass", "pwd", "passphrase", "secret", "token", "apikey",
-    "credential", "credentials", "cookie", "authorization", "bearer", "pat", "psk",
-];
-#[rustfmt::skip]
-const WEAK_SECRET: &[&str] = &["key", "auth", "signature", "hmac", "salt", "otp", "nonce"];
-/// A last word that says the key is about a secret, not the secret (`token_provided`).
-#[rustfmt::skip]
-const ABOUT: &[&str] = &[
-    "provided", "set", "configured", "enabled", "present", "file", "path", "name", "ref",
-    "env", "source", "mode", "type", "length", "len", "count", "required", "exists",
-    "rotated", "expires", "expiry", "ttl", "kind", "used", "method", "format", "dir",
-    "manage", "managed", "version", "id", "ids", "label", "url", "size", "status", "policy",
-    "algorithm", "scope", "scopes", "class", "role", "roles", "count",
+const WORDS: &[(&str, u8)] = &[
+    ("account_name", USER), ("actor", USER), ("admin", USER), ("admins", USER),
+    ("algorithm", ABOUT), ("apikey", SECRET), ("assignee", USER), ("auth", WEAK),
+    ("author", USER), ("authorization", SECRET), ("authors", USER), ("bastion", HOST),
+    ("bastions", HOST), ("bearer", SECRET), ("become", USER), ("class", ABOUT),
+    ("committer", USER), ("computer", HOST), ("computername", HOST), ("configured", ABOUT),
+    ("contact", USER), ("controller", HOST | SUFFIX), ("controllers", HOST | SUFFIX),
+    ("cookie", SECRET), ("cookies", SECRET), ("count", ABOUT), ("creator", USER),
+    ("credential", SECRET), ("credentials", SECRET), ("creds", SECRET), ("dir", ABOUT),
+    ("domain", HOST | SUFFIX), ("domains", HOST | SUFFIX), ("enabled", ABOUT), ("env", ABOUT),
+    ("exists", ABOUT), ("expires", ABOUT), ("expiry", ABOUT), ("file", ABOUT),
+    ("format", ABOUT), ("fqdn", HOST), ("fqdns", HOST), ("hmac", WEAK), ("host", HOST),
+    ("hostname", HOST), ("hostnames", HOST), ("hosts", HOST), ("id", ABOUT), ("ids", ABOUT),
+    ("instance", HOST | SUFFIX), ("instances", HOST | SUFFIX), ("jump", HOST | SUFFIX),
+    ("jumphost", HOST), ("key", WEAK), ("keys", WEAK), ("kind", ABOUT), ("label", ABOUT),
+    ("len", ABOUT), ("length", ABOUT), ("login", USER), ("machine", HOST), ("machines", HOST),
+    ("maintainer", USER), ("maintainers", USER), ("manage", ABOUT), ("managed", ABOUT),
+    ("master", HOST | SUFFIX), ("masters", HOST | SUFFIX), ("method", ABOUT), ("mode", ABOUT),
+    ("name", ABOUT), ("nameserver", HOST), ("nameservers", HOST), ("node", HOST),
+    ("nodename", HOST), ("nodes", HOST), ("nonce", WEAK), ("otp", WEAK), ("owner", USER),
+    ("owners", USER), ("passcode", SECRET), ("passphrase", SECRET), ("passwd", SECRET),
+    ("password", SECRET), ("passwords", SECRET), ("pat", SECRET), ("path", ABOUT),
+    ("peer", HOST), ("peers", HOST), ("person", USER), ("pin", SECRET), ("policy", ABOUT),
+    ("present", ABOUT), ("principal", USER), ("provided", ABOUT), ("psk", SECRET),
+    ("pwd", SECRET), ("ref", ABOUT), ("reporter", USER), ("requester", USER),
+    ("required", ABOUT), ("role", ABOUT), ("roles", ABOUT), ("rotated", ABOUT), ("salt", WEAK),
+    ("san", HOST), ("sans", HOST), ("scope", ABOUT), ("scopes", ABOUT), ("secret", SECRET),
+    ("secrets", SECRET), ("server", HOST), ("servers", HOST), ("set", ABOUT), ("sig", WEAK),
+    ("signature", WEAK), ("size", ABOUT), ("source", ABOUT), ("status", ABOUT),
+    ("sudoer", USER), ("token", SECRET), ("tokens", SECRET), ("ttl", ABOUT), ("type", ABOUT),
+    ("url", ABOUT), ("used", ABOUT), ("user", USER), ("username", USER), ("usernames", USER),
+    ("users", USER), ("version", ABOUT), ("vm", HOST), ("vms", HOST),
+    ("worker", HOST | SUFFIX), ("workers", HOST | SUFFIX), ("workstation", HOST),
 ];
 
+fn word(w: &str) -> u8 {
+    WORDS
+        .binary_search_by(|(k, _)| k.cmp(&w))
+        .ok()
+        .and_then(|i| WORDS.get(i))
+        .map_or(0, |&(_, bits)| bits)
+}
+
+fn host(w: &str) -> bool {
+    word(w) & HOST != 0
+}
+
+fn user(w: &str) -> bool {
+    word(w) & USER != 0
+}
+
 /// `remoteUser`, `Remote-User`, `remote.user` → `remote_user`; `-`, `.` and spaces as `_`.
-pub fn normalize(key: &str) -> String {
+/// A key that is already so (most are) is borrowed, not copied.
+pub fn normalize(key: &str) -> std::borrow::Cow<'_, str> {
+    let b = key.as_bytes();
+    let plain = b
+        .iter()
+        .all(|&c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_')
+        && !key.starts_with('_')
+        && !key.ends_with('_')
+        && !key.contains("__");
+    if plain {
+        return std::borrow::Cow::Borrowed(key);
+    }
     let mut out = String::with_capacity(key.len() + 4);
     let mut prev_lower = false;
-    for c in key.chars() {
+    for &c in b {
         if c.is_ascii_uppercase() {
             if prev_lower {
                 out.push('_');
             }
-            out.push(c.to_ascii_lowercase());
+            out.push(char::from(c.to_ascii_lowercase()));
             prev_lower = false;
         } else if c.is_ascii_alphanumeric() {
-            out.push(c);
+            out.push(char::from(c));
             prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
         } else {
             if !out.ends_with('_') {
@@ -89,7 +122,7 @@ pub fn normalize(key: &str) -> String {
             prev_lower = false;
         }
     }
-    out.trim_matches('_').to_string()
+    std::borrow::Cow::Owned(out.trim_matches('_').to_string())
 }
 
 /// The context a key gives the strings directly under it.
@@ -98,9 +131,38 @@ pub fn of_key(key: &str) -> Context {
     if k.is_empty() {
         return Context::Free;
     }
-    let words: Vec<&str> = k.split('_').collect();
-    let last = words.last().copied().unwrap_or_default();
-    let has = |w: &str| words.contains(&w);
+    let k: &str = &k;
+    // One pass over the words: the last, the first, how many, and the few that matter
+    // wherever they stand.
+    const API: u16 = 1;
+    const ACCOUNT: u16 = 2;
+    const PROJECT: u16 = 4;
+    const RUN: u16 = 8;
+    const SUBSCRIPTION: u16 = 16;
+    const OWNER: u16 = 32;
+    const PASSWORD: u16 = 64;
+    const GCP: u16 = 128;
+    let (mut first, mut last, mut count, mut flags) = ("", "", 0usize, 0u16);
+    for w in k.split('_') {
+        if count == 0 {
+            first = w;
+        }
+        last = w;
+        count += 1;
+        flags |= match w {
+            "api" => API,
+            "account" | "accounts" => ACCOUNT,
+            "project" => PROJECT,
+            "run" => RUN,
+            "subscription" | "tenant" => SUBSCRIPTION,
+            "owner" => OWNER,
+            "password" | "passwd" => PASSWORD,
+            "gcp" | "google" | "gcloud" => GCP,
+            _ => 0,
+        };
+    }
+    let has = |f: u16| flags & f != 0;
+    let w = word(last);
     let is = |list: &[&str], w: &str| list.contains(&w);
 
     if is(
@@ -114,37 +176,36 @@ pub fn of_key(key: &str) -> Context {
             "crd",
             "crds",
         ],
-        k.as_str(),
-    ) || (last == "group" && has("api"))
+        k,
+    ) || (last == "group" && has(API))
     {
         return Context::ApiGroup;
     }
-    if is(ABOUT, last) && words.len() > 1 {
+    if w & ABOUT != 0 && count > 1 {
         // `gcp_project_id`, `aws_account_id`, `subscription_id` still say what they hold.
         if last == "id" || last == "ids" {
-            if has("account") || has("accounts") {
+            if has(ACCOUNT) {
                 return Context::Account;
             }
-            if has("project") && !has("run") {
+            if has(PROJECT) && !has(RUN) {
                 return Context::Project;
             }
-            if has("subscription") || has("tenant") {
+            if has(SUBSCRIPTION) {
                 return Context::Subscription;
             }
-            if has("owner") {
+            if has(OWNER) {
                 return Context::Account;
             }
         }
         if last == "version" {
             return Context::Version;
         }
-        if (last == "name" || last == "names") && words.len() == 2 {
+        if (last == "name" || last == "names") && count == 2 {
             // `vm_name`, `node_name`, `host_name`, `user_name`, `account_name`.
-            let first = words.first().copied().unwrap_or_default();
-            if is(HOST, first) {
+            if host(first) {
                 return Context::Host;
             }
-            if is(USER, first) || first == "account" {
+            if user(first) || first == "account" {
                 return Context::User;
             }
         }
@@ -153,34 +214,35 @@ pub fn of_key(key: &str) -> Context {
     if k.contains("version") || is(&["release", "tag", "tags", "revision", "ver"], last) {
         return Context::Version;
     }
-    if has("password")
-        || has("passwd")
+    if has(PASSWORD)
         || k.ends_with("private_key")
         || k.ends_with("api_key")
         || k.ends_with("access_key")
         || k.ends_with("secret_key")
         || k.ends_with("client_secret")
-        || is(SECRET, last)
+        || w & SECRET != 0
+        // `ansible_become_pass`, `db_pass`; `"pass": [...]` alone is a test summary's list.
+        || (last == "pass" && count > 1)
     {
         return Context::Secret;
     }
-    if is(WEAK_SECRET, last) {
+    if w & WEAK != 0 {
         return Context::WeakSecret;
     }
-    if has("account") || has("accounts") {
+    if has(ACCOUNT) {
         return Context::Account;
     }
-    if has("subscription") || has("tenant") {
+    if has(SUBSCRIPTION) {
         return Context::Subscription;
     }
-    if has("project") && (words.len() == 1 || has("gcp") || has("google") || has("gcloud")) {
+    if has(PROJECT) && (count == 1 || has(GCP)) {
         return Context::Project;
     }
     // `created_by`, `triggered_by`, `owned_by`: a person.
-    if is(USER, last) || (last == "by" && words.len() > 1) {
+    if w & USER != 0 || (last == "by" && count > 1) {
         return Context::User;
     }
-    if is(HOST, last) && !(words.len() == 1 && is(HOST_ONLY_AS_SUFFIX, last)) {
+    if w & HOST != 0 && !(count == 1 && w & SUFFIX != 0) {
         return Context::Host;
     }
     Context::Free
@@ -193,31 +255,17 @@ pub fn container(key: &str) -> Context {
     #[rustfmt::skip]
     const HOSTS: &[&str] = &[
         "nodes", "hosts", "hostnames", "servers", "machines", "vms", "virtual_machines",
-        "instances", "workers", "agents", "masters", "controllers", "control_planes",
-        "bastions", "peers", "targets", "node_names", "inventory", "members_hosts",
+        "workers", "agents", "masters", "bastions", "peers", "node_names", "inventory",
     ];
     #[rustfmt::skip]
     const USERS: &[&str] = &["users", "owners", "admins", "operators", "authors", "maintainers", "accounts"];
     let last = k.rsplit('_').next().unwrap_or_default();
-    if HOSTS.contains(&k.as_str()) || HOSTS.contains(&last) {
+    if HOSTS.contains(&&*k) || HOSTS.contains(&last) {
         Context::Host
-    } else if USERS.contains(&k.as_str()) || USERS.contains(&last) {
+    } else if USERS.contains(&&*k) || USERS.contains(&last) {
         Context::User
     } else {
         Context::Free
-    }
-}
-
-/// The context of `key` inside an object whose own key made it a container of hosts or
-/// users: `nodes[0].name` is a host name.
-pub fn within(container: Context, key: &str) -> Context {
-    let own = of_key(key);
-    if own != Context::Free || container == Context::Free {
-        return own;
-    }
-    match normalize(key).as_str() {
-        "name" | "id" | "address" | "addr" | "alias" | "aliases" | "label" => container,
-        _ => own,
     }
 }
 
@@ -239,6 +287,11 @@ pub fn schema_word(key: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_key_words_are_sorted_for_their_binary_search() {
+        assert!(WORDS.windows(2).all(|w| w[0].0 < w[1].0));
+    }
 
     #[test]
     fn keys_map_to_contexts() {
@@ -271,7 +324,17 @@ mod tests {
         }
         assert_eq!(container("nodes"), Context::Host);
         assert_eq!(container("node"), Context::Free);
-        assert_eq!(within(Context::Host, "name"), Context::Host);
-        assert_eq!(within(Context::Host, "role"), Context::Free);
+        for (k, c) in [
+            ("pass", Context::Free),
+            ("ansible_become_pass", Context::Secret),
+            ("dns", Context::Free),
+            ("cluster_dns", Context::Free),
+            ("target", Context::Free),
+            ("target_host", Context::Host),
+            ("operator", Context::Free),
+            ("instanceCreator", Context::User),
+        ] {
+            assert_eq!(of_key(k), c, "{k}");
+        }
     }
 }

@@ -13,9 +13,13 @@ pub enum Shape {
     Word,
     /// Dotted words: `core.apply.single_node.completed`, `x.y`. Refused when malformed.
     EventName,
-    /// A UUID, or an opaque key of letters, digits, `_` and `-` (the old scripts' run ids
-    /// `20260101-120000-4242-1234512345` and 16-hex ids); `""` or `null` when absent.
+    /// Session, run and parent ids: a UUID, a hex id (the layers' `od -N8` 16-hex ids), or
+    /// upstream's run id `YYYYMMDD-HHMMSS-…` (`20260101-120000-4242-1234512345`,
+    /// `20260101-120000-contract-4242-multipass`), or the old scripts' `unknown-run`; `""`
+    /// or `null` when absent.
     Id,
+    /// A ready-made event's own `event_id`: an opaque key of letters, digits, `_`, `-`.
+    EventId,
     /// RFC 3339 (`date -Iseconds` too), or `null` before the first attempt.
     Timestamp,
     /// A whole number ≥ 0.
@@ -38,7 +42,8 @@ pub fn head(key: &str) -> Option<Shape> {
         "schema_version" => Shape::SchemaVersion,
         "event_family" | "component" => Shape::Word,
         "event_name" => Shape::EventName,
-        "event_id" | "session_id" | "run_id" | "parent_run_id" | "retry_of_run_id" => Shape::Id,
+        "event_id" => Shape::EventId,
+        "session_id" | "run_id" | "parent_run_id" | "retry_of_run_id" => Shape::Id,
         "sent_at" => Shape::Timestamp,
         "delivery_attempt" | "retry_attempt" => Shape::Count,
         "is_retry" => Shape::Flag,
@@ -91,7 +96,8 @@ fn string(shape: Shape, s: &str) -> bool {
                 && b.split(|&c| c == b'.')
                     .all(|l| !l.is_empty() && l.iter().all(|&c| word(c)))
         }
-        Shape::Id => b.is_empty() || (b.len() <= 128 && b.iter().all(|&c| word(c))),
+        Shape::Id => b.is_empty() || s == "unknown-run" || uuid(b) || hex_id(b) || run_id(b),
+        Shape::EventId => b.is_empty() || (b.len() <= 128 && b.iter().all(|&c| word(c))),
         Shape::Timestamp => timestamp(b),
         Shape::Count => !b.is_empty() && b.len() <= 9 && b.iter().all(u8::is_ascii_digit),
         Shape::Integer => {
@@ -129,6 +135,70 @@ fn string(shape: Shape, s: &str) -> bool {
                 })
         }
     }
+}
+
+/// The rule id a failing field is reported under (`check --explain`).
+pub fn rule_id(shape: Shape) -> &'static str {
+    match shape {
+        Shape::Id | Shape::EventId => "contract.id",
+        Shape::EventName => "contract.event-name",
+        Shape::Word => "contract.word",
+        Shape::Repository => "contract.repository",
+        Shape::Script => "contract.script",
+        Shape::UserAgent => "contract.user-agent",
+        Shape::Timestamp => "contract.timestamp",
+        Shape::SchemaVersion | Shape::Count | Shape::Integer | Shape::Flag => "contract.value",
+    }
+}
+
+/// Shapes whose strings can still carry an identifier in a well-formed value (an id
+/// tail, a component name, a script path): checked with the rules too.
+pub fn textual(shape: Shape) -> bool {
+    matches!(
+        shape,
+        Shape::Id
+            | Shape::EventId
+            | Shape::Word
+            | Shape::Repository
+            | Shape::Script
+            | Shape::UserAgent
+    )
+}
+
+/// 8-4-4-4-12 hex digits.
+fn uuid(b: &[u8]) -> bool {
+    b.len() == 36
+        && b.iter().enumerate().all(|(i, c)| {
+            if matches!(i, 8 | 13 | 18 | 23) {
+                *c == b'-'
+            } else {
+                c.is_ascii_hexdigit()
+            }
+        })
+}
+
+/// 8 to 64 hex digits.
+fn hex_id(b: &[u8]) -> bool {
+    (8..=64).contains(&b.len()) && b.iter().all(u8::is_ascii_hexdigit)
+}
+
+/// `YYYYMMDD-HHMMSS` and an optional tail of letters, digits, `_`, `-` (up to 128 in all).
+fn run_id(b: &[u8]) -> bool {
+    let d = |r: std::ops::Range<usize>| b.get(r).is_some_and(|p| p.iter().all(u8::is_ascii_digit));
+    b.len() <= 128
+        && d(0..8)
+        && b.get(8) == Some(&b'-')
+        && d(9..15)
+        && match b.get(15..) {
+            None | Some([]) => true,
+            Some([b'-', tail @ ..]) => {
+                !tail.is_empty()
+                    && tail
+                        .iter()
+                        .all(|&c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-')
+            }
+            _ => false,
+        }
 }
 
 /// `YYYY-MM-DD[T ]HH:MM[:SS[.frac]][Z|±HH[:]MM]`.
@@ -181,6 +251,10 @@ mod tests {
             (Shape::EventName, json!("infra.smoke.test")),
             (Shape::EventName, json!("x.y")),
             (Shape::Id, json!("20260101-120000-4242-1234512345")),
+            (Shape::Id, json!("20260101-120000-contract-4242-multipass")),
+            (Shape::Id, json!("a3f9c2e17b4d5e60")),
+            (Shape::Id, json!("unknown-run")),
+            (Shape::EventId, json!("evt-9")),
             (Shape::Id, json!("0b6c1a2e-3f4d-4e5f-8a9b-123456789012")),
             (Shape::Id, json!("")),
             (Shape::Id, Value::Null),
@@ -203,6 +277,9 @@ mod tests {
             (Shape::EventName, json!("/srv/x")),
             (Shape::EventName, Value::Null),
             (Shape::Id, json!("10.0.0.5")),
+            (Shape::Id, json!("ip-172-31-44-5")),
+            (Shape::Id, json!("run-1")),
+            (Shape::Id, json!("20260101-1200")),
             (Shape::Id, json!("alice@example.org")),
             (Shape::Timestamp, json!("yesterday")),
             (Shape::Script, json!("/home/alice/apply.sh")),

@@ -108,15 +108,31 @@ fn defanged(s: &str) -> Option<String> {
     (out != s).then_some(out)
 }
 
+/// Each byte's base64 value (standard and URL-safe alphabets), 255 for none: a table, as
+/// the runs of a long string are measured byte by byte.
+const B64: [u8; 256] = {
+    let mut t = [255u8; 256];
+    let mut i = 0;
+    while i < 26 {
+        t[b'A' as usize + i] = i as u8;
+        t[b'a' as usize + i] = 26 + i as u8;
+        i += 1;
+    }
+    let mut d = 0;
+    while d < 10 {
+        t[b'0' as usize + d] = 52 + d as u8;
+        d += 1;
+    }
+    t[b'+' as usize] = 62;
+    t[b'-' as usize] = 62;
+    t[b'/' as usize] = 63;
+    t[b'_' as usize] = 63;
+    t
+};
+
 fn b64_value(c: u8) -> Option<u32> {
-    Some(u32::from(match c {
-        b'A'..=b'Z' => c - b'A',
-        b'a'..=b'z' => c - b'a' + 26,
-        b'0'..=b'9' => c - b'0' + 52,
-        b'+' | b'-' => 62,
-        b'/' | b'_' => 63,
-        _ => return None,
-    }))
+    let v = B64[usize::from(c)];
+    (v != 255).then_some(u32::from(v))
 }
 
 /// Base64 (standard or URL-safe) runs of 12+ characters that decode to printable text,
@@ -126,7 +142,9 @@ fn base64_text(b: &[u8]) -> Option<String> {
     let mut i = 0;
     while i < b.len() {
         let n = b.get(i..).map_or(0, |r| {
-            r.iter().take_while(|&&c| b64_value(c).is_some()).count()
+            r.iter()
+                .take_while(|&&c| B64[usize::from(c)] != 255)
+                .count()
         });
         if n == 0 {
             i += 1;
@@ -144,21 +162,25 @@ fn base64_text(b: &[u8]) -> Option<String> {
 }
 
 fn decode_b64(run: &[u8]) -> Option<String> {
-    let mut bytes = Vec::with_capacity(run.len() * 3 / 4);
-    let (mut acc, mut bits) = (0u32, 0u32);
+    let mut bytes = Vec::new();
+    let (mut acc, mut bits, mut odd) = (0u32, 0u32, 0usize);
     for &c in run {
         acc = (acc << 6 | b64_value(c)?) & 0xFF_FFFF;
         bits += 6;
         if bits >= 8 {
             bits -= 8;
-            bytes.push((acc >> bits) as u8);
+            let b = (acc >> bits) as u8;
+            if !((0x20..0x7f).contains(&b) || matches!(b, b'\n' | b'\r' | b'\t')) {
+                odd += 1;
+                // Binary, not text (a hash, a random token, digits): no need to go on.
+                if odd * 20 > (bytes.len() + 1).max(64) {
+                    return None;
+                }
+            }
+            bytes.push(b);
         }
     }
-    let printable = bytes
-        .iter()
-        .filter(|&&c| (0x20..0x7f).contains(&c) || matches!(c, b'\n' | b'\r' | b'\t'))
-        .count();
-    (bytes.len() >= 8 && printable * 20 >= bytes.len() * 19)
+    (bytes.len() >= 8 && odd * 20 <= bytes.len())
         .then(|| String::from_utf8_lossy(&bytes).into_owned())
 }
 

@@ -1,10 +1,13 @@
 //! The identifiers of this machine and run: the bearer token, the hostname and its names
 //! in `/etc/hosts`, the user, the home and current directories, and
-//! `TELEMETRY_PRIVACY_EXTRA`. A few small file reads; no DNS lookup.
+//! `TELEMETRY_PRIVACY_EXTRA`. A few small file reads; no DNS lookup. The names and
+//! directories are found in one Aho-Corasick pass over a string.
+
+use aho_corasick::{AhoCorasick, MatchKind};
 
 use super::context::Context;
-use super::rules::{Kind, Text};
-use super::text::{delimited, find_ci, is_word};
+use super::kind::Kind;
+use super::text::{Bigrams, is_word};
 use super::{Guard, Name};
 use crate::settings::var;
 
@@ -30,6 +33,14 @@ const COMMON_WORDS: &[&str] = &[
     "k3s", "k8s", "kubernetes", "rancher", "infra", "cli", "apply", "install", "single-node",
     "multi-node", "ha", "nfs", "ingress", "registry", "success", "failure",
 ];
+
+/// What one local match is.
+#[derive(Debug, Clone, Copy)]
+pub struct Local {
+    pub kind: Kind,
+    pub start: usize,
+    pub end: usize,
+}
 
 impl Guard {
     /// The guard for this machine: hostname (kernel, `/etc/hostname`, `HOSTNAME`), its
@@ -113,6 +124,7 @@ impl Guard {
         }
         let word = text.len() <= 2 || COMMON_WORDS.contains(&text.as_str());
         self.names.push(Name { text, kind, word });
+        self.finder = std::sync::OnceLock::new();
     }
 
     /// An absolute directory (home, cwd); `/` alone identifies nothing.
@@ -120,28 +132,119 @@ impl Guard {
         let dir = dir.trim_end_matches('/');
         if dir.starts_with('/') && dir.len() > 1 && !self.dirs.iter().any(|(d, _)| d == dir) {
             self.dirs.push((dir.to_string(), kind));
+            self.finder = std::sync::OnceLock::new();
         }
     }
 
-    /// The bearer token anywhere in `s`.
-    pub(super) fn token_in(&self, s: &str) -> bool {
-        self.token.as_deref().is_some_and(|t| has_token(s, t))
+    /// The bearer token anywhere in `s`: where, when it is there.
+    pub(super) fn token_at(&self, s: &str) -> Option<(usize, usize)> {
+        let t = self.token.as_deref()?;
+        if t.len() >= 8 {
+            return s.find(t).map(|i| (i, i + t.len()));
+        }
+        // A toy token under 8 characters only as a delimited word, so it cannot shred
+        // ordinary data.
+        let b = s.as_bytes();
+        s.match_indices(t)
+            .map(|(i, m)| (i, i + m.len()))
+            .find(|&(i, e)| {
+                !i.checked_sub(1)
+                    .and_then(|j| b.get(j))
+                    .is_some_and(|&c| is_word(c))
+                    && !b.get(e).is_some_and(|&c| is_word(c))
+            })
     }
 
-    /// This machine's directories and names. `distinctive_only` skips ordinary-word names
-    /// (for contract fields, which have no host or user position).
-    pub(super) fn machine(&self, t: &Text, distinctive_only: bool) -> Option<Kind> {
-        for (dir, kind) in &self.dirs {
-            if has_dir(t.s, dir) {
-                return Some(*kind);
+    pub(super) fn token_in(&self, s: &str) -> bool {
+        self.token_at(s).is_some()
+    }
+
+    /// This machine's directories and names in `s`. `distinctive_only` skips ordinary-word
+    /// names (for contract fields, which have no host or user position). With `all`,
+    /// every match; otherwise the first.
+    pub(super) fn machine(
+        &self,
+        s: &[u8],
+        ctx: Context,
+        distinctive_only: bool,
+        all: bool,
+    ) -> Vec<Local> {
+        let mut out: Vec<(usize, Local)> = Vec::new();
+        let Some((ac, bigrams)) = self.finder.get_or_init(|| self.build_finder()) else {
+            return Vec::new();
+        };
+        if s.len() <= 256 && !bigrams.maybe(s) {
+            return Vec::new();
+        }
+        // Patterns are the directories, then the names: the first listed wins.
+        let d = self.dirs.len();
+        for m in ac.find_overlapping_iter(s) {
+            let (start, end) = (m.start(), m.end());
+            let p = m.pattern().as_usize();
+            let kind = if let Some((_, kind)) = self.dirs.get(p) {
+                if s.get(end)
+                    .is_some_and(|&c| is_word(c) || matches!(c, b'.' | b'_' | b'-'))
+                {
+                    continue;
+                }
+                *kind
+            } else if let Some(name) = self.names.get(p - d) {
+                if (distinctive_only && name.word) || !name_here(s, start, end, name.word, ctx) {
+                    continue;
+                }
+                name.kind
+            } else {
+                continue;
+            };
+            let here = Local { kind, start, end };
+            if all {
+                out.push((p, here));
+            } else if out.first().is_none_or(|&(q, _)| p < q) {
+                out = vec![(p, here)];
+                if p == 0 {
+                    break;
+                }
             }
         }
-        self.names
-            .iter()
-            .filter(|n| !(distinctive_only && n.word))
-            .find(|n| has_name(t.b, n, t.ctx))
-            .map(|n| n.kind)
+        out.into_iter().map(|(_, l)| l).collect()
     }
+
+    fn build_finder(&self) -> Option<(AhoCorasick, Bigrams)> {
+        let patterns: Vec<&str> = self
+            .dirs
+            .iter()
+            .map(|(d, _)| d.as_str())
+            .chain(self.names.iter().map(|n| n.text.as_str()))
+            .collect();
+        if patterns.is_empty() {
+            return None;
+        }
+        let ac = AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .build(&patterns)
+            .ok()?;
+        Some((ac, Bigrams::of(patterns.iter().map(|p| p.as_bytes()))))
+    }
+}
+
+/// A local name as a delimited word (no letter or digit touching either end). An
+/// ordinary-word name counts only in host or user position: next to `@`, after `://`,
+/// before `:<port>`, or anywhere under a host or user key.
+fn name_here(b: &[u8], start: usize, end: usize, word: bool, ctx: Context) -> bool {
+    let before = start.checked_sub(1).and_then(|j| b.get(j).copied());
+    let after = b.get(end).copied();
+    if before.is_some_and(is_word) || after.is_some_and(is_word) {
+        return false;
+    }
+    if !word {
+        return true;
+    }
+    matches!(ctx, Context::Host | Context::User)
+        || before == Some(b'@')
+        || after == Some(b'@')
+        || b.get(..start).is_some_and(|h| h.ends_with(b"://"))
+        || (after == Some(b':') && b.get(end + 1).is_some_and(u8::is_ascii_digit))
 }
 
 /// A system file's text, read like every file the tool reads (`input::read`: no FIFO or
@@ -195,48 +298,5 @@ fn passwd_name() -> Option<String> {
         let mut f = l.split(':');
         let name = f.next()?;
         (f.nth(1)? == uid).then(|| name.to_string())
-    })
-}
-
-/// A real token is long and random: anywhere in the string. A toy token under 8
-/// characters only as a delimited word, so it cannot shred ordinary data.
-fn has_token(s: &str, token: &str) -> bool {
-    if token.len() >= 8 {
-        return s.contains(token);
-    }
-    let b = s.as_bytes();
-    s.match_indices(token)
-        .any(|(i, t)| delimited(b, i, i + t.len()))
-}
-
-/// A local name as a delimited word (no letter or digit touching either end). An
-/// ordinary-word name counts only in host or user position: next to `@`, after `://`,
-/// before `:<port>`, or anywhere under a host or user key.
-fn has_name(b: &[u8], name: &Name, ctx: Context) -> bool {
-    let n = name.text.as_bytes();
-    find_ci(b, n).any(|i| {
-        let end = i + n.len();
-        let before = i.checked_sub(1).and_then(|j| b.get(j).copied());
-        let after = b.get(end).copied();
-        if before.is_some_and(is_word) || after.is_some_and(is_word) {
-            return false;
-        }
-        if !name.word {
-            return true;
-        }
-        matches!(ctx, Context::Host | Context::User)
-            || before == Some(b'@')
-            || after == Some(b'@')
-            || b.get(..i).is_some_and(|h| h.ends_with(b"://"))
-            || (after == Some(b':') && b.get(end + 1).is_some_and(u8::is_ascii_digit))
-    })
-}
-
-/// The home or current directory, itself or anything under it.
-fn has_dir(s: &str, dir: &str) -> bool {
-    let b = s.as_bytes();
-    s.match_indices(dir).any(|(i, d)| {
-        !b.get(i + d.len())
-            .is_some_and(|&c| is_word(c) || matches!(c, b'.' | b'_' | b'-'))
     })
 }

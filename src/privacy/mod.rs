@@ -3,39 +3,40 @@
 //! checked for identifiers before anything is sent, printed or kept. A string that holds
 //! one is replaced whole by [`MARKER`]; the JSON path is reported, never the value.
 //!
-//! Layout: `rules.rs` is the table of rules (start there to add one); one file per family
-//! (`secrets`, `network`, `paths`, `people`, `cloud`); `public.rs` the documented list of
-//! public facts; `context.rs` what a key says about its value; `decode.rs` encoded forms;
-//! `contract.rs` the shapes of the contract's own fields; `local.rs` this machine's names.
-//! Hand-written matchers, each linear in the string, no regex: spelled out, they stay
-//! exact and documented (docs/privacy.md).
+//! Layout, bottom up (no module names one above it): `kind.rs` what a report calls an
+//! identifier; `context.rs` what a key says about its value; `text.rs` byte helpers;
+//! `public/` the documented public facts; `rule.rs` the shape of a rule; `rules/` the
+//! table of rules, one file per family, with their examples (start there to read or add
+//! one); `engine.rs` runs the table (the `regex` crate: linear in the string, whatever it
+//! holds); `decode.rs` encoded forms; `contract.rs` the shapes of the contract's own
+//! fields; `local.rs` this machine's names; `walk.rs` the JSON walk (keys, values, contract
+//! fields, and a value redacted once is redacted everywhere); `protect.rs` a payload's
+//! guard before it is sent or kept; `docs.rs` the generated rule list of docs/privacy.md.
 
-mod cloud;
 mod context;
 mod contract;
 mod decode;
+mod docs;
+mod engine;
+mod kind;
 mod local;
-mod network;
-mod paths;
-mod people;
+mod protect;
 mod public;
+mod rule;
 mod rules;
-mod secrets;
 mod text;
+mod walk;
 
 #[cfg(test)]
 mod tests;
 
-use serde_json::{Map, Value};
+pub use docs::refreshed as refreshed_docs;
+pub use kind::Kind;
+pub use protect::protect;
 
-use crate::error::UsageError;
-use crate::payload::{self, Kind as PayloadKind, Payload};
 use crate::settings::{Verbosity, var};
-
 use context::Context;
-use contract::Shape;
-pub use rules::Kind;
-use rules::{RULES, Text};
+use rule::Scope;
 
 /// What a redacted string (or object key) becomes.
 pub const MARKER: &str = "[redacted]";
@@ -78,13 +79,17 @@ impl Mode {
 }
 
 /// One string that held an identifier: where it is (keys shown only when cleared, so the
-/// path never shows an identifier) and what it was.
+/// path never shows an identifier), what it was, and which rule said so.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
     pub path: String,
     pub kind: Kind,
     /// The object key itself held it (the key was renamed to the marker).
     pub key: bool,
+    /// The rule that fired (`net.ipv4`, `local.hostname`, `contract.id`, …).
+    pub rule: &'static str,
+    /// With `explain`: the string with every identifier in it masked.
+    pub masked: Option<String>,
 }
 
 impl Finding {
@@ -105,41 +110,45 @@ struct Name {
     word: bool,
 }
 
-/// The identifiers of this machine and run, plus the generic rules.
+/// The identifiers of this machine and run, plus the table of rules.
 #[derive(Debug, Clone, Default)]
 pub struct Guard {
     token: Option<String>,
     names: Vec<Name>,
     dirs: Vec<(String, Kind)>,
+    /// Names and directories, for one Aho-Corasick pass (built on first use).
+    finder: std::sync::OnceLock<Option<(aho_corasick::AhoCorasick, text::Bigrams)>>,
 }
 
-/// Where a walk is: the path so far (with only cleared keys shown), and what it found.
-struct Walk {
-    path: String,
-    mode: Mode,
-    findings: Vec<Finding>,
+/// What one check found in a string.
+#[derive(Debug, Clone)]
+struct Found {
+    kind: Kind,
+    rule: &'static str,
+    /// The identifier itself, so that it is redacted wherever else it appears.
+    ident: Option<String>,
 }
 
-impl Walk {
-    fn found(&mut self, kind: Kind, key: bool) {
-        self.findings.push(Finding {
-            path: self.path.clone(),
-            kind,
-            key,
-        });
+/// The rule id of a local identifier.
+fn local_rule(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Token => "local.token",
+        Kind::Hostname => "local.hostname",
+        Kind::UserName => "local.user",
+        Kind::HomeDir => "local.home",
+        Kind::CurrentDir => "local.cwd",
+        _ => "local.listed",
     }
 }
 
-/// Which object a walk is in: the contract's head, its `client` block, or anything else.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Level {
-    Top,
-    Client,
-    Inner,
+/// An identifier worth looking for elsewhere: long enough not to be a common fragment.
+fn ident(b: &[u8]) -> Option<String> {
+    let s = std::str::from_utf8(b).ok()?.trim();
+    (4..=1024).contains(&s.len()).then(|| s.to_string())
 }
 
 impl Guard {
-    /// A guard with the generic rules and the token only (no local names).
+    /// A guard with the table of rules and the token only (no local names).
     pub fn new(token: Option<&str>) -> Guard {
         Guard {
             token: token.filter(|t| !t.is_empty()).map(str::to_string),
@@ -147,310 +156,107 @@ impl Guard {
         }
     }
 
-    /// Checks every string (values and keys) under `value` and replaces each one that holds
-    /// an identifier with [`MARKER`] (keys become `[redacted]`, `[redacted-2]`, …, keeping
-    /// their place). Redacts in every mode: a strict caller refuses the result instead of
-    /// using it. `Mode::Off` checks the token and the event name's shape only. Linear in
-    /// the size of `value`.
-    pub fn scan(&self, value: &mut Value, mode: Mode) -> Vec<Finding> {
-        let mut at = Walk {
-            path: String::from("$"),
-            mode,
-            findings: Vec::new(),
-        };
-        match value {
-            Value::Object(map) => self.walk_object(map, &mut at, Context::Free, Level::Top),
-            other => self.walk(other, &mut at, Context::Free, Context::Free),
-        }
-        at.findings
-    }
-
-    fn walk(&self, value: &mut Value, at: &mut Walk, ctx: Context, container: Context) {
-        match value {
-            Value::String(s) => {
-                if let Some(kind) = self.check(s, ctx, at.mode) {
-                    at.found(kind, false);
-                    *s = MARKER.to_string();
-                }
-            }
-            Value::Array(items) => {
-                for (i, item) in items.iter_mut().enumerate() {
-                    let len = at.path.len();
-                    at.path.push_str(&format!("[{i}]"));
-                    self.walk(item, at, ctx, container);
-                    at.path.truncate(len);
-                }
-            }
-            Value::Object(map) => self.walk_object(map, at, container, Level::Inner),
-            _ => {}
-        }
-    }
-
-    fn walk_object(
-        &self,
-        map: &mut Map<String, Value>,
-        at: &mut Walk,
-        container: Context,
-        level: Level,
-    ) {
-        let shape = |k: &str| match level {
-            Level::Top => contract::head(k),
-            Level::Client => contract::client(k),
-            Level::Inner => None,
-        };
-        let shown = self.redact_keys(map, at, container, &shape);
-        for (i, (k, child)) in map.iter_mut().enumerate() {
-            let len = at.path.len();
-            push_key(&mut at.path, k, shown.get(i).copied().unwrap_or(false));
-            if let Some(shape) = shape(k) {
-                self.contract_field(child, shape, at);
-            } else if let (Level::Top, "client", Value::Object(m)) =
-                (level, k.as_str(), &mut *child)
-            {
-                self.walk_object(m, at, Context::Free, Level::Client);
-            } else if !matches!(child, Value::Null | Value::Bool(_) | Value::Number(_)) {
-                // Only strings and containers need what the key says.
-                let ctx = context::within(container, k);
-                self.walk(child, at, ctx, context::container(k));
-            }
-            at.path.truncate(len);
-        }
-    }
-
-    /// Renames the keys that hold identifiers, in place, order kept, in one pass over the
-    /// keys. Returns, per position, whether the key may be shown in a path: checked with
-    /// every rule whatever the mode, so even `off` never prints an identifier.
-    fn redact_keys(
-        &self,
-        map: &mut Map<String, Value>,
-        at: &mut Walk,
-        container: Context,
-        shape: &dyn Fn(&str) -> Option<Shape>,
-    ) -> Vec<bool> {
-        let verdicts: Vec<(Option<Kind>, bool)> = map
-            .keys()
-            .map(|k| {
-                if shape(k).is_some() {
-                    return (None, true);
-                }
-                let full = self.check_key(k, container, Mode::Redact);
-                let rename = if self.token_in(k) {
-                    Some(Kind::Token)
-                } else {
-                    full.filter(|_| at.mode != Mode::Off)
-                };
-                (rename, full.is_none())
-            })
-            .collect();
-        let shown: Vec<bool> = verdicts.iter().map(|&(_, shown)| shown).collect();
-        if verdicts.iter().all(|(rename, _)| rename.is_none()) {
-            return shown;
-        }
-        // Marker-like names already present (rare) must not be reused.
-        let taken: std::collections::HashSet<String> = map
-            .keys()
-            .filter(|k| k.starts_with("[redacted"))
-            .cloned()
-            .collect();
-        let old = std::mem::take(map);
-        let mut n = 1;
-        for ((k, v), (rename, _)) in old.into_iter().zip(verdicts) {
-            let Some(kind) = rename else {
-                map.insert(k, v);
-                continue;
-            };
-            let new = loop {
-                let candidate = if n == 1 {
-                    MARKER.to_string()
-                } else {
-                    format!("[redacted-{n}]")
-                };
-                n += 1;
-                if !taken.contains(&candidate) {
-                    break candidate;
-                }
-            };
-            let len = at.path.len();
-            push_key(&mut at.path, &new, true);
-            at.found(kind, true);
-            at.path.truncate(len);
-            map.insert(new, v);
-        }
-        shown
-    }
-
-    /// A contract field: its shape decides. A malformed event name is reported (and refused
-    /// by [`protect`]), never redacted; any other malformed field is replaced whole.
-    fn contract_field(&self, v: &mut Value, shape: Shape, at: &mut Walk) {
-        let token = v.as_str().is_some_and(|s| self.token_in(s));
-        if shape == Shape::EventName {
-            if token || !contract::valid(shape, v) {
-                at.found(Kind::EventName, false);
-            }
-            return;
-        }
-        let kind = if token {
-            Some(Kind::Token)
-        } else if at.mode == Mode::Off {
-            None
-        } else if !contract::valid(shape, v) {
-            Some(Kind::ContractField)
-        } else {
-            // Well-shaped, but it may still be this machine's name (`event_id: lab-node-01`).
-            v.as_str()
-                .and_then(|s| self.machine(&Text::new(s, Context::Free), true))
-        };
-        if let Some(kind) = kind {
-            at.found(kind, false);
-            *v = Value::String(MARKER.to_string());
-        }
-    }
-
-    /// An object key: free text, and under a container of hosts or users (`nodes`,
-    /// `users`) a host or user itself unless it is a schema word.
-    fn check_key(&self, k: &str, container: Context, mode: Mode) -> Option<Kind> {
-        if let Some(kind) = self.check(k, Context::Free, mode) {
-            return Some(kind);
-        }
-        if mode == Mode::Off || context::schema_word(k) {
-            return None;
-        }
-        let t = Text::new(k, container);
-        match container {
-            Context::Host => people::host_by_key(&t),
-            Context::User => people::user_by_key(&t)
-                .or_else(|| cloud::aws_account(&Text::new(k, Context::Account))),
-            _ => None,
-        }
-    }
-
-    /// The first rule a string breaks, `key` being the nearest object key above it (for the
-    /// rules that need context). For tests.
+    /// The first rule a string breaks, `key` being its own key (for the rules that need
+    /// context). For tests.
     #[cfg(test)]
     pub fn classify(&self, s: &str, key: Option<&str>, mode: Mode) -> Option<Kind> {
         self.check(s, key.map_or(Context::Free, context::of_key), mode)
+            .map(|f| f.kind)
     }
 
     /// Token first (every mode); then this machine's names, the table of rules, and the
-    /// same again over each decoded form of the string.
-    fn check(&self, s: &str, ctx: Context, mode: Mode) -> Option<Kind> {
+    /// same again over each decoded form of the string. Only the exact markers are exempt.
+    fn check(&self, s: &str, ctx: Context, mode: Mode) -> Option<Found> {
         if self.token_in(s) {
-            return Some(Kind::Token);
+            return Some(Found {
+                kind: Kind::Token,
+                rule: "local.token",
+                ident: None,
+            });
         }
-        if mode == Mode::Off || s.is_empty() || s == MARKER || s.starts_with("[redacted-") {
+        if mode == Mode::Off || s.is_empty() || text::is_marker(s) {
             return None;
         }
-        if let Some(kind) = self.rules(s, ctx) {
-            return Some(kind);
+        self.check_text(s.as_bytes(), ctx).or_else(|| {
+            decode::variants(s).iter().find_map(|v| {
+                if self.token_in(v) {
+                    return Some(Found {
+                        kind: Kind::Token,
+                        rule: "local.token",
+                        ident: None,
+                    });
+                }
+                self.check_text(v.as_bytes(), ctx)
+            })
+        })
+    }
+
+    /// This machine's names, then the table.
+    fn check_text(&self, b: &[u8], ctx: Context) -> Option<Found> {
+        if let Some(l) = self.machine(b, ctx, false, false).first() {
+            return Some(Found {
+                kind: l.kind,
+                rule: local_rule(l.kind),
+                ident: b.get(l.start..l.end).and_then(ident),
+            });
         }
-        decode::variants(s).iter().find_map(|v| {
-            if self.token_in(v) {
-                return Some(Kind::Token);
+        let hit = engine::scan(b, ctx, false).into_iter().next()?;
+        Some(Found {
+            kind: hit.rule.kind,
+            rule: hit.rule.id,
+            ident: b.get(hit.start..hit.end).and_then(ident),
+        })
+    }
+
+    /// `s` with every identifier in it masked (`node ready at [ip address]`), for
+    /// `check --explain`; the whole string when what was found was in an encoded form or
+    /// is the whole value. Long strings are cut around what is left.
+    fn masked(&self, s: &str, ctx: Context, found: Kind) -> String {
+        let b = s.as_bytes();
+        let mut spans: Vec<(usize, usize, Kind)> = Vec::new();
+        let mut whole = false;
+        if let Some((a, e)) = self.token_at(s) {
+            spans.push((a, e, Kind::Token));
+        }
+        for l in self.machine(b, ctx, false, true) {
+            spans.push((l.start, l.end, l.kind));
+        }
+        for h in engine::scan(b, ctx, true) {
+            if h.rule.scope == Scope::Value || h.capped {
+                whole = true;
             }
-            self.rules(v, ctx)
-        })
-    }
-
-    fn rules(&self, s: &str, ctx: Context) -> Option<Kind> {
-        let t = Text::new(s, ctx);
-        self.machine(&t, false)
-            .or_else(|| RULES.iter().find_map(|(_, rule)| rule(&t)))
-    }
-}
-
-/// Runs the guard over a payload before it is sent, printed or kept, and reports each
-/// redacted path on stderr (never the value). The payload's JSON is redacted in place; a
-/// ready-made one's bytes are re-serialized only when something was redacted (and its
-/// idempotency key is replaced if it was the event_id that went). A malformed event name
-/// is refused in every mode, and `Strict` refuses a payload with findings: a usage error
-/// (exit 2), nothing sent, nothing kept.
-pub fn protect(
-    payload: &mut Payload,
-    guard: &Guard,
-    mode: Mode,
-    out: Verbosity,
-) -> Result<(), UsageError> {
-    // Already cleaned when it was kept (a replay): the same rules would find nothing new.
-    if payload.checked && mode != Mode::Off {
-        return Ok(());
-    }
-    payload.materialize();
-    let mut v = Value::Object(std::mem::take(&mut payload.object));
-    let findings = guard.scan(&mut v, mode);
-    if let Value::Object(m) = v {
-        payload.object = m;
-    }
-    if findings.iter().any(|f| f.kind == Kind::EventName) {
-        // The value is not printed: a malformed name may be anything, an identifier too.
-        return Err(UsageError(
-            "event_name is not an event name (dotted words of letters, digits, _ and -, e.g. core.apply.completed); nothing sent, nothing kept".into(),
-        ));
-    }
-    // A ready-made event goes out as given unless something had to go.
-    if payload.kind == PayloadKind::Raw && !findings.is_empty() {
-        payload.raw = serde_json::to_vec(&payload.object)
-            .map_err(|e| UsageError(format!("the event cannot be re-serialized: {e}")))?;
-        if payload.object.get("event_id").and_then(Value::as_str) != Some(payload.event_id.as_str())
-        {
-            payload.event_id = payload::new_id();
+            spans.push((h.start, h.end, h.rule.kind));
         }
-    }
-    payload.checked = mode != Mode::Off;
-    if findings.is_empty() {
-        return Ok(());
-    }
-    if mode == Mode::Strict {
-        for f in &findings {
-            eprintln!("pk3s-telemetry: found {}", f.describe());
+        // An identifier in an encoded form (`MTkyLjE2OC4xLjIw`) would show through.
+        whole |= decode::variants(s).iter().any(|v| {
+            self.token_in(v)
+                || !self.machine(v.as_bytes(), ctx, false, false).is_empty()
+                || !engine::scan(v.as_bytes(), ctx, false).is_empty()
+        });
+        if whole || spans.is_empty() {
+            return format!("[{}]", found.as_str());
         }
-        let n = findings.len();
-        let what = if n == 1 { "identifier" } else { "identifiers" };
-        return Err(UsageError(format!(
-            "TELEMETRY_PRIVACY=strict: the payload holds {n} {what} (listed above); nothing sent, nothing kept"
-        )));
-    }
-    if !out.quiet {
-        for f in &findings {
-            eprintln!("pk3s-telemetry: redacted {}", f.describe());
+        spans.sort_by_key(|&(a, e, _)| (a, std::cmp::Reverse(e)));
+        let mut out = String::new();
+        let mut at = 0;
+        for (a, e, kind) in spans {
+            if e <= at {
+                continue;
+            }
+            out.push_str(&String::from_utf8_lossy(
+                b.get(at..a.max(at)).unwrap_or_default(),
+            ));
+            out.push('[');
+            out.push_str(kind.as_str());
+            out.push(']');
+            at = e;
         }
+        out.push_str(&String::from_utf8_lossy(b.get(at..).unwrap_or_default()));
+        const SHOWN: usize = 240;
+        if out.chars().count() > SHOWN {
+            let cut: String = out.chars().take(SHOWN).collect();
+            return format!("{cut}…");
+        }
+        out
     }
-    Ok(())
-}
-
-/// `.key` for a plain word the guard cleared; the guard's own markers quoted
-/// (`["[redacted-2]"]`); `[key]` for any other key, so a report never prints a key that
-/// might be an identifier the rules do not know (`{"acme-prod-07": {"ip": …}}`).
-fn push_key(path: &mut String, key: &str, cleared: bool) {
-    if key == MARKER || key.starts_with("[redacted-") {
-        path.push_str("[\"");
-        path.push_str(key);
-        path.push_str("\"]");
-    } else if cleared && plain_word(key) {
-        path.push('.');
-        path.push_str(key);
-    } else {
-        path.push_str("[key]");
-    }
-}
-
-/// A schema-like word: letters and `_` (a digit only inside a known word such as `k3s` or
-/// `ipv4`, or after `_`), up to 40 characters. Hyphens and digit runs are how host and
-/// customer names look (`acme-prod-07`), so those keys are not printed.
-fn plain_word(key: &str) -> bool {
-    let b = key.as_bytes();
-    #[rustfmt::skip]
-    const WITH_DIGITS: &[&str] = &[
-        "k3s", "k8s", "ipv4", "ipv6", "ec2", "s3", "x509", "http2", "oauth2", "utf8", "base64",
-        "sha256", "sha1", "md5", "arm64", "amd64", "x86", "64", "i18n", "l10n", "e2e", "v1",
-        "v2", "v3", "v4", "v6", "s3",
-    ];
-    (1..=40).contains(&b.len())
-        && b.first()
-            .is_some_and(|&c| c.is_ascii_alphabetic() || c == b'_')
-        && b.iter().all(|&c| c.is_ascii_alphanumeric() || c == b'_')
-        && key.split('_').all(|w| {
-            !w.bytes().any(|c| c.is_ascii_digit())
-                || WITH_DIGITS.contains(&w.to_ascii_lowercase().as_str())
-                || w.bytes().all(|c| c.is_ascii_digit()) && w.len() == 1
-        })
 }

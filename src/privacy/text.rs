@@ -1,79 +1,71 @@
-//! Byte helpers every family of rules shares. Matching is on bytes (ASCII rules); slicing
-//! happens only at ASCII positions, so it never splits a character.
+//! Small byte helpers the rules share. Matching is on bytes (ASCII rules); slicing
+//! happens only at ASCII positions, so it never splits a character. Each is linear in
+//! its input, and the rules call them on bounded candidates.
 
 /// Letters, digits and any non-ASCII byte: what a delimited match must not touch.
 pub fn is_word(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b >= 0x80
 }
 
-/// `b[start..end]` touches no word byte on either side.
-pub fn delimited(b: &[u8], start: usize, end: usize) -> bool {
-    let before = start.checked_sub(1).and_then(|j| b.get(j));
-    !before.is_some_and(|&c| is_word(c)) && !b.get(end).is_some_and(|&c| is_word(c))
+/// The tool's own markers, exactly: `[redacted]`, `[redacted-2]`, … The only strings
+/// no rule looks at.
+pub fn is_marker(s: &str) -> bool {
+    if s == super::MARKER {
+        return true;
+    }
+    let Some(n) = s
+        .strip_prefix("[redacted-")
+        .and_then(|r| r.strip_suffix(']'))
+    else {
+        return false;
+    };
+    (1..=9).contains(&n.len()) && n.bytes().all(|c| c.is_ascii_digit()) && !n.starts_with('0')
 }
 
-/// Positions where `needle` occurs in `hay`, ASCII case-insensitively. The needles are
-/// short constants or local names, so this stays linear in `hay` for a fixed rule set.
-pub fn find_ci<'a>(hay: &'a [u8], needle: &'a [u8]) -> impl Iterator<Item = usize> + 'a {
-    let n = needle.len().max(1);
-    let first = needle.first().map(u8::to_ascii_lowercase);
-    hay.windows(n)
-        .enumerate()
-        .filter(move |(_, w)| {
-            first.is_some_and(|f| w.first().is_some_and(|c| c.to_ascii_lowercase() == f))
-                && w.eq_ignore_ascii_case(needle)
-        })
-        .map(|(i, _)| i)
-}
-
-/// The byte before `i`, if any.
-pub fn before(b: &[u8], i: usize) -> Option<u8> {
-    i.checked_sub(1).and_then(|j| b.get(j).copied())
-}
-
-/// Length of the run from `i` whose bytes satisfy `f`.
-pub fn run_len(b: &[u8], i: usize, f: impl Fn(u8) -> bool) -> usize {
-    b.get(i..)
-        .map_or(0, |rest| rest.iter().take_while(|&&c| f(c)).count())
-}
-
-/// Length of the run ending just before `i` whose bytes satisfy `f`.
-pub fn run_back(b: &[u8], i: usize, f: impl Fn(u8) -> bool) -> usize {
-    b.get(..i)
-        .map_or(0, |head| head.iter().rev().take_while(|&&c| f(c)).count())
-}
-
-/// A value that stands for "nothing here": empty, a boolean or yes/no flag, a placeholder,
-/// a mask, a template or variable reference. Never an identifier, whatever the key.
+/// A value that stands for "nothing here": empty, a flag word, a mask of `*`, or a
+/// reference to a variable or template (`${K3S_TOKEN}`, `$TOKEN`, `{{ .token }}`,
+/// `<token>`, `%TOKEN%`). Never an identifier, whatever the key. Digits, `xxxx` and
+/// anything else real are not placeholders: under a secret key they count.
 pub fn placeholder(s: &str) -> bool {
     let t = s.trim();
-    if t.is_empty() || t.len() > 64 {
-        return t.is_empty();
+    if t.is_empty() {
+        return true;
+    }
+    if t.len() > 64 {
+        return false;
     }
     let l = t.to_ascii_lowercase();
     #[rustfmt::skip]
     const WORDS: &[&str] = &[
-        "none", "null", "nil", "unknown", "n/a", "na", "-", "--", "*", "true", "false",
-        "yes", "no", "y", "n", "on", "off", "auto", "default", "all", "any", "self",
-        "provided", "set", "unset", "configured", "enabled", "disabled", "present",
-        "absent", "hidden", "masked", "omitted", "redacted", "[redacted]", "<redacted>",
-        "empty", "missing", "not-set", "notset", "not set", "generated", "random",
-        "required", "optional", "example", "changeme-placeholder", "tbd", "todo", "ok",
-        "skipped", "localhost", "local", "off-line", "offline", "online",
+        "none", "null", "nil", "unknown", "n/a", "na", "-", "--", "true", "false", "yes",
+        "no", "y", "n", "on", "off", "auto", "default", "provided", "set", "unset",
+        "configured", "enabled", "disabled", "present", "absent", "hidden", "masked",
+        "omitted", "redacted", "<redacted>", "empty", "missing", "not-set", "notset",
+        "not set", "not-provided", "not provided", "generated", "random", "required",
+        "optional", "tbd", "todo", "skipped", "ok",
     ];
+    let reference = |open: &str, close: &str| {
+        t.strip_prefix(open)
+            .and_then(|r| r.strip_suffix(close))
+            .is_some_and(|r| {
+                !r.is_empty()
+                    && r.bytes().all(|c| {
+                        c.is_ascii_alphanumeric()
+                            || matches!(c, b'_' | b'.' | b' ' | b'-' | b'|' | b'"' | b'$')
+                    })
+            })
+    };
     WORDS.contains(&l.as_str())
-        || t.bytes()
-            .all(|c| c == b'*' || c == b'x' || c == b'X' || c == b'.' || c == b'#')
-        || t.bytes().all(|c| c.is_ascii_digit())
-        || (t.starts_with('<') && t.ends_with('>'))
-        || t.starts_with("${")
-        || t.starts_with("{{")
-        || (t.starts_with('$')
-            && t.len() > 1
+        || t.bytes().all(|c| c == b'*')
+        || reference("${", "}")
+        || reference("{{", "}}")
+        || reference("<", ">")
+        || reference("%", "%")
+        || (t.len() > 1
+            && t.starts_with('$')
             && t[1..]
                 .bytes()
                 .all(|c| c.is_ascii_uppercase() || c == b'_' || c.is_ascii_digit()))
-        || t.starts_with("[redacted")
 }
 
 /// Shannon entropy in bits per byte.
@@ -94,4 +86,66 @@ pub fn entropy(b: &[u8]) -> f64 {
             -p * p.log2()
         })
         .sum()
+}
+
+/// Lower-cases ASCII for a list lookup, without allocating when it is already lower.
+pub fn lower(b: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    if b.iter().any(u8::is_ascii_uppercase) {
+        std::borrow::Cow::Owned(b.to_ascii_lowercase())
+    } else {
+        std::borrow::Cow::Borrowed(b)
+    }
+}
+
+/// `b` is one of `list` (ASCII case-insensitive).
+pub fn one_of(b: &[u8], list: &[&str]) -> bool {
+    list.iter().any(|w| w.as_bytes().eq_ignore_ascii_case(b))
+}
+
+/// The first two bytes (ASCII case folded) of a set of words, as a 64 Ki-bit set: a
+/// string that holds none of them cannot hold any of the words, and is told so in one
+/// cheap pass, without the Aho-Corasick search.
+#[derive(Debug, Clone)]
+pub struct Bigrams(Vec<u64>);
+
+fn bigram(a: u8, b: u8) -> usize {
+    usize::from(a.to_ascii_lowercase()) << 8 | usize::from(b.to_ascii_lowercase())
+}
+
+impl Bigrams {
+    pub fn of<'a>(words: impl IntoIterator<Item = &'a [u8]>) -> Bigrams {
+        let mut set = vec![0u64; 1024];
+        for w in words {
+            match w {
+                [a, b, ..] => {
+                    let i = bigram(*a, *b);
+                    if let Some(slot) = set.get_mut(i / 64) {
+                        *slot |= 1 << (i % 64);
+                    }
+                }
+                // A one-byte word: every pair that starts with it.
+                [a] => {
+                    for b in 0..=255u8 {
+                        let i = bigram(*a, b);
+                        if let Some(slot) = set.get_mut(i / 64) {
+                            *slot |= 1 << (i % 64);
+                        }
+                    }
+                }
+                [] => {}
+            }
+        }
+        Bigrams(set)
+    }
+
+    /// Whether `s` may hold one of the words.
+    pub fn maybe(&self, s: &[u8]) -> bool {
+        s.windows(2).any(|w| match w {
+            [a, b] => {
+                let i = bigram(*a, *b);
+                self.0.get(i / 64).is_some_and(|x| x >> (i % 64) & 1 == 1)
+            }
+            _ => false,
+        })
+    }
 }

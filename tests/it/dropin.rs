@@ -23,9 +23,9 @@ fn as_core_calls_it(server: &Server) -> Sandbox {
     let mut s = Sandbox::new();
     s.set("PK3S_TELEMETRY", BIN)
         .set("TELEMETRY_ENDPOINT", &server.url())
-        .set("TELEMETRY_RUN_ID", "run-123")
-        .set("TELEMETRY_SESSION_ID", "session-abc")
-        .set("TELEMETRY_PARENT_RUN_ID", "parent-456")
+        .set("TELEMETRY_RUN_ID", "20260101-120000-123")
+        .set("TELEMETRY_SESSION_ID", "5e55a1e5e55a1abc")
+        .set("TELEMETRY_PARENT_RUN_ID", "20260101-115900-456")
         .set("TELEMETRY_COMPONENT", "core")
         .set("TELEMETRY_SOURCE_REPOSITORY", "productive-k3s")
         .set("TELEMETRY_SOURCE_SCRIPT", "scripts/apply.sh")
@@ -38,7 +38,10 @@ fn the_manifest_shim_sends_what_the_old_script_sent() {
     let server = Server::start(vec![], Reply::Status(200));
     let mut s = as_core_calls_it(&server);
     s.set("TELEMETRY_ENABLED", "true");
-    s.write("m.json", r#"{"status":"success","run_id":"run-123"}"#);
+    s.write(
+        "m.json",
+        r#"{"status":"success","run_id":"20260101-120000-123"}"#,
+    );
     let script = shim("send-telemetry.sh");
     let run = finish(s.program("bash", &[&script, "m.json"]), None);
     run.ok();
@@ -46,15 +49,15 @@ fn the_manifest_shim_sends_what_the_old_script_sent() {
     assert_eq!(reqs.len(), 1);
     let body = reqs[0].json();
     assert_eq!(body["event_name"], json!("apply.completed"));
-    assert_eq!(body["run_id"], json!("run-123"));
-    assert_eq!(body["retry_of_run_id"], json!("run-123"));
-    assert_eq!(body["session_id"], json!("session-abc"));
-    assert_eq!(body["parent_run_id"], json!("parent-456"));
+    assert_eq!(body["run_id"], json!("20260101-120000-123"));
+    assert_eq!(body["retry_of_run_id"], json!("20260101-120000-123"));
+    assert_eq!(body["session_id"], json!("5e55a1e5e55a1abc"));
+    assert_eq!(body["parent_run_id"], json!("20260101-115900-456"));
     assert_eq!(body["client"]["telemetry_enabled"], json!("true"));
     assert_eq!(body["client"]["exit_code"], json!(0));
     assert_eq!(
         body["manifest"],
-        json!({"status":"success","run_id":"run-123"})
+        json!({"status":"success","run_id":"20260101-120000-123"})
     );
 }
 
@@ -66,7 +69,7 @@ fn the_event_shim_sends_the_file_as_it_is_and_the_call_itself_is_the_layers_yes(
     let mut s = Sandbox::new();
     s.set("PK3S_TELEMETRY", BIN)
         .set("TELEMETRY_ENDPOINT", &server.url())
-        .set("TELEMETRY_RUN_ID", "run-1")
+        .set("TELEMETRY_RUN_ID", "20260101-120000-1")
         .set("TELEMETRY_MARKER", "pk3s-public-v1");
     let event = "{\n  \"schema_version\": \"1\",\n  \"event_family\": \"usage\",\n  \"event_name\": \"core.apply.single_node.started\",\n  \"client\": {\"telemetry_enabled\": \"true\"}\n}\n";
     s.write("e.json", event);

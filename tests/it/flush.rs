@@ -28,8 +28,8 @@ pub fn seed(outbox: &Path, n: usize, age: Duration) -> Vec<String> {
             let body = json!({
                 "schema_version": "1", "event_family": "install", "event_name": "apply.completed",
                 "event_id": id, "sent_at": "2026-01-01T00:00:00.000Z", "delivery_attempt": 1,
-                "retry_attempt": 0, "is_retry": false, "retry_of_run_id": format!("run-{i}"),
-                "session_id": "s-1", "run_id": format!("run-{i}"), "parent_run_id": "",
+                "retry_attempt": 0, "is_retry": false, "retry_of_run_id": format!("20260101-000000-{i}"),
+                "session_id": "5e55a1e5e55a1001", "run_id": format!("20260101-000000-{i}"), "parent_run_id": "",
                 "component": "core",
                 "client": {"repository": "productive-k3s", "script": "scripts/apply.sh",
                            "user_agent": "productive-k3s/0", "telemetry_enabled": "true", "exit_code": 0},
@@ -189,7 +189,7 @@ fn flush_replays_oldest_first_over_one_connection_marking_retries() {
     let raw = "{ \"event_id\": \"evt-raw-1\", \"n\": 1.0 }\n";
     s.write("event.json", raw);
     s.set("TELEMETRY_MAX_RETRIES", "2")
-        .set("TELEMETRY_RUN_ID", "run-a");
+        .set("TELEMETRY_RUN_ID", "20260101-000000-a");
     for args in [
         &["send", "manifest", "manifest.json", "--endpoint", &dead][..],
         &["send", "event", "--name", "core.x", "--endpoint", &dead],
@@ -234,7 +234,7 @@ fn flush_replays_oldest_first_over_one_connection_marking_retries() {
         );
         assert_eq!(body["retry_attempt"], json!(2));
         assert_eq!(body["is_retry"], json!(true));
-        assert_eq!(body["retry_of_run_id"], json!("run-a"));
+        assert_eq!(body["retry_of_run_id"], json!("20260101-000000-a"));
         assert_eq!(
             Some(body["event_id"].as_str().unwrap()),
             r.header("idempotency-key")

@@ -41,9 +41,9 @@ fn delivered_after_two_5xx_with_attempt_fields_and_one_key() {
     );
     let mut s = manifest_sandbox(&server);
     s.set("TELEMETRY_BEARER_TOKEN", TOKEN)
-        .set("TELEMETRY_SESSION_ID", "sess-1")
-        .set("TELEMETRY_RUN_ID", "run-1")
-        .set("TELEMETRY_PARENT_RUN_ID", "parent-1")
+        .set("TELEMETRY_SESSION_ID", "5e55a1e5e55a1001")
+        .set("TELEMETRY_RUN_ID", "20260101-120000-1")
+        .set("TELEMETRY_PARENT_RUN_ID", "20260101-115900-1")
         .set("TELEMETRY_COMPONENT", "infra")
         .set("TELEMETRY_EXIT_CODE", "3");
     let run = s.run(&["send", "manifest", "manifest.json"]);
@@ -68,7 +68,7 @@ fn delivered_after_two_5xx_with_attempt_fields_and_one_key() {
         assert_eq!(body["retry_attempt"], json!(retry));
         assert_eq!(body["is_retry"], json!(is_retry));
         // The run id on every attempt, as the scripts sent it.
-        assert_eq!(body["retry_of_run_id"], json!("run-1"));
+        assert_eq!(body["retry_of_run_id"], json!("20260101-120000-1"));
         assert_eq!(body["event_id"], first_id, "event_id is fixed");
         assert_eq!(r.header("idempotency-key"), first_id.as_str());
         assert_eq!(r.header("content-type"), Some("application/json"));
@@ -100,9 +100,9 @@ fn delivered_after_two_5xx_with_attempt_fields_and_one_key() {
     assert_eq!(body["schema_version"], json!("1"));
     assert_eq!(body["event_family"], json!("install"));
     assert_eq!(body["event_name"], json!("apply.completed"));
-    assert_eq!(body["session_id"], json!("sess-1"));
-    assert_eq!(body["run_id"], json!("run-1"));
-    assert_eq!(body["parent_run_id"], json!("parent-1"));
+    assert_eq!(body["session_id"], json!("5e55a1e5e55a1001"));
+    assert_eq!(body["run_id"], json!("20260101-120000-1"));
+    assert_eq!(body["parent_run_id"], json!("20260101-115900-1"));
     assert_eq!(body["component"], json!("infra"));
     assert_eq!(
         body["client"],
@@ -677,7 +677,7 @@ fn dry_run_prints_the_request_with_the_token_masked_and_touches_nothing() {
 fn a_built_event_has_the_contract_shape() {
     let server = Server::start(vec![], Reply::Status(202));
     let mut s = Sandbox::for_server(&server);
-    s.set("TELEMETRY_SESSION_ID", "sess-9")
+    s.set("TELEMETRY_SESSION_ID", "5e55a1e5e55a1009")
         .set("TELEMETRY_COMPONENT", "cli");
     s.run(&[
         "send",
@@ -711,7 +711,7 @@ fn a_built_event_has_the_contract_shape() {
         body["event_name"],
         json!("core.apply.single_node.completed")
     );
-    assert_eq!(body["session_id"], json!("sess-9"));
+    assert_eq!(body["session_id"], json!("5e55a1e5e55a1009"));
     assert_eq!(body["component"], json!("cli"));
     assert_eq!(body["parent_run_id"], json!(""));
     assert_eq!(
@@ -747,7 +747,7 @@ fn correlation_flags_override_their_variables_and_the_manifest_names_its_run() {
     let mut s = Sandbox::for_server(&server);
     s.write(
         "manifest.json",
-        r#"{"run_id": "run-from-manifest", "mode": "single-node"}"#,
+        r#"{"run_id": "20260101-120000-manifest", "mode": "single-node"}"#,
     );
     // No TELEMETRY_RUN_ID: the manifest's own run_id is the run id (as upstream uses it).
     s.unset("TELEMETRY_RUN_ID")
@@ -755,8 +755,8 @@ fn correlation_flags_override_their_variables_and_the_manifest_names_its_run() {
         .unset("TELEMETRY_PARENT_RUN_ID");
     s.run(&["send", "manifest", "manifest.json"]).ok();
     // TELEMETRY_RUN_ID beats the manifest; every flag beats its variable.
-    s.set("TELEMETRY_RUN_ID", "run-env")
-        .set("TELEMETRY_SESSION_ID", "sess-env")
+    s.set("TELEMETRY_RUN_ID", "20260101-120000-env")
+        .set("TELEMETRY_SESSION_ID", "5e55e00000000e00")
         .set("TELEMETRY_COMPONENT", "core");
     s.run(&["send", "manifest", "manifest.json"]).ok();
     s.run(&[
@@ -767,11 +767,11 @@ fn correlation_flags_override_their_variables_and_the_manifest_names_its_run() {
         "--component",
         "infra",
         "--session-id",
-        "sess-flag",
+        "5e55f1a900000000",
         "--run-id",
-        "run-flag",
+        "20260101-120000-flag",
         "--parent-run-id",
-        "parent-flag",
+        "20260101-115900-flag",
     ])
     .ok();
     let got: Vec<Value> = server.requests().iter().map(|r| r.json()).collect();
@@ -787,15 +787,39 @@ fn correlation_flags_override_their_variables_and_the_manifest_names_its_run() {
     };
     assert_eq!(
         ids(&got[0]),
-        ["run-from-manifest", "run-from-manifest", "", "", "core"]
+        [
+            "20260101-120000-manifest",
+            "20260101-120000-manifest",
+            "",
+            "",
+            "core"
+        ]
     );
-    assert_eq!(ids(&got[1]), ["run-env", "run-env", "sess-env", "", "core"]);
+    assert_eq!(
+        ids(&got[1]),
+        [
+            "20260101-120000-env",
+            "20260101-120000-env",
+            "5e55e00000000e00",
+            "",
+            "core"
+        ]
+    );
     assert_eq!(
         ids(&got[2]),
-        ["run-flag", "run-flag", "sess-flag", "parent-flag", "infra"]
+        [
+            "20260101-120000-flag",
+            "20260101-120000-flag",
+            "5e55f1a900000000",
+            "20260101-115900-flag",
+            "infra"
+        ]
     );
     // The manifest itself goes out unchanged.
-    assert_eq!(got[1]["manifest"]["run_id"], json!("run-from-manifest"));
+    assert_eq!(
+        got[1]["manifest"]["run_id"],
+        json!("20260101-120000-manifest")
+    );
 }
 
 #[test]

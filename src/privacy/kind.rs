@@ -1,14 +1,6 @@
-//! The table of rules: what kinds of identifier there are, and the order in which the
-//! generic rules run over a string (the first that matches names the kind reported).
-//! To add a rule: write `fn(&Text) -> Option<Kind>` in the family's file, add a `Kind`
-//! if it is a new one, put it in [`RULES`] and in the rules table in docs/privacy.md (a test checks
-//! that every kind is documented there).
+//! What kind of identifier a string held: the words a report uses.
 
-use super::context::Context;
-use super::{cloud, network, paths, people, secrets};
-
-/// What kind of identifier a string held.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Kind {
     // This machine and run (see `local.rs`).
     Token,
@@ -17,13 +9,14 @@ pub enum Kind {
     Listed,
     HomeDir,
     CurrentDir,
-    // Generic rules.
+    // The table of rules (see `rules/`).
     Secret,
     UrlWithCredentials,
     Url,
     SshTarget,
     Email,
     UncPath,
+    DomainAccount,
     AzureSubscription,
     CloudAccount,
     GcpProject,
@@ -57,6 +50,7 @@ impl Kind {
         Kind::SshTarget,
         Kind::Email,
         Kind::UncPath,
+        Kind::DomainAccount,
         Kind::AzureSubscription,
         Kind::CloudAccount,
         Kind::GcpProject,
@@ -87,6 +81,7 @@ impl Kind {
             Kind::SshTarget => "ssh target",
             Kind::Email => "e-mail address",
             Kind::UncPath => "unc path",
+            Kind::DomainAccount => "domain account",
             Kind::AzureSubscription => "azure subscription",
             Kind::CloudAccount => "cloud account id",
             Kind::GcpProject => "gcp project id",
@@ -104,43 +99,3 @@ impl Kind {
         }
     }
 }
-
-/// A string to check and the context its key gives it.
-#[derive(Debug, Clone, Copy)]
-pub struct Text<'a> {
-    pub s: &'a str,
-    pub b: &'a [u8],
-    pub ctx: Context,
-}
-
-impl<'a> Text<'a> {
-    pub fn new(s: &'a str, ctx: Context) -> Text<'a> {
-        Text {
-            s,
-            b: s.as_bytes(),
-            ctx,
-        }
-    }
-}
-
-pub type Check = fn(&Text) -> Option<Kind>;
-
-/// The generic rules, most specific first. Each is linear in the string.
-pub const RULES: &[(&str, Check)] = &[
-    ("secrets of well-known shapes", secrets::shaped),
-    ("values under secret-like keys", secrets::by_key),
-    ("URLs", network::url),
-    ("user@host", people::at_sign),
-    ("UNC paths", paths::unc),
-    ("Azure subscriptions", cloud::azure),
-    ("AWS account ids", cloud::aws_account),
-    ("GCP project ids", cloud::gcp_project),
-    ("EC2-style resource ids", cloud::resource_id),
-    ("IP addresses, CIDRs, MACs", network::address),
-    ("home directories", paths::home),
-    ("absolute paths", paths::absolute),
-    ("name:port", network::host_port),
-    ("dotted host names", network::host_name),
-    ("words under host-like keys", people::host_by_key),
-    ("words under user-like keys", people::user_by_key),
-];

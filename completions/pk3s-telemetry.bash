@@ -123,7 +123,7 @@ _pk3s__telemetry() {
             return 0
             ;;
         pk3s__telemetry__subcmd__check)
-            opts="-q -v -h -V --format --quiet --verbose --help --version"
+            opts="-q -v -h -V --format --explain --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -136,6 +136,7 @@ set edit:completion:arg-completer[pk3s-telemetry] = {|@words|
         }
         &'pk3s-telemetry;check'= {
             cand --format 'text: one `FILE: PATH: KIND` line per finding; json: one JSON object per file ({"file", "clean", "findings": [{"document", "path", "kind", "object_key"}]})'
+            cand --explain 'Say why: the rule that fired, and the string with each identifier masked (`FILE: PATH: RULE (KIND): "node ready at [ip address]"`)'
             cand -q 'Print nothing but errors'
             cand --quiet 'Print nothing but errors'
             cand -v 'Say more on stderr: -v each attempt, -vv also the settings in use'

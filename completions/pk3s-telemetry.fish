@@ -106,6 +106,7 @@ complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand env" -s h 
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand env" -s V -l version -d 'Print version'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand check" -l format -d 'text: one `FILE: PATH: KIND` line per finding; json: one JSON object per file ({"file", "clean", "findings": [{"document", "path", "kind", "object_key"}]})' -r -f -a "text\t''
 json\t''"
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand check" -l explain -d 'Say why: the rule that fired, and the string with each identifier masked (`FILE: PATH: RULE (KIND): "node ready at [ip address]"`)'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand check" -s q -l quiet -d 'Print nothing but errors'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand check" -s v -l verbose -d 'Say more on stderr: -v each attempt, -vv also the settings in use'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand check" -s h -l help -d 'Print help (see more with \'--help\')'

@@ -408,6 +408,11 @@ pub struct CheckArgs {
     #[arg(long, value_name = "FORMAT", default_value = "text", value_parser = ["text", "json"])]
     pub format: String,
 
+    /// Say why: the rule that fired, and the string with each identifier masked
+    /// (`FILE: PATH: RULE (KIND): "node ready at [ip address]"`)
+    #[arg(long)]
+    pub explain: bool,
+
     #[command(flatten)]
     pub output: Output,
 }

@@ -340,6 +340,10 @@ pub const CHECK: Page = Page {
             "Check what another tool prints",
             "generate-manifest | pk3s-telemetry check -",
         ),
+        (
+            "See which rule fired and why, with the identifiers masked",
+            "pk3s-telemetry check --explain runs/manifest.json",
+        ),
     ],
     exits: &[
         ("0", "no identifiers found"),

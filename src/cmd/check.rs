@@ -1,6 +1,6 @@
-//! `check FILE...`: the privacy guard over JSON artifacts (run manifests, test outputs,
-//! summaries), so a suite can assert in one line that a public artifact is clean. Reads
-//! files only: no network, no consent needed, nothing written.
+//! `check [--explain] FILE...`: the privacy guard over JSON artifacts (run manifests, test
+//! outputs, summaries), so a suite can assert in one line that a public artifact is clean.
+//! Reads files only: no network, no consent needed, nothing written.
 
 use std::fmt::Write as _;
 use std::process::ExitCode;
@@ -15,9 +15,20 @@ use crate::payload;
 use crate::privacy::{Guard, Mode};
 use crate::settings::Settings;
 
+/// One line of a report.
+struct Line {
+    document: usize,
+    path: String,
+    kind: &'static str,
+    key: bool,
+    rule: &'static str,
+    masked: Option<String>,
+}
+
 /// Exit 0: every file clean; 1: identifiers found; 2: a file could not be read or is not
 /// JSON (the others are still checked). Text: one stdout line per finding. JSON: one
 /// object per file and line, clean files included, so a machine reads every verdict.
+/// `--explain` adds the rule and the string with its identifiers masked.
 pub fn run(args: &CheckArgs, settings: &Settings) -> anyhow::Result<ExitCode> {
     let json = args.format == "json";
     let guard = Guard::from_env(settings.token.as_deref());
@@ -41,13 +52,27 @@ pub fn run(args: &CheckArgs, settings: &Settings) -> anyhow::Result<ExitCode> {
         // Always the full rules (TELEMETRY_PRIVACY does not apply); the paths come from
         // the redacted copy and show only the keys the guard cleared. A repeated key is a
         // finding too: a reader keeps only one of its values, unchecked.
-        let mut lines: Vec<(usize, String, &str, bool)> = duplicate
-            .map(|d| (d.document + 1, d.path, "duplicate key", false))
+        let mut lines: Vec<Line> = duplicate
+            .map(|d| Line {
+                document: d.document + 1,
+                path: d.path,
+                kind: "duplicate key",
+                key: false,
+                rule: "json.duplicate-key",
+                masked: None,
+            })
             .into_iter()
             .collect();
         for (n, mut doc) in docs.into_iter().enumerate() {
-            for f in guard.scan(&mut doc, Mode::Redact) {
-                lines.push((n + 1, f.path, f.kind.as_str(), f.key));
+            for f in guard.scan_with(&mut doc, Mode::Redact, args.explain) {
+                lines.push(Line {
+                    document: n + 1,
+                    path: f.path,
+                    kind: f.kind.as_str(),
+                    key: f.key,
+                    rule: f.rule,
+                    masked: f.masked,
+                });
             }
         }
         found |= !lines.is_empty();
@@ -55,8 +80,13 @@ pub fn run(args: &CheckArgs, settings: &Settings) -> anyhow::Result<ExitCode> {
         if json {
             let list: Vec<Value> = lines
                 .iter()
-                .map(|(n, path, kind, key)| {
-                    json!({"document": n, "path": path, "kind": kind, "object_key": key})
+                .map(|l| {
+                    let mut v = json!({"document": l.document, "path": l.path, "kind": l.kind, "object_key": l.key});
+                    if args.explain {
+                        v["rule"] = json!(l.rule);
+                        v["masked"] = json!(l.masked);
+                    }
+                    v
                 })
                 .collect();
             let line = json!({"file": file, "clean": lines.is_empty(), "findings": list});
@@ -68,14 +98,27 @@ pub fn run(args: &CheckArgs, settings: &Settings) -> anyhow::Result<ExitCode> {
             continue;
         }
         let mut report = String::new();
-        for (n, path, kind, key) in &lines {
+        for l in &lines {
             let doc = if several {
-                format!(":{n}")
+                format!(":{}", l.document)
             } else {
                 String::new()
             };
-            let key = if *key { " (object key)" } else { "" };
-            let _ = writeln!(report, "{file}{doc}: {path}: {kind}{key}");
+            let key = if l.key { " (object key)" } else { "" };
+            if args.explain {
+                // Quoted as JSON: control characters and quotes cannot break the line.
+                let masked = l
+                    .masked
+                    .as_deref()
+                    .map_or_else(String::new, |m| format!(": {}", json!(m)));
+                let _ = writeln!(
+                    report,
+                    "{file}{doc}: {}: {} ({}{key}){masked}",
+                    l.path, l.rule, l.kind
+                );
+            } else {
+                let _ = writeln!(report, "{file}{doc}: {}: {}{key}", l.path, l.kind);
+            }
         }
         print(&report)?;
     }

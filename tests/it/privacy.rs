@@ -737,3 +737,33 @@ fn reports_show_only_keys_the_guard_cleared() {
     assert_eq!(lines[2]["clean"], Value::Null);
     assert!(lines[2]["error"].as_str().unwrap().contains("cannot read"));
 }
+
+#[test]
+fn an_old_script_file_with_a_repeated_key_is_set_aside_never_sent_raw() {
+    let server = Server::start(vec![], Reply::Status(200));
+    let s = Sandbox::for_server(&server);
+    let ob = s.outbox();
+    fs::create_dir_all(&ob).unwrap();
+    // A reader keeps the last "note"; the guard would see only that one.
+    let legacy = r#"{"event_id":"evt-dup-1","event_name":"infra.nfs.ready","note":"/srv/nfs/secret","note":"ok"}"#;
+    let old = ob.join("event-run-9-attempt-1.json");
+    fs::write(&old, legacy).unwrap();
+    // Old enough not to be a file the old script is still writing.
+    let past = std::time::SystemTime::now() - std::time::Duration::from_secs(600);
+    fs::File::options()
+        .write(true)
+        .open(&old)
+        .unwrap()
+        .set_modified(past)
+        .unwrap();
+    let run = s.run(&["flush"]);
+    assert_eq!(server.requests().len(), 0, "nothing sent: {run:#?}");
+    run.stderr_has("is repeated");
+    let aside = files_under(&ob.join("corrupt"));
+    assert!(
+        aside
+            .iter()
+            .any(|f| fs::read_to_string(f).unwrap_or_default() == legacy),
+        "{aside:?}"
+    );
+}

@@ -172,7 +172,8 @@ const PUBLIC_PATHS: &[&str] = &[
     "/usr/local/bin/k3s-agent-uninstall.sh", "/etc/systemd/system/k3s.service",
     "/etc/systemd/system/k3s-agent.service", "/dev/null", "/dev/stdin", "/dev/stdout",
     "/dev/stderr", "/proc", "/sys", "/bin/sh", "/bin/bash", "/usr/bin/env",
-    "/etc/os-release", "/etc/hosts", "/etc/resolv.conf",
+    "/etc/os-release", "/etc/hosts", "/etc/resolv.conf", "/etc/apt/keyrings",
+    "/usr/share/keyrings", "/etc/apt/sources.list.d",
 ];
 
 /// A default path of k3s or the OS, or one under it.

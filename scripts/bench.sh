@@ -296,3 +296,6 @@ for name, val, unit, ref, refval, target in rows:
     r = f"{ratio:.3f}x" if unit == "bytes" else f"{ratio:.2f}x"
     print(f"| {name} | {fmt(val, unit)} | {ref} | {fmt(refval, unit)} | {r} | {target} |")
 PY
+
+echo
+./scripts/privacy-bench.sh

@@ -20,6 +20,7 @@ mod packaging;
 mod pinned;
 mod privacy;
 mod privacy_corpus;
+mod privacy_linear;
 mod pty;
 mod resolve;
 mod schema;

@@ -37,7 +37,10 @@ fn each_kind_of_identifier_is_found() {
         ("ops@example.org", Kind::Email),
         ("/srv/nfs/export", Kind::AbsolutePath),
         ("--kubeconfig=/opt/acme/k3s.yaml", Kind::AbsolutePath),
-        ("--data-dir=/var/lib/rancher/../../srv/x", Kind::AbsolutePath),
+        (
+            "--data-dir=/var/lib/rancher/../../srv/x",
+            Kind::AbsolutePath,
+        ),
         ("nfs:/srv/nfs", Kind::AbsolutePath),
         ("C:\\Users\\x", Kind::HomeDir),
         ("D:\\data\\x", Kind::AbsolutePath),

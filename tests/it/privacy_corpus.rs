@@ -44,7 +44,11 @@ fn objects(v: &Value, at: String, out: &mut Vec<String>) {
         Value::Object(m) => {
             out.push(at.clone());
             for (k, x) in m {
-                objects(x, format!("{at}/{}", k.replace('~', "~0").replace('/', "~1")), out);
+                objects(
+                    x,
+                    format!("{at}/{}", k.replace('~', "~0").replace('/', "~1")),
+                    out,
+                );
             }
         }
         Value::Array(a) => {
@@ -91,8 +95,7 @@ fn plant(doc: &Value, key: &str, raw: &str, n: usize) -> Option<Value> {
 #[test]
 fn corpus_meets_the_catch_and_damage_goals() {
     let labels: Value =
-        serde_json::from_str(&fs::read_to_string(corpus().join("labels.json")).unwrap())
-            .unwrap();
+        serde_json::from_str(&fs::read_to_string(corpus().join("labels.json")).unwrap()).unwrap();
     let upstream: Vec<(String, Value)> = documents("upstream")
         .into_iter()
         .filter(|(f, _)| !f.starts_with("core-private-contexts"))
@@ -198,7 +201,10 @@ fn corpus_meets_the_catch_and_damage_goals() {
     let (mut all, mut all_hit, mut con, mut con_hit) = (0, 0, 0, 0);
     println!("kind                  contract  caught");
     for (kind, (contract, n, hit)) in &per_kind {
-        println!("{kind:<22}{:<10}{hit}/{n}", if *contract { "yes" } else { "no" });
+        println!(
+            "{kind:<22}{:<10}{hit}/{n}",
+            if *contract { "yes" } else { "no" }
+        );
         all += n;
         all_hit += hit;
         if *contract {
@@ -214,14 +220,29 @@ fn corpus_meets_the_catch_and_damage_goals() {
         all,
         per_kind.len()
     );
-    println!("caught, all kinds:      {:.1}% ({all_hit}/{all})", pct(all_hit, all));
-    println!("caught, contract kinds: {:.1}% ({con_hit}/{con})", pct(con_hit, con));
-    println!("clean payloads damaged: {:.1}% ({damaged}/{clean})", pct(damaged, clean));
+    println!(
+        "caught, all kinds:      {:.1}% ({all_hit}/{all})",
+        pct(all_hit, all)
+    );
+    println!(
+        "caught, contract kinds: {:.1}% ({con_hit}/{con})",
+        pct(con_hit, con)
+    );
+    println!(
+        "clean payloads damaged: {:.1}% ({damaged}/{clean})",
+        pct(damaged, clean)
+    );
     for n in &notes {
         println!("{n}");
     }
-    assert_eq!(upstream_damaged, 0, "a real upstream output or look-alike is damaged as it is");
+    assert_eq!(
+        upstream_damaged, 0,
+        "a real upstream output or look-alike is damaged as it is"
+    );
     assert!(pct(con_hit, con) >= 99.0, "contract kinds caught below 99%");
     assert!(pct(all_hit, all) >= 97.0, "all kinds caught below 97%");
-    assert!(pct(damaged, clean) <= 1.0, "more than 1% of clean payloads damaged");
+    assert!(
+        pct(damaged, clean) <= 1.0,
+        "more than 1% of clean payloads damaged"
+    );
 }

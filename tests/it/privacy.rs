@@ -767,3 +767,86 @@ fn an_old_script_file_with_a_repeated_key_is_set_aside_never_sent_raw() {
         "{aside:?}"
     );
 }
+
+#[test]
+fn check_explain_names_the_rule_and_masks_every_identifier() {
+    let s = Sandbox::new();
+    s.write(
+        "dirty.json",
+        r#"{"notes": "node 10.0.0.5 joined nas01.lan", "password": "123456",
+            "hostname": "mercury-07", "note": "deployed on mercury-07",
+            "encoded": "MTkyLjE2OC4xLjIw"}"#,
+    );
+    s.write("clean.json", MANIFEST);
+    let run = s.run(&["check", "--explain", "dirty.json"]);
+    assert_eq!(run.code, 1, "{run:#?}");
+    assert_eq!(
+        run.stdout,
+        "dirty.json: $.notes: net.ipv4 (ip address): \"node [ip address] joined [infrastructure host name]\"\n\
+         dirty.json: $.password: secret.by-key (secret): \"[secret]\"\n\
+         dirty.json: $.hostname: host.by-key (host (by key)): \"[host (by key)]\"\n\
+         dirty.json: $.encoded: net.ipv4 (ip address): \"[ip address]\"\n\
+         dirty.json: $.note: guard.repeat (host (by key)): \"[host (by key)]\"\n"
+    );
+    for secret in ["10.0.0.5", "nas01", "123456", "mercury", "MTkyLjE2OC4xLjIw"] {
+        assert!(!run.stdout.contains(secret), "{secret}");
+    }
+    let clean = s.run(&["check", "--explain", "clean.json"]);
+    assert_eq!((clean.code, clean.stdout.as_str()), (0, ""));
+    let run = s.run(&[
+        "check",
+        "--explain",
+        "--format",
+        "json",
+        "dirty.json",
+        "clean.json",
+    ]);
+    assert_eq!(run.code, 1);
+    let lines: Vec<Value> = run
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(
+        lines[0]["findings"][1],
+        json!({"document": 1, "path": "$.password", "kind": "secret", "object_key": false,
+               "rule": "secret.by-key", "masked": "[secret]"})
+    );
+    assert_eq!(
+        lines[1],
+        json!({"file": "clean.json", "clean": true, "findings": []})
+    );
+}
+
+#[test]
+fn the_ways_around_the_guard_are_closed() {
+    let server = Server::start(vec![], Reply::Status(200));
+    let mut s = Sandbox::for_server(&server);
+    // An id-shaped host as the session, a manifest whose run_id is an address, a string
+    // that only starts like the marker, digits under a password key.
+    s.set("TELEMETRY_SESSION_ID", "ip-172-31-44-5")
+        .unset("TELEMETRY_RUN_ID");
+    s.write(
+        "m.json",
+        r#"{"run_id": "10.1.2.3", "note": "[redacted-x] 10.9.8.7", "password": "123456",
+            "pass": ["multipass", "onprem-basic"], "token": "[redacted]"}"#,
+    );
+    let run = s.run(&["send", "manifest", "m.json"]);
+    run.ok();
+    let body = server.requests()[0].json();
+    assert_eq!(body["session_id"], json!("[redacted]"), "the send went on");
+    assert_eq!(body["run_id"], json!("[redacted]"));
+    assert_eq!(body["retry_of_run_id"], json!("[redacted]"));
+    assert_eq!(body["manifest"]["run_id"], json!("[redacted]"));
+    assert_eq!(body["manifest"]["note"], json!("[redacted]"));
+    assert_eq!(body["manifest"]["password"], json!("[redacted]"));
+    assert_eq!(
+        body["manifest"]["pass"],
+        json!(["multipass", "onprem-basic"])
+    );
+    assert_eq!(body["manifest"]["token"], json!("[redacted]"));
+    let wire = String::from_utf8(server.requests()[0].body.clone()).unwrap();
+    for leak in ["ip-172-31-44-5", "10.1.2.3", "10.9.8.7", "123456"] {
+        assert!(!wire.contains(leak), "{leak} went out");
+    }
+}

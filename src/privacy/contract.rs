@@ -4,6 +4,8 @@
 
 use serde_json::Value;
 
+use super::text::uuid;
+
 /// The shape a contract field must have.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Shape {
@@ -163,18 +165,6 @@ pub fn textual(shape: Shape) -> bool {
             | Shape::Script
             | Shape::UserAgent
     )
-}
-
-/// 8-4-4-4-12 hex digits.
-fn uuid(b: &[u8]) -> bool {
-    b.len() == 36
-        && b.iter().enumerate().all(|(i, c)| {
-            if matches!(i, 8 | 13 | 18 | 23) {
-                *c == b'-'
-            } else {
-                c.is_ascii_hexdigit()
-            }
-        })
 }
 
 /// 8 to 64 hex digits.

@@ -382,11 +382,7 @@ fn a_value_redacted_once_is_redacted_wherever_it_appears() {
         "other": "mercury-070 is another word",
         "run_id": "20260101-120000-mercury-07"
     });
-    let got: Vec<String> = Guard::new(None)
-        .scan(&mut v, Mode::Redact)
-        .iter()
-        .map(|f| format!("{} {}", f.describe(), f.rule))
-        .collect();
+    let got = described(&mut v);
     assert_eq!(
         got,
         [
@@ -410,11 +406,7 @@ fn envelope_fields_are_held_to_their_shapes_and_checked() {
         "component": "core",
         "client": {"repository": "productive-k3s-core", "script": "/home/jdoe/apply.sh"}
     });
-    let got: Vec<String> = Guard::new(None)
-        .scan(&mut v, Mode::Redact)
-        .iter()
-        .map(|f| format!("{} {}", f.describe(), f.rule))
-        .collect();
+    let got = described(&mut v);
     assert_eq!(
         got,
         [
@@ -463,4 +455,13 @@ fn a_ready_made_event_with_a_repeated_key_goes_out_as_checked() {
         String::from_utf8(p.body()).unwrap(),
         r#"{"event_id":"e-1","note":"ok"}"#
     );
+}
+
+/// Each finding of a guard without local names, with its rule.
+fn described(v: &mut serde_json::Value) -> Vec<String> {
+    Guard::new(None)
+        .scan(v, Mode::Redact)
+        .iter()
+        .map(|f| format!("{} {}", f.describe(), f.rule))
+        .collect()
 }

@@ -68,6 +68,18 @@ pub fn placeholder(s: &str) -> bool {
                 .all(|c| c.is_ascii_uppercase() || c == b'_' || c.is_ascii_digit()))
 }
 
+/// 8-4-4-4-12 hex digits.
+pub fn uuid(b: &[u8]) -> bool {
+    b.len() == 36
+        && b.iter().enumerate().all(|(i, c)| {
+            if matches!(i, 8 | 13 | 18 | 23) {
+                *c == b'-'
+            } else {
+                c.is_ascii_hexdigit()
+            }
+        })
+}
+
 /// Shannon entropy in bits per byte.
 pub fn entropy(b: &[u8]) -> f64 {
     if b.is_empty() {

@@ -185,33 +185,14 @@ impl Guard {
         if verdicts.iter().all(|(rename, _)| rename.is_none()) {
             return shown;
         }
-        let taken: std::collections::HashSet<String> =
-            map.keys().filter(|k| is_marker(k)).cloned().collect();
-        let old = std::mem::take(map);
-        let mut n = 1;
-        for ((k, v), (rename, _)) in old.into_iter().zip(verdicts) {
-            let Some(f) = rename else {
-                map.insert(k, v);
-                continue;
-            };
-            let new = loop {
-                let candidate = if n == 1 {
-                    MARKER.to_string()
-                } else {
-                    format!("[redacted-{n}]")
-                };
-                n += 1;
-                if !taken.contains(&candidate) {
-                    break candidate;
-                }
-            };
-            let masked = at.explain.then(|| self.masked(&k, container, f.kind));
+        let renames = verdicts.into_iter().map(|(rename, _)| rename).collect();
+        rename_keys(map, renames, |old, new, f| {
+            let masked = at.explain.then(|| self.masked(old, container, f.kind));
             let len = at.path.len();
-            push_key(&mut at.path, &new, true);
+            push_key(&mut at.path, new, true);
             at.found(&f, true, masked);
             at.path.truncate(len);
-            map.insert(new, v);
-        }
+        });
         shown
     }
 
@@ -361,33 +342,13 @@ fn repeat_in(value: &mut Value, find: &dyn Fn(&str) -> Option<Kind>, at: &mut Wa
         Value::Object(map) => {
             let hit: Vec<Option<Kind>> = map.keys().map(|k| find(k)).collect();
             if hit.iter().any(Option::is_some) {
-                let taken: std::collections::HashSet<String> =
-                    map.keys().filter(|k| is_marker(k)).cloned().collect();
-                let old = std::mem::take(map);
-                let mut n = 1;
-                for ((k, v), kind) in old.into_iter().zip(hit) {
-                    let Some(kind) = kind else {
-                        map.insert(k, v);
-                        continue;
-                    };
-                    let new = loop {
-                        let c = if n == 1 {
-                            MARKER.to_string()
-                        } else {
-                            format!("[redacted-{n}]")
-                        };
-                        n += 1;
-                        if !taken.contains(&c) && !map.contains_key(&c) {
-                            break c;
-                        }
-                    };
+                rename_keys(map, hit, |_, new, kind| {
                     let len = at.path.len();
-                    push_key(&mut at.path, &new, true);
+                    push_key(&mut at.path, new, true);
                     let masked = at.explain.then(|| format!("[{}]", kind.as_str()));
                     at.found(&found(kind), true, masked);
                     at.path.truncate(len);
-                    map.insert(new, v);
-                }
+                });
             }
             for (k, child) in map.iter_mut() {
                 let len = at.path.len();
@@ -404,6 +365,39 @@ fn repeat_in(value: &mut Value, find: &dyn Fn(&str) -> Option<Kind>, at: &mut Wa
             }
         }
         _ => {}
+    }
+}
+
+/// Renames, in place and in order, the keys whose verdict is `Some` to the first marker
+/// names free in the object (`[redacted]`, `[redacted-2]`, …), and tells `renamed` the old
+/// name, the new one and the verdict.
+fn rename_keys<T>(
+    map: &mut Map<String, Value>,
+    verdicts: Vec<Option<T>>,
+    mut renamed: impl FnMut(&str, &str, T),
+) {
+    let taken: std::collections::HashSet<String> =
+        map.keys().filter(|k| is_marker(k)).cloned().collect();
+    let old = std::mem::take(map);
+    let mut n = 1;
+    for ((k, v), verdict) in old.into_iter().zip(verdicts) {
+        let Some(verdict) = verdict else {
+            map.insert(k, v);
+            continue;
+        };
+        let new = loop {
+            let candidate = if n == 1 {
+                MARKER.to_string()
+            } else {
+                format!("[redacted-{n}]")
+            };
+            n += 1;
+            if !taken.contains(&candidate) && !map.contains_key(&candidate) {
+                break candidate;
+            }
+        };
+        renamed(&k, &new, verdict);
+        map.insert(new, v);
     }
 }
 

@@ -160,15 +160,7 @@ fn twelve_digits(c: &Cand) -> bool {
 }
 
 fn uuid(c: &Cand) -> bool {
-    let t = c.text();
-    t.len() == 36
-        && t.iter().enumerate().all(|(i, b)| {
-            if matches!(i, 8 | 13 | 18 | 23) {
-                *b == b'-'
-            } else {
-                b.is_ascii_hexdigit()
-            }
-        })
+    super::super::text::uuid(c.text())
 }
 
 /// Our own project's names are public.

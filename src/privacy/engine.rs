@@ -2,18 +2,25 @@
 //!
 //! Per string: one pass for the bytes present and one Aho-Corasick pass for every rule's
 //! keywords (both linear); then, for each rule whose keywords are there, its own regex
-//! (the `regex` crate: finite automata, `find_at` is O(pattern × string)) finds at most
+//! (regex-automata, the `regex` crate's engines: finite automata, a search is
+//! O(pattern × string)) finds at most
 //! [`CAP`] candidates, each restarted after the previous one, and its validator (bounded
 //! look-arounds) keeps or drops each. A string with more than [`CAP`] candidates of one
 //! rule counts as found: no input can make a rule do unbounded work, and none can hide an
 //! identifier behind many look-alikes. Regexes compile on first use, so a payload pays only
-//! for the rules its strings can trigger.
+//! for the rules its strings can trigger, and lean (no prefilter) for short strings: the
+//! prefilters that make a scan of megabytes fast cost more to build than a short string
+//! costs to scan, so only a long string (`LONG`) compiles a rule with them.
 
 use std::borrow::Cow;
 use std::sync::OnceLock;
 
 use aho_corasick::AhoCorasick;
-use regex::bytes::Regex;
+use regex_automata::util::syntax;
+use regex_automata::{
+    Input,
+    meta::{self, Regex},
+};
 
 use super::context::Context;
 use super::rule::{Cand, DIGIT, LOWER, Rule, Scope, UPPER};
@@ -22,6 +29,10 @@ use super::text::Bigrams;
 
 /// Candidates one rule may look at in one string before the string counts as found.
 pub const CAP: usize = 256;
+
+/// A string this long (bytes) uses the rules compiled with prefilters, and the keyword
+/// DFA rather than the keyword NFA.
+const LONG: usize = 4096;
 
 /// One rule that fired, and where (in the string it ran on).
 #[derive(Clone, Copy)]
@@ -35,11 +46,17 @@ pub struct Hit {
 
 struct Compiled {
     rules: Vec<&'static Rule>,
-    regex: Vec<OnceLock<Option<Regex>>>,
+    /// Per rule, compiled lean (short strings) and with prefilters (long ones).
+    lean: Vec<OnceLock<Option<Regex>>>,
+    fast: Vec<OnceLock<Option<Regex>>>,
     /// Per rule, which bytes its `lead` consumes.
     lead: Vec<OnceLock<[bool; 256]>>,
-    /// Multi-byte keywords (lower case), for one Aho-Corasick pass.
-    keywords: Option<AhoCorasick>,
+    /// Multi-byte keywords (lower case). A short string looks them up by their first two
+    /// bytes (`starts`: nothing to build); a long one makes one Aho-Corasick pass (a DFA,
+    /// built for the first long string).
+    words: Vec<&'static str>,
+    starts: std::collections::HashMap<usize, Vec<usize>>,
+    keywords_dfa: OnceLock<Option<AhoCorasick>>,
     /// Per byte, the bits it sets in a string's summary: its class, and the one-byte
     /// keyword it is (case folded).
     bits: [u32; 256],
@@ -129,25 +146,32 @@ fn compiled() -> &'static Compiled {
                 *slot |= 1 << (CLASS_BITS as usize + i).min(31);
             }
         }
-        // A DFA: three times faster than the default over long strings, for ~0.3 ms more
-        // to build (measured in make privacy's figures).
-        let keywords = AhoCorasick::builder()
-            .ascii_case_insensitive(true)
-            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-            .build(&words)
-            .ok();
+        let mut starts: std::collections::HashMap<usize, Vec<usize>> = Default::default();
+        for (i, w) in words.iter().enumerate() {
+            if let [a, b, ..] = w.as_bytes() {
+                starts.entry(pair(*a, *b)).or_default().push(i);
+            }
+        }
         Compiled {
             bigrams: Bigrams::of(words.iter().map(|w| w.as_bytes())),
-            regex: rules.iter().map(|_| OnceLock::new()).collect(),
+            lean: rules.iter().map(|_| OnceLock::new()).collect(),
+            fast: rules.iter().map(|_| OnceLock::new()).collect(),
+            keywords_dfa: OnceLock::new(),
             lead: rules.iter().map(|_| OnceLock::new()).collect(),
             rules,
             singles,
             shortest: words.iter().map(|w| w.len()).min().unwrap_or(usize::MAX),
-            keywords,
+            starts,
+            words,
             bits,
             needs,
         }
     })
+}
+
+/// Two bytes, case folded, as one number.
+fn pair(a: u8, b: u8) -> usize {
+    usize::from(a.to_ascii_lowercase()) << 8 | usize::from(b.to_ascii_lowercase())
 }
 
 /// The full pattern a rule runs: its lead (consumed), then its candidate.
@@ -159,12 +183,33 @@ pub fn full_pattern(rule: &Rule) -> String {
     }
 }
 
+/// A rule's pattern compiled: lean (no prefilter, no one-pass DFA, no backtracker: cheap
+/// to build) or with everything that makes a long scan fast.
+fn build(pattern: &str, lean: bool) -> Option<Regex> {
+    let config = if lean {
+        meta::Config::new()
+            .auto_prefilter(false)
+            .onepass(false)
+            .backtrack(false)
+    } else {
+        meta::Config::new()
+    };
+    meta::Builder::new()
+        .configure(config.utf8_empty(false))
+        .syntax(syntax::Config::new().unicode(false).utf8(false))
+        .build(pattern)
+        .ok()
+}
+
 impl Compiled {
-    fn regex(&self, i: usize) -> Option<&Regex> {
+    fn regex(&self, i: usize, long: bool) -> Option<&Regex> {
         let rule = self.rules.get(i)?;
-        self.regex
-            .get(i)?
-            .get_or_init(|| Regex::new(&full_pattern(rule)).ok())
+        let slot = if long {
+            self.fast.get(i)?
+        } else {
+            self.lean.get(i)?
+        };
+        slot.get_or_init(|| build(&full_pattern(rule), !long))
             .as_ref()
     }
 
@@ -175,13 +220,54 @@ impl Compiled {
         }
         Some(self.lead.get(i)?.get_or_init(|| {
             let mut set = [false; 256];
-            if let Ok(re) = Regex::new(&format!("(?-u)^{}$", rule.lead)) {
+            if let Some(re) = build(&format!("(?-u)^{}$", rule.lead), true) {
                 for (b, slot) in set.iter_mut().enumerate() {
-                    *slot = re.is_match(&[b as u8]);
+                    *slot = re.is_match([b as u8].as_slice());
                 }
             }
             set
         }))
+    }
+
+    /// The keywords in `s`, as a bit set: by their first two bytes in a short string,
+    /// with one Aho-Corasick pass in a long one.
+    fn keywords_in(&self, s: &[u8]) -> [u64; WORD_SETS] {
+        let mut found = [0u64; WORD_SETS];
+        let mut mark = |w: usize| {
+            if let Some(slot) = found.get_mut(w / 64) {
+                *slot |= 1 << (w % 64);
+            }
+        };
+        if s.len() < LONG {
+            for (i, pairs) in s.windows(2).enumerate() {
+                let [a, b] = pairs else { continue };
+                let Some(ids) = self.starts.get(&pair(*a, *b)) else {
+                    continue;
+                };
+                for &w in ids {
+                    let word = self.words.get(w).map_or(&b""[..], |w| w.as_bytes());
+                    if s.get(i..i + word.len())
+                        .is_some_and(|x| x.eq_ignore_ascii_case(word))
+                    {
+                        mark(w);
+                    }
+                }
+            }
+            return found;
+        }
+        let dfa = self.keywords_dfa.get_or_init(|| {
+            AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+                .build(&self.words)
+                .ok()
+        });
+        if let Some(ac) = dfa {
+            for m in ac.find_overlapping_iter(s) {
+                mark(m.pattern().as_usize());
+            }
+        }
+        found
     }
 }
 
@@ -219,18 +305,11 @@ fn present(s: &[u8], c: &Compiled) -> Present {
         }
         m
     };
-    let mut found = [0u64; WORD_SETS];
-    if let Some(ac) = &c.keywords
-        && s.len() >= c.shortest
-        && (s.len() > 256 || c.bigrams.maybe(s))
-    {
-        for m in ac.find_overlapping_iter(s) {
-            let w = m.pattern().as_usize();
-            if let Some(slot) = found.get_mut(w / 64) {
-                *slot |= 1 << (w % 64);
-            }
-        }
-    }
+    let found = if s.len() >= c.shortest && (s.len() > 256 || c.bigrams.maybe(s)) {
+        c.keywords_in(s)
+    } else {
+        [0u64; WORD_SETS]
+    };
     Present {
         summary,
         words: found.iter().any(|&w| w != 0),
@@ -340,14 +419,14 @@ fn candidates(
 ) -> (bool, Vec<(usize, usize)>) {
     let mut blank = Vec::new();
     let mut found = false;
-    let Some(re) = c.regex(i) else {
+    let Some(re) = c.regex(i, hay.len() >= LONG) else {
         return (false, blank);
     };
     let lead = c.lead(i);
     let mut at = 0;
     let mut seen = 0;
     while at <= hay.len() {
-        let Some(m) = re.find_at(hay, at) else {
+        let Some(m) = re.find(Input::new(hay).range(at..)) else {
             break;
         };
         seen += 1;
@@ -391,10 +470,9 @@ pub fn compile_all() -> Vec<(&'static str, String)> {
         .rules
         .iter()
         .filter(|r| r.scope != Scope::Value)
-        .filter_map(|r| {
-            Regex::new(&full_pattern(r))
-                .err()
-                .map(|e| (r.id, e.to_string()))
+        .filter(|r| {
+            build(&full_pattern(r), true).is_none() || build(&full_pattern(r), false).is_none()
         })
+        .map(|r| (r.id, "does not compile".to_string()))
         .collect()
 }

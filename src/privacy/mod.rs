@@ -7,7 +7,7 @@
 //! identifier; `context.rs` what a key says about its value; `text.rs` byte helpers;
 //! `public/` the documented public facts; `rule.rs` the shape of a rule; `rules/` the
 //! table of rules, one file per family, with their examples (start there to read or add
-//! one); `engine.rs` runs the table (the `regex` crate: linear in the string, whatever it
+//! one); `engine.rs` runs the table (the `regex` crate's engines: linear in the string, whatever it
 //! holds); `decode.rs` encoded forms; `contract.rs` the shapes of the contract's own
 //! fields; `local.rs` this machine's names; `walk.rs` the JSON walk (keys, values, contract
 //! fields, and a value redacted once is redacted everywhere); `protect.rs` a payload's

@@ -1,6 +1,7 @@
 //! The shape of one rule of the table (`rules/`): what a reviewer reads, what the engine
-//! (`engine.rs`) runs. A rule finds *candidates* with its pattern (a `regex` crate
-//! pattern: finite automata, linear in the string) and keeps those its validator accepts.
+//! (`engine.rs`) runs. A rule finds *candidates* with its pattern (`regex` syntax, run by
+//! the `regex` crate's engines: finite automata, linear in the string) and keeps those its
+//! validator accepts.
 //! Its examples are run as tests: every `catches` entry must be found by this rule, every
 //! `keeps` entry must pass the whole guard untouched.
 

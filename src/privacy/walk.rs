@@ -147,9 +147,9 @@ impl Guard {
             } else if let Value::Object(m) = child {
                 // `{"nodes": {"web-01": …}}`: the keys of an object are hosts or users
                 // when its own key says so.
-                self.walk_object(m, at, context::container(k), Level::Inner);
+                self.walk_object(m, at, keyed(k, context::container), Level::Inner);
             } else if !matches!(child, Value::Null | Value::Bool(_)) {
-                self.walk(child, at, context::of_key(k));
+                self.walk(child, at, keyed(k, context::of_key));
             }
             at.path.truncate(len);
         }
@@ -366,6 +366,12 @@ fn repeat_in(value: &mut Value, find: &dyn Fn(&str) -> Option<Kind>, at: &mut Wa
         }
         _ => {}
     }
+}
+
+/// What a key says about its value; a key longer than any word of a schema says nothing
+/// (and is not read word by word).
+fn keyed(k: &str, f: fn(&str) -> Context) -> Context {
+    if k.len() > 256 { Context::Free } else { f(k) }
 }
 
 /// Renames, in place and in order, the keys whose verdict is `Some` to the first marker

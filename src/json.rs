@@ -139,6 +139,55 @@ fn string_end(bytes: &[u8], start: usize) -> Option<usize> {
     }
 }
 
+/// The most objects and arrays one document may hold. serde_json gives each a heap node of
+/// a few hundred bytes: 16 MiB of `[[[…]]]` is 8 million of them, 2.3 GB resident, on a
+/// host that may have less. A run manifest holds a few hundred.
+pub const MAX_CONTAINERS: usize = 100_000;
+
+/// Whether `bytes` hold more than `limit` objects and arrays (outside strings), counted
+/// before anything is parsed: one jump to each quote or bracket, linear in the input.
+pub fn containers_over(bytes: &[u8], limit: usize) -> bool {
+    let mut count = 0usize;
+    let mut i = 0usize;
+    while let Some(step) = bytes
+        .get(i..)
+        .and_then(|rest| memchr::memchr3(b'"', b'[', b'{', rest))
+    {
+        let at = i + step;
+        if bytes.get(at) == Some(&b'"') {
+            // An unterminated string ends the count: the parser will refuse it anyway.
+            match string_end(bytes, at) {
+                Some(end) => i = end + 1,
+                None => return false,
+            }
+        } else {
+            count += 1;
+            if count > limit {
+                return true;
+            }
+            i = at + 1;
+        }
+    }
+    false
+}
+
+/// Refuses bytes of unknown origin with more than [`MAX_CONTAINERS`] objects and arrays,
+/// before anything parses them (in words, without their content).
+pub fn bounded(bytes: &[u8]) -> Result<(), String> {
+    if containers_over(bytes, MAX_CONTAINERS) {
+        return Err(format!(
+            "more than {MAX_CONTAINERS} objects and arrays (a telemetry payload holds a few hundred)"
+        ));
+    }
+    Ok(())
+}
+
+/// Parses one JSON value from bytes of unknown origin, within [`bounded`].
+pub fn parse(bytes: &[u8]) -> Result<serde_json::Value, String> {
+    bounded(bytes)?;
+    serde_json::from_slice(bytes).map_err(|e| format!("invalid JSON: {e}"))
+}
+
 /// `.word` for a plain word, `[key N]` for anything else.
 fn push_key(path: &mut String, key: &str, position: usize) {
     let plain = key
@@ -411,6 +460,20 @@ impl Cursor<'_> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn containers_are_counted_outside_strings_and_bounded() {
+        assert!(!containers_over(br#"{"a":[1,{"b":"[[[{{{"}]}"#, 3));
+        assert!(containers_over(br#"{"a":[1,{"b":"x"},[]]}"#, 3));
+        // An escaped quote does not end a string; an unterminated one ends the count.
+        assert!(!containers_over(br#"{"a":"\"[[[[\""}"#, 1));
+        assert!(!containers_over(br#"{"a":"[[[[[["#, 1));
+        let deep = format!("{}{}", "[".repeat(200_000), "]".repeat(200_000));
+        assert!(containers_over(deep.as_bytes(), MAX_CONTAINERS));
+        let err = parse(deep.as_bytes()).unwrap_err();
+        assert!(err.contains("more than 100000 objects and arrays"), "{err}");
+        assert!(parse(b"{\"a\":[1,2]}").is_ok());
+    }
     use super::*;
 
     fn dup(s: &str) -> Option<(usize, String)> {

@@ -135,6 +135,7 @@ pub fn run(args: &CheckArgs, settings: &Settings) -> anyhow::Result<ExitCode> {
 /// and the first repeated key (a finding: serde_json keeps only the last value).
 fn read_documents(path: &str) -> Result<(Vec<Value>, Option<Duplicate>), String> {
     let (name, bytes) = payload::read_input(path)?;
+    crate::json::bounded(&bytes).map_err(|e| format!("{name}: {e}"))?;
     let docs = serde_json::Deserializer::from_slice(&bytes)
         .into_iter::<Value>()
         .collect::<Result<Vec<_>, _>>()

@@ -217,13 +217,13 @@ pub fn check(bytes: &[u8]) -> Result<(), String> {
     if bytes.len() as u64 > MAX_ENTRY {
         return Err("larger than 16 MiB".into());
     }
-    match serde_json::from_slice::<serde_json::Value>(bytes) {
+    match crate::json::parse(bytes) {
         Ok(serde_json::Value::Object(_)) => match crate::json::duplicate_key(bytes) {
             Some(d) => Err(format!("the key {} is repeated", d.path)),
             None => Ok(()),
         },
         Ok(other) => Err(format!("expected a JSON object, found {}", kind_of(&other))),
-        Err(e) if bytes.is_empty() => Err(format!("empty file ({e})")),
-        Err(e) => Err(format!("invalid JSON: {e}")),
+        Err(_) if bytes.is_empty() => Err("empty file".into()),
+        Err(e) => Err(e),
     }
 }

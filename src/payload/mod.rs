@@ -142,8 +142,7 @@ pub fn read_input(path: &str) -> Result<(String, Vec<u8>), String> {
 /// Reads `PATH` or standard input (`-`) and checks it holds exactly one JSON object.
 pub fn read_object(path: &str) -> Result<(Vec<u8>, Map<String, Value>), UsageError> {
     let (name, bytes) = read_input(path).map_err(UsageError)?;
-    let value: Value = serde_json::from_slice(&bytes)
-        .map_err(|e| UsageError(format!("{name}: invalid JSON: {e}")))?;
+    let value = crate::json::parse(&bytes).map_err(|e| UsageError(format!("{name}: {e}")))?;
     if let Some(d) = crate::json::duplicate_key(&bytes) {
         return Err(UsageError(format!(
             "{name}: duplicate key {} (a key may appear once per object)",
@@ -276,6 +275,9 @@ impl Payload {
         if bytes.is_empty() {
             return Err("empty file".into());
         }
+        // Before the lean scan too: `materialize` must be able to parse what it accepted,
+        // or the guard would see an empty object.
+        crate::json::bounded(&bytes)?;
         let key = key.filter(|k| usable_key(k)).map(str::to_string);
         if kind == Kind::Built
             && let Some((own, lean)) = lean::scan(&bytes)
@@ -292,10 +294,9 @@ impl Payload {
                 checked: false,
             });
         }
-        let object = match serde_json::from_slice::<Value>(&bytes) {
-            Ok(Value::Object(object)) => object,
-            Ok(other) => return Err(format!("expected a JSON object, found {}", kind_of(&other))),
-            Err(e) => return Err(format!("invalid JSON: {e}")),
+        let object = match crate::json::parse(&bytes)? {
+            Value::Object(object) => object,
+            other => return Err(format!("expected a JSON object, found {}", kind_of(&other))),
         };
         let own = own_key(&object);
         Ok(match kind {
@@ -324,7 +325,7 @@ impl Payload {
         if self.lean.is_none() {
             return;
         }
-        if let Ok(Value::Object(object)) = serde_json::from_slice(&self.raw) {
+        if let Ok(Value::Object(object)) = crate::json::parse(&self.raw) {
             self.object = wire_types(object);
             self.raw = Vec::new();
             self.lean = None;

@@ -442,6 +442,12 @@ fn corrupt_entries_are_set_aside_and_foreign_files_left_where_they_are() {
     let ob = s.outbox();
     let ids = seed(&ob, 2, Duration::from_secs(60));
     let recent = stamp(OffsetDateTime::now_utc() - Duration::from_secs(30));
+    // Valid, but past the bound on objects and arrays (gigabytes once parsed); kind=built
+    // below, so that it is not parsed whole to be sent from its own bytes either.
+    let deep = format!(
+        "{{\"event_id\":\"deep\",\"a\":[{}]}}",
+        vec![format!("{}{}", "[".repeat(100), "]".repeat(100)); 2_000].join(",")
+    );
     let bad = [
         (format!("{recent}-empty.json"), ""),
         (
@@ -449,6 +455,7 @@ fn corrupt_entries_are_set_aside_and_foreign_files_left_where_they_are() {
             "{\"event_id\": \"x\", \"a\": ",
         ),
         (format!("{recent}-array.json"), "[1, 2]"),
+        (format!("{recent}-deep.json"), deep.as_str()),
     ];
     for (name, text) in &bad {
         fs::write(ob.join(name), text).unwrap();
@@ -456,6 +463,11 @@ fn corrupt_entries_are_set_aside_and_foreign_files_left_where_they_are() {
     fs::write(
         ob.join(format!("{recent}-truncated.history")),
         "event_id=x\nkind=raw\n",
+    )
+    .unwrap();
+    fs::write(
+        ob.join(format!("{recent}-deep.history")),
+        "event_id=deep\nkind=built\n",
     )
     .unwrap();
     // Not ours: other files, a symlink under an entry's name, a directory.
@@ -477,7 +489,7 @@ fn corrupt_entries_are_set_aside_and_foreign_files_left_where_they_are() {
         "the good entries went out, nothing else"
     );
     assert!(
-        summary(&run).contains("delivered=2 kept=0 rejected=0 expired=0 set_aside=3"),
+        summary(&run).contains("delivered=2 kept=0 rejected=0 expired=0 set_aside=4"),
         "{}",
         run.stderr
     );
@@ -493,6 +505,7 @@ fn corrupt_entries_are_set_aside_and_foreign_files_left_where_they_are() {
     run.stderr_has("invalid JSON");
     run.stderr_has("empty file");
     run.stderr_has("found an array");
+    run.stderr_has("more than 100000 objects and arrays");
     // One warning names the foreign files; each is left exactly where it is.
     let warning: Vec<&str> = run
         .stderr

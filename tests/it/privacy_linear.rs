@@ -80,7 +80,14 @@ fn the_guard_is_linear_on_every_hard_shape() {
         (0..3)
             .map(|_| {
                 let run = s.run(&["check", file]);
-                assert!(run.code == 0 || run.code == 1, "{file}: {}", run.stderr);
+                // Past json::MAX_CONTAINERS (deep nesting) a document is refused before it
+                // is parsed: at once, and in words.
+                let refused = run.code == 2 && run.stderr.contains("objects and arrays");
+                assert!(
+                    run.code == 0 || run.code == 1 || refused,
+                    "{file}: {}",
+                    run.stderr
+                );
                 run.elapsed.as_secs_f64()
             })
             .fold(f64::INFINITY, f64::min)

@@ -498,6 +498,14 @@ fn bad_input_is_exit_2_with_one_line_and_nothing_sent() {
     s.write("broken.json", "{\"a\": ");
     s.write("array.json", "[1, 2]");
     s.write("two.json", "{} {}");
+    // 2 MiB of nested arrays would take about 300 MB once parsed: refused before that.
+    s.write(
+        "deep.json",
+        &format!(
+            "{{\"a\":[{}]}}",
+            vec![format!("{}{}", "[".repeat(100), "]".repeat(100)); 10_000].join(",")
+        ),
+    );
     fs::create_dir_all(s.path("adir")).unwrap();
     // Our own errors are one line naming the culprit; clap's usage errors start with one.
     let cases: &[(&[&str], &str)] = &[
@@ -518,6 +526,14 @@ fn bad_input_is_exit_2_with_one_line_and_nothing_sent() {
             "array.json: expected a JSON object, found an array",
         ),
         (&["send", "event", "two.json"], "two.json: invalid JSON"),
+        (
+            &["send", "manifest", "deep.json"],
+            "deep.json: more than 100000 objects and arrays",
+        ),
+        (
+            &["check", "deep.json"],
+            "deep.json: more than 100000 objects and arrays",
+        ),
         (
             &["send", "event", "array.json"],
             "array.json: expected a JSON object",

@@ -54,14 +54,19 @@ pub(super) fn background(out: Verbosity) -> bool {
 
 /// A whole number in [1, max]; anything else warns naming the value and uses the default.
 pub(super) fn whole(name: &str, default: u64, max: u64, out: Verbosity) -> u64 {
+    whole_between(name, default, 1, max, out)
+}
+
+/// A whole number in [min, max]; anything else warns naming the value and uses the default.
+pub(super) fn whole_between(name: &str, default: u64, min: u64, max: u64, out: Verbosity) -> u64 {
     let Some(v) = non_empty(name) else {
         return default;
     };
     match v.trim().parse::<u64>() {
-        Ok(n) if (1..=max).contains(&n) => n,
+        Ok(n) if (min..=max).contains(&n) => n,
         _ => {
             out.warn(format_args!(
-                "{name}={v:?} is not a whole number between 1 and {max}; using {default}"
+                "{name}={v:?} is not a whole number between {min} and {max}; using {default}"
             ));
             default
         }

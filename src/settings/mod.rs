@@ -9,10 +9,12 @@ use std::time::Duration;
 use crate::error::UsageError;
 
 mod check;
+mod ledger;
 mod verbosity;
 
 use check::{background, header_value, seconds, whole};
 pub use check::{default_user_agent, validate_endpoint};
+pub use ledger::LedgerCaps;
 pub use verbosity::{Overrides, Verbosity, under_ci};
 
 pub const DEFAULT_ENDPOINT: &str = "https://telemetry.productive-k3s.io/telemetry";
@@ -110,6 +112,8 @@ const HANDED_DOWN: &[&str] = &[
     "TELEMETRY_SOURCE_SCRIPT",
     "TELEMETRY_OUTBOX_MAX_ENTRIES",
     "TELEMETRY_OUTBOX_MAX_AGE_DAYS",
+    "TELEMETRY_LEDGER_MAX_ENTRIES",
+    "TELEMETRY_LEDGER_MAX_MB",
     "TELEMETRY_DELIVERY",
     "TELEMETRY_PRIVACY",
     "TELEMETRY_PRIVACY_EXTRA",
@@ -152,6 +156,8 @@ pub struct Settings {
     pub outbox_dir: PathBuf,
     /// Caps on the outbox: the oldest entries beyond them are dropped with a warning.
     pub outbox_caps: Caps,
+    /// Bounds on the ledger of what left (`outbox::ledger`).
+    pub ledger_caps: LedgerCaps,
     /// TELEMETRY_DELIVERY=background: `send` returns once the payload is in the outbox.
     pub background: bool,
     pub user_agent: String,
@@ -377,6 +383,7 @@ impl Settings {
                     ) * 86_400,
                 ),
             },
+            ledger_caps: ledger::load(out),
             background: background(out),
             user_agent: non_empty("TELEMETRY_USER_AGENT").unwrap_or_else(default_user_agent),
             session_id: non_empty("TELEMETRY_SESSION_ID"),

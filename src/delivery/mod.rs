@@ -17,6 +17,7 @@ use ureq::unversioned::transport::NextTimeout;
 pub mod deadline;
 pub mod forward;
 pub mod policy;
+pub mod protocol;
 pub mod proxy;
 pub mod roots;
 pub mod words;

@@ -178,17 +178,19 @@ pub fn entry_stem(seq: Option<u64>, at: OffsetDateTime, event_id: &str) -> Strin
         stem.push_str("19700101T000000.000000000Z");
     }
     stem.push('-');
-    let before = stem.len();
-    stem.extend(
-        event_id
-            .chars()
-            .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-            .take(64),
-    );
-    if stem.len() == before {
-        stem.push('x');
-    }
+    stem.push_str(&stem_id(event_id));
     stem
+}
+
+/// An event id as a stem holds it: its name-safe characters, at most 64 (`id_of` reads
+/// it back).
+pub fn stem_id(event_id: &str) -> String {
+    let id: String = event_id
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        .take(64)
+        .collect();
+    if id.is_empty() { "x".into() } else { id }
 }
 
 /// Makes `dir` (0700) if it is missing, and refuses one that is not a real directory: a

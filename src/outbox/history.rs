@@ -29,6 +29,9 @@ pub struct History {
     pub endpoint: Option<String>,
     /// A bearer token was set when it was written (`token=1`; never the token).
     pub token: bool,
+    /// The wire protocol it was written for (`protocol=`, `delivery::protocol`); entries of
+    /// earlier versions have none and are `pk3s`.
+    pub protocol: Option<String>,
     /// Why a send kept it without trying (`spared=`: the endpoint was remembered as down).
     pub spared: Option<String>,
     pub attempts: u32,
@@ -60,6 +63,7 @@ impl History {
             outbox_ms: None,
             endpoint: None,
             token: false,
+            protocol: None,
             spared: None,
             attempts: 0,
             last: None,
@@ -94,6 +98,7 @@ impl History {
                 "outbox_ms" => h.outbox_ms = v.parse().ok(),
                 "endpoint" => h.endpoint = Some(v.to_string()).filter(|e| !e.is_empty()),
                 "token" => h.token = v == "1",
+                "protocol" => h.protocol = Some(v.to_string()).filter(|p| !p.is_empty()),
                 "spared" => h.spared = Some(v.to_string()),
                 "attempts" => h.attempts = v.parse().unwrap_or(0),
                 "last_attempt_at" => last_at = v.to_string(),
@@ -144,6 +149,9 @@ impl History {
         }
         if self.token {
             s.push_str("token=1\n");
+        }
+        if let Some(p) = &self.protocol {
+            s.push_str(&format!("protocol={}\n", one_line(p)));
         }
         if let Some(why) = &self.spared {
             s.push_str(&format!("spared={}\n", one_line(why)));
@@ -200,6 +208,7 @@ mod tests {
         h.outbox_ms = Some(1234);
         h.endpoint = Some("https://t.example/telemetry".into());
         h.token = true;
+        h.protocol = Some("pk3s".into());
         h.spared = Some("timed out".into());
         for n in 1..=60 {
             h.record(&Attempt {
@@ -220,6 +229,7 @@ mod tests {
             Some("https://t.example/telemetry")
         );
         assert!(back.token);
+        assert_eq!(back.protocol.as_deref(), Some("pk3s"));
         assert_eq!(
             back.last.as_ref().map(|l| l.1.clone()),
             Some(Answer::Failed("connection refused".into()))

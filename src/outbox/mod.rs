@@ -21,6 +21,7 @@ pub mod deliverer;
 pub mod drops;
 pub mod entry;
 pub mod history;
+pub mod ledger;
 pub mod legacy;
 pub mod memory;
 pub mod order;
@@ -166,15 +167,21 @@ impl Outbox {
     /// clock (`order`). Not fsynced: a killed process leaves its files in the page cache;
     /// `settle` makes a kept entry durable.
     pub fn write_ahead(&self, payload: &Payload, pin: &Pin) -> io::Result<Pending> {
+        let mut history = History::new(&payload.event_id, payload.kind, OffsetDateTime::now_utc());
+        history.checked = payload.checked;
+        pin.record(&mut history);
+        history.state = "sending".into();
+        self.write_new(payload, history)
+    }
+
+    /// Writes `payload` as a new entry with `history` (its place in the write order and
+    /// the outbox's clock added), and keeps it claimed.
+    fn write_new(&self, payload: &Payload, mut history: History) -> io::Result<Pending> {
         self.ensure()?;
         let now = OffsetDateTime::now_utc();
         let ticket = order::next(&self.dir);
         let stem = entry::entry_stem(Some(ticket.seq), now, &payload.event_id);
-        let mut history = History::new(&payload.event_id, payload.kind, now);
-        history.checked = payload.checked;
         history.outbox_ms = ticket.outbox_ms;
-        pin.record(&mut history);
-        history.state = "sending".into();
         let body = payload.body();
         // The history first, held until its `.json` is in place: a `.json` always has its
         // history, and a history without one is recognisably debris once unlocked.

@@ -9,11 +9,14 @@
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{Sender, channel};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Mutex, OnceLock, PoisonError};
 use std::thread::sleep;
 use std::time::{Duration, Instant, SystemTime};
 
 use super::entry;
+use super::ledger::read::Left;
+use super::ledger::record::Record;
+use super::ledger::{Ledger, cannot_record};
 use super::memory::Memory;
 use super::order;
 pub use super::report::{Counts, Sink, Summary};
@@ -52,8 +55,15 @@ pub struct Replayer<'a> {
     pub(super) privacy: privacy::Mode,
     /// Every answer teaches the endpoint memory (a replay itself always tries).
     pub(super) memory: Memory,
-    /// Who drops entries, for the record of drops: `flush` or `deliverer`.
-    by: &'static str,
+    /// Who drops entries and delivers them, for the records of drops and of what left:
+    /// `flush`, `deliverer` or `from` (`flush --from`).
+    pub(super) by: &'static str,
+    /// The ledger: a record per delivery, written before the entry is removed.
+    ledger: Mutex<Ledger>,
+    /// What left already, read from the ledger when first asked.
+    left: OnceLock<Left>,
+    /// A delivery could not be recorded (said once).
+    unrecorded: AtomicBool,
 }
 
 /// What the workers share.
@@ -181,7 +191,25 @@ impl<'a> Replayer<'a> {
             privacy: privacy::Mode::from_env(settings.out),
             memory: Memory::load(settings),
             by,
+            ledger: Mutex::new(Ledger::new(&settings.outbox_dir, settings.ledger_caps)),
+            left: OnceLock::new(),
+            unrecorded: AtomicBool::new(false),
         }
+    }
+
+    /// What left already (the ledger, read once): a replay does not send it again.
+    pub fn left(&self) -> &Left {
+        self.left
+            .get_or_init(|| Left::load(&self.outbox.dir, self.settings.ledger_caps))
+    }
+
+    /// Records a delivery in the ledger; a record that cannot be written is said once (the
+    /// warning returned), and the replay goes on.
+    pub(super) fn record(&self, record: &Record) -> Option<String> {
+        let mut ledger = self.ledger.lock().unwrap_or_else(PoisonError::into_inner);
+        let e = ledger.append(std::slice::from_ref(record)).err()?;
+        (!self.unrecorded.swap(true, Ordering::Relaxed))
+            .then(|| cannot_record(&self.outbox.dir, &e))
     }
 
     /// Everything before the requests: debris, the foreign-file warning, old side files,

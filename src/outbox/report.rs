@@ -28,6 +28,9 @@ pub struct Counts {
     pub elsewhere: usize,
     /// Kept: written with a bearer token, and none is set now.
     pub no_token: usize,
+    /// Removed without sending: the ledger says it left already (a kill between its
+    /// record and its removal, or a bundle delivered before).
+    pub already_left: usize,
 }
 
 #[derive(Debug)]
@@ -52,6 +55,7 @@ pub(super) enum Msg {
     InUse,
     Elsewhere,
     NoToken,
+    AlreadyLeft,
 }
 
 /// The counts of the workers, tallied without a lock.
@@ -64,6 +68,7 @@ pub(super) struct Tally {
     in_use: AtomicUsize,
     elsewhere: AtomicUsize,
     no_token: AtomicUsize,
+    already_left: AtomicUsize,
 }
 
 impl Tally {
@@ -77,6 +82,7 @@ impl Tally {
             Msg::InUse => &self.in_use,
             Msg::Elsewhere => &self.elsewhere,
             Msg::NoToken => &self.no_token,
+            Msg::AlreadyLeft => &self.already_left,
             Msg::Warn(_) | Msg::Info(_) => return false,
         };
         n.fetch_add(1, Ordering::Relaxed);
@@ -96,6 +102,7 @@ impl Tally {
             rejected: n.rejected + g(&self.rejected),
             set_aside: n.set_aside + g(&self.set_aside),
             in_use: n.in_use + g(&self.in_use),
+            already_left: n.already_left + g(&self.already_left),
             ..*n
         }
     }

@@ -8,20 +8,33 @@
 use ureq::http::Uri;
 
 use super::History;
+use crate::delivery::protocol;
 use crate::error::UsageError;
 use crate::settings::{Origin, Settings, validate_endpoint};
 
-/// What an entry records of where it was meant to go.
+/// What an entry records of where it was meant to go: the endpoint, whether it needed a
+/// bearer token (never the token) and the protocol it goes out in.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Pin {
     pub endpoint: Option<String>,
     pub token: bool,
+    pub protocol: Option<String>,
 }
 
 impl Pin {
+    /// A new payload's pin: the endpoint it is sent to now, in today's protocol.
+    pub fn to(endpoint: &str, token: bool) -> Pin {
+        Pin {
+            endpoint: Some(endpoint.to_string()),
+            token,
+            protocol: Some(protocol::PK3S.to_string()),
+        }
+    }
+
     pub fn record(&self, h: &mut History) {
         h.endpoint.clone_from(&self.endpoint);
         h.token = self.token;
+        h.protocol.clone_from(&self.protocol);
     }
 }
 
@@ -48,6 +61,8 @@ pub enum Target<'a> {
     Elsewhere(&'a str),
     /// Written with a bearer token, and none is set now: kept rather than sent without it.
     NeedsToken,
+    /// Written for a protocol this binary cannot speak (a later version's): kept.
+    Unsupported(&'a str),
 }
 
 impl Route {
@@ -96,6 +111,9 @@ impl Route {
     }
 
     pub fn target<'a>(&'a self, h: &'a History) -> Target<'a> {
+        if let Some(p) = h.protocol.as_deref().filter(|p| !protocol::known(p)) {
+            return Target::Unsupported(p);
+        }
         if let Some(r) = &self.reroute {
             return Target::Send(r);
         }
@@ -210,5 +228,10 @@ mod tests {
         };
         assert_eq!(rerouted.target(&h(Some(a), true)), Target::Send(b));
         assert!(rerouted.single() && set.single());
+        let mut later = h(Some(a), false);
+        later.protocol = Some("otlp-2".into());
+        assert_eq!(rerouted.target(&later), Target::Unsupported("otlp-2"));
+        later.protocol = Some(protocol::PK3S.into());
+        assert_eq!(rerouted.target(&later), Target::Send(b));
     }
 }

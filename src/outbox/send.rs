@@ -14,6 +14,7 @@
 //! 6. Settled: removed when delivered, kept durably or moved to `rejected/`; the caps
 //!    after a new entry is kept.
 
+use std::cell::RefCell;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -24,8 +25,8 @@ use super::background::Handoff;
 use super::memory::{Down, Memory};
 use super::replay::Replayer;
 use super::route::Target;
-use super::{Outbox, Pending, Pin, census};
-use crate::attempt::Outcome;
+use super::{Outbox, Pending, Pin, census, ledger};
+use crate::attempt::{Answer, Outcome};
 use crate::delivery::Client;
 use crate::delivery::policy::{self, Report};
 use crate::delivery::proxy::proxy_for;
@@ -85,11 +86,7 @@ pub fn send(start: Start, mode: Mode, settings: &Settings) -> anyhow::Result<Sen
             if mode == Mode::DryRun {
                 return Ok(Sent::DryRun(Box::new(payload)));
             }
-            let pin = Pin {
-                endpoint: Some(url.to_string()),
-                token: settings.token.is_some(),
-            };
-            let pending = outbox.write_ahead(&payload, &pin);
+            let pending = outbox.write_ahead(&payload, &Pin::to(url, settings.token.is_some()));
             if pending.is_ok()
                 && let Some(w) = outbox.exposure()
             {
@@ -165,10 +162,15 @@ pub fn send(start: Start, mode: Mode, settings: &Settings) -> anyhow::Result<Sen
         Mode::Deliverer(d) => Some(d),
         _ => None,
     };
+    // The exact bytes of the attempt that was delivered, for the ledger.
+    let delivered = RefCell::new(Vec::new());
     let report = policy::deliver(
         |b, k| {
             let sent = client.post(b, k);
             memory.observe(url, &sent.0, sent.1);
+            if matches!(sent.0, Answer::Status(200..=299)) {
+                delivered.replace(b.to_vec());
+            }
             sent
         },
         &mut payload,
@@ -183,6 +185,21 @@ pub fn send(start: Start, mode: Mode, settings: &Settings) -> anyhow::Result<Sen
         .unwrap_or_default();
     if report.outcome == Outcome::Delivered {
         let by = if new { "send" } else { "deliverer" };
+        // Before the entry goes: a payload that left is never without its record.
+        if let Some(last) = report.last() {
+            let noted = ledger::note(
+                &outbox.dir,
+                settings.ledger_caps,
+                &payload,
+                url,
+                by,
+                last,
+                &delivered.borrow(),
+            );
+            if let Err(e) = noted {
+                out.warn(e);
+            }
+        }
         census::note(&settings.outbox_dir, by, &answer, out);
     }
     let Some(pending) = pending else {
@@ -190,10 +207,7 @@ pub fn send(start: Start, mode: Mode, settings: &Settings) -> anyhow::Result<Sen
             return Ok(Sent::Delivered);
         }
         // Tried once more, for the error that says why it cannot be kept.
-        let pin = Pin {
-            endpoint: Some(url.to_string()),
-            token: settings.token.is_some(),
-        };
+        let pin = Pin::to(url, settings.token.is_some());
         return match outbox.write_ahead(&payload, &pin) {
             Err(e) => Err(anyhow!("{}: {}", cannot_keep(settings), plain_io(&e))),
             Ok(p) => settle(&outbox, p, report, new, settings),
@@ -215,6 +229,11 @@ fn claim(replayer: &Replayer, stem: &str) -> Option<Taken> {
     let Target::Send(url) = replayer.route.target(&history) else {
         return None;
     };
+    if replayer.left().contains(&payload.event_id, url) {
+        // It left before (a kill between its record and its removal): not sent again.
+        let _ = replayer.outbox.delete(stem);
+        return None;
+    }
     let url = url.to_string();
     let first = history
         .attempts

@@ -145,6 +145,16 @@ impl Replayer<'_> {
                 Ok((_, history)) if matches!(self.route.target(&history), Target::Elsewhere(_)) => {
                     plain("keep", path, elsewhere_words(history.endpoint.as_deref()))
                 }
+                Ok((_, history)) if matches!(self.route.target(&history), Target::Unsupported(_)) => {
+                    plain(
+                        "keep",
+                        path,
+                        format!(
+                            "written for the protocol {}, which this version cannot send",
+                            history.protocol.as_deref().unwrap_or_default()
+                        ),
+                    )
+                }
                 Ok((payload, history)) => {
                     send += 1;
                     Planned {

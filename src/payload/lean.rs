@@ -20,14 +20,16 @@ const STAMPED: [&[u8]; 4] = [
     b"is_retry",
 ];
 
-/// Top-level keys whose value decides whether the bytes can go as they are.
-const WATCHED: [&[u8]; 6] = [
+/// Top-level keys whose value decides whether the bytes can go as they are (and the event
+/// name, which the ledger records).
+const WATCHED: [&[u8]; 7] = [
     b"event_id",
     b"run_id",
     b"retry_of_run_id",
     b"session_id",
     b"parent_run_id",
     b"client",
+    b"event_name",
 ];
 
 #[derive(Debug, Clone)]
@@ -36,6 +38,8 @@ pub struct Lean {
     slots: [Range<usize>; 4],
     /// `delivery_attempt` as stored (0 when not a plain whole number).
     pub last: u32,
+    /// Where the `event_name` value stands, if there is one.
+    pub name: Option<Range<usize>>,
     /// The attempt to send it as, once stamped.
     stamp: Option<(u32, OffsetDateTime)>,
 }
@@ -47,7 +51,7 @@ pub type Scanned = (Option<String>, Lean);
 pub fn scan(bytes: &[u8]) -> Option<Scanned> {
     let top = members(bytes, 0..bytes.len())?;
     let mut slots: [Option<Range<usize>>; 4] = Default::default();
-    let mut watched: [Option<Range<usize>>; 6] = Default::default();
+    let mut watched: [Option<Range<usize>>; 7] = Default::default();
     for m in &top {
         let key = bytes.get(m.key.clone())?;
         if m.escaped {
@@ -71,7 +75,7 @@ pub fn scan(bytes: &[u8]) -> Option<Scanned> {
         }
     }
     let value = |r: &Option<Range<usize>>| r.as_ref().and_then(|r| bytes.get(r.clone()));
-    let [event_id, run, retry_of, session, parent, client] = &watched;
+    let [event_id, run, retry_of, session, parent, client, name] = &watched;
     // What `wire_types` would change: the parsing path does it.
     if value(run).is_some() && value(run) != value(retry_of) {
         return None;
@@ -109,6 +113,7 @@ pub fn scan(bytes: &[u8]) -> Option<Scanned> {
     let lean = Lean {
         slots: [sent, delivery, retry, is_retry],
         last,
+        name: name.clone(),
         stamp: None,
     };
     Some((own, lean))

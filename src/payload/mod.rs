@@ -362,6 +362,22 @@ impl Payload {
         m.insert("is_retry".into(), json!(attempt > 1));
     }
 
+    /// Its `event_name`, when it has one that is a string.
+    pub fn event_name(&self) -> Option<String> {
+        match &self.lean {
+            Some(lean) => lean
+                .name
+                .as_ref()
+                .and_then(|r| self.raw.get(r.clone()))
+                .and_then(|v| serde_json::from_slice::<String>(v).ok()),
+            None => self
+                .object
+                .get("event_name")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+        }
+    }
+
     /// The body as it goes on the wire now.
     pub fn body(&self) -> Vec<u8> {
         match self.kind {

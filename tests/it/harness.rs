@@ -223,11 +223,14 @@ pub const LAST_DELIVERY: &str = ".last-delivery";
 /// The outbox's write order and clock, and its record of drops (docs/outbox.md).
 pub const SEQUENCE: &str = ".pk3s-sequence";
 pub const DROPS: &str = ".pk3s-drops";
+/// The ledger of what left: the current segment and the one before it.
+pub const LEDGER: &str = ".pk3s-ledger";
+pub const LEDGER_OLDER: &str = ".pk3s-ledger.1";
 
 /// A file the outbox keeps about itself (not an entry nor debris): its last delivery, its
-/// sequence and clock, its record of drops, `status`'s `.state/` cache.
+/// sequence and clock, its record of drops, its ledger, `status`'s `.state/` cache.
 pub fn outbox_state(name: &std::ffi::OsStr) -> bool {
-    [LAST_DELIVERY, SEQUENCE, DROPS, ".state"]
+    [LAST_DELIVERY, SEQUENCE, DROPS, LEDGER, LEDGER_OLDER, ".state"]
         .iter()
         .any(|s| name == *s)
 }

@@ -9,6 +9,7 @@ use time::OffsetDateTime;
 
 use super::super::History;
 use super::super::entry::{self, Claim};
+use super::super::ledger;
 use super::super::report::{Msg, Say};
 use super::super::route::Target;
 use super::super::stored::Unusable;
@@ -80,6 +81,24 @@ impl Replayer<'_> {
         // The connection to where it goes, by index: the URL is then borrowed from the
         // worker's list, not copied from the history an entry.
         let at = match self.route.target(&history) {
+            Target::Send(url) if self.left().contains(&payload.event_id, url) => {
+                // It left before (the ledger says so): removed, not sent again.
+                if let Err(e) = self.outbox.delete(stem) {
+                    return Step::Fatal(format!(
+                        "the outbox {}: {stem}.json was delivered before but cannot be removed: {}; stopped so as not to send it again",
+                        self.outbox.dir.display(),
+                        plain_io(&e)
+                    ));
+                }
+                if self.settings.out.verbose {
+                    say(Msg::Info(format!(
+                        "removed {}: the ledger says it left already",
+                        path().display()
+                    )));
+                }
+                say(Msg::AlreadyLeft);
+                return Step::Skipped;
+            }
             Target::Send(url) => match self.connection(clients, url, shared) {
                 Some(i) => i,
                 None => {
@@ -87,6 +106,14 @@ impl Replayer<'_> {
                     return Step::Skipped;
                 }
             },
+            Target::Unsupported(p) => {
+                say(Msg::Warn(format!(
+                    "{}: written for the protocol {p}, which this version cannot send; kept",
+                    path().display()
+                )));
+                say(Msg::Kept);
+                return Step::Skipped;
+            }
             Target::Elsewhere(url) => {
                 if self.settings.out.verbose {
                     say(Msg::Info(format!(
@@ -124,18 +151,27 @@ impl Replayer<'_> {
             .saturating_add(1);
         let now = OffsetDateTime::now_utc();
         payload.stamp(number, now);
-        let (answer, fault, retry_after) = client.post(&payload.body(), &payload.event_id);
+        let body = payload.body();
+        let (answer, fault, retry_after) = client.post(&body, &payload.event_id);
         self.memory.observe(url, &answer, fault);
         let class = classify(&answer, fault);
         let outcome = policy::outcome(class);
-        // A delivered entry's history goes with it: nothing to record.
-        if outcome != Outcome::Delivered {
-            history.record(&Attempt {
-                number,
-                at: now,
-                answer: answer.clone(),
-            });
+        let attempt = Attempt {
+            number,
+            at: now,
+            answer,
+        };
+        if outcome == Outcome::Delivered {
+            // In the ledger before the entry goes (its history goes with it).
+            let name = payload.event_name();
+            let record = ledger::delivery(&payload, name.as_deref(), url, self.by, &attempt, &body);
+            if let Some(w) = self.record(&record) {
+                say(Msg::Warn(w));
+            }
+        } else {
+            history.record(&attempt);
         }
+        let answer = attempt.answer;
         if let Err(why) = self.finish(stem, &mut history, outcome, &answer, &say) {
             return Step::Fatal(why);
         }

@@ -39,6 +39,7 @@ Register-ArgumentCompleter -Native -CommandName 'pk3s-telemetry' -ScriptBlock {
             [CompletionResult]::new('enable', 'enable', [CompletionResultType]::ParameterValue, 'Save "telemetry on" for this user (or with --system for the machine)')
             [CompletionResult]::new('disable', 'disable', [CompletionResultType]::ParameterValue, 'Save "telemetry off" for this user (or with --system for the machine)')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show where things stand: consent and its source, endpoint, proxy, outbox counts, last delivery')
+            [CompletionResult]::new('log', 'log', [CompletionResultType]::ParameterValue, 'Show what left this machine from this outbox, newest first; --show prints one body byte for byte')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -217,6 +218,24 @@ Register-ArgumentCompleter -Native -CommandName 'pk3s-telemetry' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'pk3s-telemetry;log' {
+            [CompletionResult]::new('--show', '--show', [CompletionResultType]::ParameterName, 'Print the exact body of the newest payload with this event id that left, byte for byte, and nothing else')
+            [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Only what left since T: an RFC 3339 time (2026-12-01T00:00:00Z) or a time ago (90m, 24h, 7d)')
+            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'At most the newest N')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'format')
+            [CompletionResult]::new('--outbox', '--outbox', [CompletionResultType]::ParameterName, 'Directory for undelivered payloads [env: TELEMETRY_OUTBOX_DIR] [default: runs/telemetry-outbox]')
+            [CompletionResult]::new('--endpoint', '--endpoint', [CompletionResultType]::ParameterName, 'Receiver URL, http or https [env: TELEMETRY_ENDPOINT] [default: https://telemetry.productive-k3s.io/telemetry]')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'The same as --format json')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more on stderr: -v each attempt, -vv also the settings in use')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more on stderr: -v each attempt, -vv also the settings in use')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'pk3s-telemetry;help' {
             [CompletionResult]::new('send', 'send', [CompletionResultType]::ParameterValue, 'Deliver a run manifest or an event now, with bounded retries; keep it in the outbox if it cannot be delivered')
             [CompletionResult]::new('resolve', 'resolve', [CompletionResultType]::ParameterValue, 'Decide consent (asking once at a terminal) and this run''s ids; print them and the settings that were set, for `eval`')
@@ -226,6 +245,7 @@ Register-ArgumentCompleter -Native -CommandName 'pk3s-telemetry' -ScriptBlock {
             [CompletionResult]::new('enable', 'enable', [CompletionResultType]::ParameterValue, 'Save "telemetry on" for this user (or with --system for the machine)')
             [CompletionResult]::new('disable', 'disable', [CompletionResultType]::ParameterValue, 'Save "telemetry off" for this user (or with --system for the machine)')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show where things stand: consent and its source, endpoint, proxy, outbox counts, last delivery')
+            [CompletionResult]::new('log', 'log', [CompletionResultType]::ParameterValue, 'Show what left this machine from this outbox, newest first; --show prints one body byte for byte')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -259,6 +279,9 @@ Register-ArgumentCompleter -Native -CommandName 'pk3s-telemetry' -ScriptBlock {
             break
         }
         'pk3s-telemetry;help;status' {
+            break
+        }
+        'pk3s-telemetry;help;log' {
             break
         }
         'pk3s-telemetry;help;help' {

@@ -34,6 +34,9 @@ _pk3s__telemetry() {
             pk3s__telemetry,help)
                 cmd="pk3s__telemetry__subcmd__help"
                 ;;
+            pk3s__telemetry,log)
+                cmd="pk3s__telemetry__subcmd__log"
+                ;;
             pk3s__telemetry,resolve)
                 cmd="pk3s__telemetry__subcmd__resolve"
                 ;;
@@ -60,6 +63,9 @@ _pk3s__telemetry() {
                 ;;
             pk3s__telemetry__subcmd__help,help)
                 cmd="pk3s__telemetry__subcmd__help__subcmd__help"
+                ;;
+            pk3s__telemetry__subcmd__help,log)
+                cmd="pk3s__telemetry__subcmd__help__subcmd__log"
                 ;;
             pk3s__telemetry__subcmd__help,resolve)
                 cmd="pk3s__telemetry__subcmd__help__subcmd__resolve"
@@ -101,7 +107,7 @@ _pk3s__telemetry() {
 
     case "${cmd}" in
         pk3s__telemetry)
-            opts="-q -v -h -V --outbox --endpoint --quiet --verbose --help --version send resolve env check flush enable disable status help"
+            opts="-q -v -h -V --outbox --endpoint --quiet --verbose --help --version send resolve env check flush enable disable status log help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -233,7 +239,7 @@ _pk3s__telemetry() {
             return 0
             ;;
         pk3s__telemetry__subcmd__help)
-            opts="send resolve env check flush enable disable status help"
+            opts="send resolve env check flush enable disable status log help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -330,6 +336,20 @@ _pk3s__telemetry() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        pk3s__telemetry__subcmd__help__subcmd__log)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         pk3s__telemetry__subcmd__help__subcmd__resolve)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -393,6 +413,44 @@ _pk3s__telemetry() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pk3s__telemetry__subcmd__log)
+            opts="-q -v -h -V --show --since --limit --format --json --outbox --endpoint --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --show)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --outbox)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

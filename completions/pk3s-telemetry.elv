@@ -36,6 +36,7 @@ set edit:completion:arg-completer[pk3s-telemetry] = {|@words|
             cand enable 'Save "telemetry on" for this user (or with --system for the machine)'
             cand disable 'Save "telemetry off" for this user (or with --system for the machine)'
             cand status 'Show where things stand: consent and its source, endpoint, proxy, outbox counts, last delivery'
+            cand log 'Show what left this machine from this outbox, newest first; --show prints one body byte for byte'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'pk3s-telemetry;send'= {
@@ -199,6 +200,23 @@ set edit:completion:arg-completer[pk3s-telemetry] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'pk3s-telemetry;log'= {
+            cand --show 'Print the exact body of the newest payload with this event id that left, byte for byte, and nothing else'
+            cand --since 'Only what left since T: an RFC 3339 time (2026-12-01T00:00:00Z) or a time ago (90m, 24h, 7d)'
+            cand --limit 'At most the newest N'
+            cand --format 'format'
+            cand --outbox 'Directory for undelivered payloads [env: TELEMETRY_OUTBOX_DIR] [default: runs/telemetry-outbox]'
+            cand --endpoint 'Receiver URL, http or https [env: TELEMETRY_ENDPOINT] [default: https://telemetry.productive-k3s.io/telemetry]'
+            cand --json 'The same as --format json'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Say more on stderr: -v each attempt, -vv also the settings in use'
+            cand --verbose 'Say more on stderr: -v each attempt, -vv also the settings in use'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'pk3s-telemetry;help'= {
             cand send 'Deliver a run manifest or an event now, with bounded retries; keep it in the outbox if it cannot be delivered'
             cand resolve 'Decide consent (asking once at a terminal) and this run''s ids; print them and the settings that were set, for `eval`'
@@ -208,6 +226,7 @@ set edit:completion:arg-completer[pk3s-telemetry] = {|@words|
             cand enable 'Save "telemetry on" for this user (or with --system for the machine)'
             cand disable 'Save "telemetry off" for this user (or with --system for the machine)'
             cand status 'Show where things stand: consent and its source, endpoint, proxy, outbox counts, last delivery'
+            cand log 'Show what left this machine from this outbox, newest first; --show prints one body byte for byte'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'pk3s-telemetry;help;send'= {
@@ -231,6 +250,8 @@ set edit:completion:arg-completer[pk3s-telemetry] = {|@words|
         &'pk3s-telemetry;help;disable'= {
         }
         &'pk3s-telemetry;help;status'= {
+        }
+        &'pk3s-telemetry;help;log'= {
         }
         &'pk3s-telemetry;help;help'= {
         }

@@ -151,6 +151,15 @@ pub enum Command {
             changes anything."
     )]
     Status(Lazy<StatusArgs>),
+    /// Show what left this machine from this outbox, newest first; --show prints one body byte for byte
+    #[command(
+        long_about = "Show what left this machine from this outbox: every payload delivered \
+            (by send, the background deliverer, flush or flush --from) or carried out by hand \
+            (flush --to), newest first, from the ledger kept beside the outbox: when, to which \
+            endpoint, which event, the receiver's status. --format json adds the exact body of \
+            each; --show EVENT_ID prints one body byte for byte. Never sends or changes anything."
+    )]
+    Log(Lazy<LogArgs>),
     /// Write shell completions and man pages into DIR/completions and DIR/man (for packaging)
     #[command(hide = true)]
     Generate(Lazy<GenerateArgs>),
@@ -196,6 +205,39 @@ pub enum StatusFormat {
 pub struct StatusArgs {
     #[arg(long, value_enum, default_value = "text")]
     pub format: StatusFormat,
+
+    #[command(flatten)]
+    pub global: Global,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// one line per payload, newest first, for eyes
+    Text,
+    /// one JSON object per line, newest first, each with its exact body as a JSON string
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct LogArgs {
+    /// Print the exact body of the newest payload with this event id that left, byte for byte, and nothing else
+    #[arg(long, value_name = "EVENT_ID", conflicts_with_all = ["since", "limit", "format", "json"])]
+    pub show: Option<String>,
+
+    /// Only what left since T: an RFC 3339 time (2026-12-01T00:00:00Z) or a time ago (90m, 24h, 7d)
+    #[arg(long, value_name = "T")]
+    pub since: Option<String>,
+
+    /// At most the newest N
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub limit: Option<u64>,
+
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: LogFormat,
+
+    /// The same as --format json
+    #[arg(long, conflicts_with = "format")]
+    pub json: bool,
 
     #[command(flatten)]
     pub global: Global,
@@ -430,6 +472,7 @@ impl Command {
             Command::Env(a) => g(&a.global),
             Command::Flush(a) => g(&a.global),
             Command::Status(a) => g(&a.global),
+            Command::Log(a) => g(&a.global),
             Command::Check(a) => (None, Some(a.output)),
             Command::Enable(a) | Command::Disable(a) => (None, Some(a.output)),
             Command::Generate(_) | Command::Deliver(_) => (None, None),

@@ -31,6 +31,8 @@ pub const VARS: &[Var] = &[
     var("TELEMETRY_OUTBOX_DIR", "where undelivered payloads wait", "runs/telemetry-outbox"),
     var("TELEMETRY_OUTBOX_MAX_ENTRIES", "the oldest entries beyond this many are dropped", "10000"),
     var("TELEMETRY_OUTBOX_MAX_AGE_DAYS", "entries older than this are dropped", "30"),
+    var("TELEMETRY_LEDGER_MAX_ENTRIES", "the ledger of what left keeps at most this many records, the newest (2 to 1000000)", "10000"),
+    var("TELEMETRY_LEDGER_MAX_MB", "the ledger of what left keeps at most this many MiB, the newest (1 to 1024)", "16"),
     var("TELEMETRY_DELIVERY", "background: send returns once the payload is in the outbox, a detached process delivers it", "foreground"),
     var("TELEMETRY_USER_AGENT", "the User-Agent header", "productive-k3s/<version>"),
     var("TELEMETRY_SESSION_ID", "the chain's session", "a new UUID"),
@@ -75,6 +77,8 @@ const SEND_VARS: &[&str] = &[
     "TELEMETRY_OUTBOX_DIR",
     "TELEMETRY_OUTBOX_MAX_ENTRIES",
     "TELEMETRY_OUTBOX_MAX_AGE_DAYS",
+    "TELEMETRY_LEDGER_MAX_ENTRIES",
+    "TELEMETRY_LEDGER_MAX_MB",
     "TELEMETRY_DELIVERY",
     "TELEMETRY_USER_AGENT",
     "TELEMETRY_SESSION_ID",
@@ -295,6 +299,8 @@ pub const FLUSH: Page = Page {
         "TELEMETRY_OUTBOX_DIR",
         "TELEMETRY_OUTBOX_MAX_ENTRIES",
         "TELEMETRY_OUTBOX_MAX_AGE_DAYS",
+        "TELEMETRY_LEDGER_MAX_ENTRIES",
+        "TELEMETRY_LEDGER_MAX_MB",
         "TELEMETRY_USER_AGENT",
         "TELEMETRY_PRIVACY",
         "TELEMETRY_PRIVACY_EXTRA",
@@ -427,6 +433,36 @@ pub const STATUS: Page = Page {
     exits: &[("0", "shown (whatever it shows)"), ("2", "a bad flag")],
 };
 
+pub const LOG: Page = Page {
+    name: "pk3s-telemetry-log",
+    vars: &[
+        "TELEMETRY_OUTBOX_DIR",
+        "TELEMETRY_LEDGER_MAX_ENTRIES",
+        "TELEMETRY_LEDGER_MAX_MB",
+    ],
+    examples: &[
+        ("What left, newest first", "pk3s-telemetry log"),
+        (
+            "What left in the last day, for a script, each with its exact body",
+            "pk3s-telemetry log --since 24h --format json",
+        ),
+        (
+            "The exact body of one payload that left, byte for byte",
+            "pk3s-telemetry log --show 0b6c5a43-7f64-4c3e-9d55-2f1b1c7c0e11",
+        ),
+    ],
+    exits: &[
+        (
+            "0",
+            "shown (also when nothing has left; a damaged part of the ledger is named on standard error)",
+        ),
+        (
+            "2",
+            "a bad flag, or --show names an event id that did not leave (or whose body was too large to keep)",
+        ),
+    ],
+};
+
 /// Every page but the top one, for the man pages.
 pub const PAGES: &[&Page] = &[
     &SEND,
@@ -439,6 +475,7 @@ pub const PAGES: &[&Page] = &[
     &ENABLE,
     &DISABLE,
     &STATUS,
+    &LOG,
 ];
 
 /// The page of the man page `name` (the top one included).

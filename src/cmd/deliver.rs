@@ -39,8 +39,8 @@ pub fn run(args: &DeliverArgs, settings: &Settings) -> anyhow::Result<ExitCode> 
     Ok(ExitCode::from(DELIVERED))
 }
 
-/// Says what `-v` asks for, should anyone run it by hand.
-struct Quiet(Verbosity);
+/// Says what `-v` asks for, should anyone run it by hand (and what `flush --to` reports).
+pub(super) struct Quiet(pub(super) Verbosity);
 
 impl Sink for Quiet {
     fn warn(&mut self, msg: &str) {

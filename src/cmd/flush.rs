@@ -85,32 +85,57 @@ pub fn run(args: &FlushArgs, settings: &Settings) -> anyhow::Result<ExitCode> {
         let plan = replayer.plan(&listing, args.limit);
         return dry_run(&plan, args.format, out);
     }
+    let mut sink = printer(&replayer, args, settings)?;
+    let mut n = Counts::default();
+    let todo = replayer.prepare(listing, &mut n, &mut sink);
+    deliver(&replayer, &todo, n, 0, args, sink, settings)
+}
+
+/// The printer of a replay, once the settings are known good: a bad proxy setting is a
+/// usage error before anything is touched (each worker then makes its own client, its own
+/// connection, for each endpoint).
+pub(super) fn printer(
+    replayer: &Replayer,
+    args: &FlushArgs,
+    settings: &Settings,
+) -> anyhow::Result<Printer> {
+    let out = settings.out;
     let route = &replayer.route;
     let first = route.reroute.as_ref().or(route.explicit.as_ref());
     let url = first.unwrap_or(&route.fallback);
-    // A bad proxy setting is a usage error before anything is touched; each worker then
-    // makes its own client (its own connection) for each endpoint.
     let client = Client::new(settings, url)?;
     if let Some(note) = &client.proxy_note {
         out.info(note);
     }
     let progress =
         !out.quiet && args.format == ReportFormat::Text && std::io::stderr().is_terminal();
-    let mut sink = Printer {
+    Ok(Printer {
         out,
         progress,
         last: None,
         shown: false,
-    };
-    let mut n = Counts::default();
-    let todo = replayer.prepare(listing, &mut n, &mut sink);
+    })
+}
+
+/// One attempt for each entry of `todo`, then the summary (with `damaged` lines of a
+/// bundle skipped) and the exit status.
+pub(super) fn deliver(
+    replayer: &Replayer,
+    todo: &[String],
+    n: Counts,
+    damaged: usize,
+    args: &FlushArgs,
+    mut sink: Printer,
+    settings: &Settings,
+) -> anyhow::Result<ExitCode> {
+    let out = settings.out;
     let opts = Options {
         limit: args.limit,
         max_time: Duration::from_secs(args.max_time),
         workers: MAX_WORKERS,
-        progress,
+        progress: sink.progress,
     };
-    let summary = replayer.run(&todo, n, &opts, &mut sink);
+    let summary = replayer.run(todo, n, &opts, &mut sink);
     sink.clear();
     let summary = summary.map_err(|fatal| anyhow!(fatal))?;
     if summary.n.delivered > 0 {
@@ -120,11 +145,12 @@ pub fn run(args: &FlushArgs, settings: &Settings) -> anyhow::Result<ExitCode> {
     report(
         &summary,
         replayer.route.reroute.as_deref(),
+        damaged,
         args.format,
         out,
     )?;
     let n = &summary.n;
-    Ok(ExitCode::from(if n.kept > 0 || n.rejected > 0 {
+    Ok(ExitCode::from(if n.kept > 0 || n.rejected > 0 || damaged > 0 {
         NOT_DELIVERED
     } else {
         DELIVERED
@@ -145,6 +171,7 @@ fn nothing_done(args: &FlushArgs, why: &str) -> anyhow::Result<ExitCode> {
 fn report(
     s: &Summary,
     reroute: Option<&str>,
+    damaged: usize,
     format: ReportFormat,
     out: Verbosity,
 ) -> anyhow::Result<()> {
@@ -154,6 +181,9 @@ fn report(
         j["written_for"] = json!(s.elsewhere);
         j["no_token"] = json!(s.n.no_token);
         j["rerouted_to"] = json!(reroute);
+        if damaged > 0 {
+            j["damaged"] = json!(damaged);
+        }
         return print(&format!("{j}\n"));
     }
     let n = &s.n;
@@ -161,11 +191,20 @@ fn report(
         "flush: delivered={} kept={} rejected={} expired={}",
         n.delivered, n.kept, n.rejected, n.expired
     );
+    if damaged > 0 {
+        line.push_str(&format!(" damaged={damaged} (lines of the bundle skipped, named above)"));
+    }
     if n.set_aside > 0 {
         line.push_str(&format!(" set_aside={}", n.set_aside));
     }
     if n.in_use > 0 {
         line.push_str(&format!(" in_use={}", n.in_use));
+    }
+    if n.already_left > 0 {
+        line.push_str(&format!(
+            " already_left={} (not sent again: the ledger says they left)",
+            n.already_left
+        ));
     }
     if n.elsewhere > 0 {
         line.push_str(&format!(
@@ -204,6 +243,7 @@ fn summary_json(n: &Counts, stopped: Option<&str>) -> Value {
         "set_aside": n.set_aside,
         "in_use": n.in_use,
         "foreign": n.foreign,
+        "already_left": n.already_left,
         "stopped": stopped,
     })
 }
@@ -272,7 +312,7 @@ fn dry_run(plan: &[Planned], format: ReportFormat, out: Verbosity) -> anyhow::Re
 
 /// Prints what a replay reports; on a terminal, a progress line redrawn in place and
 /// cleared before any other message.
-struct Printer {
+pub(super) struct Printer {
     out: Verbosity,
     progress: bool,
     last: Option<Instant>,

@@ -6,6 +6,7 @@ pub mod enable;
 pub mod env;
 pub mod flush;
 pub mod generate;
+pub mod log;
 pub mod resolve;
 pub mod send;
 pub mod status;
@@ -91,6 +92,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Enable(args) => enable::run(true, &args, &settings),
         Command::Disable(args) => enable::run(false, &args, &settings),
         Command::Status(args) => status::run(&args, &settings),
+        Command::Log(args) => log::run(&args, &settings),
         Command::Generate(args) => generate::run(&args),
         Command::Flush(args) => flush::run(&args, &settings),
         Command::Deliver(args) => deliver::run(&args, &settings),
@@ -99,8 +101,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 
 /// Writes to stdout; a closed pipe (`| head`) is not an error worth a panic.
 pub fn print(text: &str) -> anyhow::Result<()> {
+    print_bytes(text.as_bytes())
+}
+
+/// `print`, for bytes that need not be text.
+pub fn print_bytes(bytes: &[u8]) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+    match out.write_all(bytes).and_then(|()| out.flush()) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
             Err(anyhow::anyhow!("standard output: {e}"))
         }

@@ -16,6 +16,7 @@ use crate::delivery::proxy::{Choice, proxy_for};
 use crate::error::plain_io;
 use crate::outbox::census::{Census, census};
 use crate::outbox::drops;
+use crate::outbox::ledger::read;
 use crate::outbox::memory::Memory;
 use crate::outbox::order;
 use crate::settings::Settings;
@@ -75,6 +76,7 @@ pub fn run(args: &StatusArgs, settings: &Settings) -> anyhow::Result<ExitCode> {
             })).collect::<Vec<_>>(),
         });
     }
+    let ledger = ledger_json(&outbox, settings);
     let report = json!({
         "telemetry": {
             "enabled": consent.enabled,
@@ -90,6 +92,7 @@ pub fn run(args: &StatusArgs, settings: &Settings) -> anyhow::Result<ExitCode> {
         },
         "proxy": proxy,
         "outbox": outbox_json,
+        "ledger": ledger,
         "last_delivery": last.map(|d| json!({
             "at": d.at.format(&Rfc3339).ok(),
             "age_seconds": (now - d.at).whole_seconds().max(0),
@@ -235,6 +238,8 @@ fn text(r: &Value) -> String {
             None => line("  pending", "0 (it does not exist yet)".into()),
         }
     }
+    let l = &r["ledger"];
+    line("ledger", ledger_words(l));
     let d = &r["last_delivery"];
     line(
         "last delivery",
@@ -251,6 +256,50 @@ fn text(r: &Value) -> String {
         },
     );
     out
+}
+
+/// What the ledger of what left holds (`outbox::ledger`): how many records and the newest.
+fn ledger_json(outbox: &std::path::Path, settings: &Settings) -> Value {
+    let o = read::overview(outbox, settings.ledger_caps);
+    json!({
+        "path": o.path.display().to_string(),
+        "recorded": o.recorded,
+        "damaged": o.damaged,
+        "last": o.last.map(|e| json!({
+            "at": e.at,
+            "event_id": e.event_id,
+            "event_name": e.event_name,
+            "endpoint": e.endpoint,
+            "status": e.status,
+            "by": e.by,
+            "carried_to": e.carried_to,
+        })),
+    })
+}
+
+fn ledger_words(l: &Value) -> String {
+    let s = |v: &Value| v.as_str().map(str::to_string).unwrap_or_default();
+    let last = &l["last"];
+    let mut w = if last.is_null() {
+        "nothing has left from here".to_string()
+    } else {
+        let what = match (&last["status"], last["carried_to"].as_str()) {
+            (Value::Number(n), _) => format!("HTTP {n}, by {}", s(&last["by"])),
+            (_, Some(to)) => format!("carried out in {to}"),
+            _ => s(&last["by"]),
+        };
+        format!(
+            "{} recorded (pk3s-telemetry log); the last at {}: {} to {} ({what})",
+            l["recorded"],
+            s(&last["at"]),
+            last["event_name"].as_str().unwrap_or("-"),
+            s(&last["endpoint"]),
+        )
+    };
+    if l["damaged"] == true {
+        w.push_str("; damaged in part (pk3s-telemetry log names where)");
+    }
+    w
 }
 
 /// 42s, 5m 3s, 2h 10m, 3d 4h.

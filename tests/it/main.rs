@@ -12,6 +12,7 @@ mod harness;
 mod hostile;
 mod hostile_net;
 mod layout;
+mod ledger;
 mod memory;
 mod model;
 mod nohang;

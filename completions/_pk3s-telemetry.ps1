@@ -165,6 +165,8 @@ Register-ArgumentCompleter -Native -CommandName 'pk3s-telemetry' -ScriptBlock {
             [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'Send at most N entries in this run (the rest stay for a later flush)')
             [CompletionResult]::new('--max-time', '--max-time', [CompletionResultType]::ParameterName, 'Start no request after this many seconds (the summary counts what was not tried)')
             [CompletionResult]::new('--reroute', '--reroute', [CompletionResultType]::ParameterName, 'Send every entry to URL, also those written for another endpoint (each entry goes where it was written for otherwise)')
+            [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'Move every pending entry into FILE, a new bundle to carry to a host that can deliver it (flush --from FILE there); never overwrites a file')
+            [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'Deliver the payloads of a bundle made by flush --to, each to the endpoint it was written for; what is not delivered is kept in this outbox')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'format')
             [CompletionResult]::new('--outbox', '--outbox', [CompletionResultType]::ParameterName, 'Directory for undelivered payloads [env: TELEMETRY_OUTBOX_DIR] [default: runs/telemetry-outbox]')
             [CompletionResult]::new('--endpoint', '--endpoint', [CompletionResultType]::ParameterName, 'Receiver URL, http or https [env: TELEMETRY_ENDPOINT] [default: https://telemetry.productive-k3s.io/telemetry]')

@@ -201,7 +201,7 @@ _pk3s__telemetry() {
             return 0
             ;;
         pk3s__telemetry__subcmd__flush)
-            opts="-q -v -h -V --dry-run --limit --max-time --rejected --reroute --format --outbox --endpoint --quiet --verbose --help --version"
+            opts="-q -v -h -V --dry-run --limit --max-time --rejected --reroute --to --from --format --outbox --endpoint --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -216,6 +216,14 @@ _pk3s__telemetry() {
                     return 0
                     ;;
                 --reroute)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --from)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

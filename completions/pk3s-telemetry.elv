@@ -151,6 +151,8 @@ set edit:completion:arg-completer[pk3s-telemetry] = {|@words|
             cand --limit 'Send at most N entries in this run (the rest stay for a later flush)'
             cand --max-time 'Start no request after this many seconds (the summary counts what was not tried)'
             cand --reroute 'Send every entry to URL, also those written for another endpoint (each entry goes where it was written for otherwise)'
+            cand --to 'Move every pending entry into FILE, a new bundle to carry to a host that can deliver it (flush --from FILE there); never overwrites a file'
+            cand --from 'Deliver the payloads of a bundle made by flush --to, each to the endpoint it was written for; what is not delivered is kept in this outbox'
             cand --format 'format'
             cand --outbox 'Directory for undelivered payloads [env: TELEMETRY_OUTBOX_DIR] [default: runs/telemetry-outbox]'
             cand --endpoint 'Receiver URL, http or https [env: TELEMETRY_ENDPOINT] [default: https://telemetry.productive-k3s.io/telemetry]'

@@ -115,6 +115,8 @@ complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand check" -s 
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand flush" -l limit -d 'Send at most N entries in this run (the rest stay for a later flush)' -r
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand flush" -l max-time -d 'Start no request after this many seconds (the summary counts what was not tried)' -r
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand flush" -l reroute -d 'Send every entry to URL, also those written for another endpoint (each entry goes where it was written for otherwise)' -r
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand flush" -l to -d 'Move every pending entry into FILE, a new bundle to carry to a host that can deliver it (flush --from FILE there); never overwrites a file' -r -F
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand flush" -l from -d 'Deliver the payloads of a bundle made by flush --to, each to the endpoint it was written for; what is not delivered is kept in this outbox' -r -F
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand flush" -l format -r -f -a "text\t'lines for a person, on stderr'
 json\t'JSON on stdout: one summary object (with --dry-run, one object per line per entry, then the summary)'"
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand flush" -l outbox -d 'Directory for undelivered payloads [env: TELEMETRY_OUTBOX_DIR] [default: runs/telemetry-outbox]' -r -F

@@ -316,6 +316,14 @@ pub struct FlushArgs {
     #[arg(long, value_name = "URL")]
     pub reroute: Option<String>,
 
+    /// Move every pending entry into FILE, a new bundle to carry to a host that can deliver it (flush --from FILE there); never overwrites a file
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["from", "dry_run", "reroute", "limit", "max_time"])]
+    pub to: Option<PathBuf>,
+
+    /// Deliver the payloads of a bundle made by flush --to, each to the endpoint it was written for; what is not delivered is kept in this outbox
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["to", "dry_run", "rejected"])]
+    pub from: Option<PathBuf>,
+
     #[arg(long, value_enum, default_value = "text")]
     pub format: ReportFormat,
 

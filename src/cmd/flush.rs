@@ -9,7 +9,7 @@ use anyhow::anyhow;
 use serde_json::{Value, json};
 
 use crate::cli::{FlushArgs, ReportFormat};
-use crate::cmd::{DELIVERED, NOT_DELIVERED, print};
+use crate::cmd::{DELIVERED, NOT_DELIVERED, carry, print};
 use crate::consent;
 use crate::delivery::Client;
 use crate::error::plain_io;
@@ -38,6 +38,9 @@ pub fn run(args: &FlushArgs, settings: &Settings) -> anyhow::Result<ExitCode> {
             c.source.as_str()
         ));
     }
+    if let Some(file) = &args.to {
+        return carry::to(args, file, settings);
+    }
     let route = Route::of(settings, args.reroute.as_deref())?;
     if route.is_none() && !args.dry_run {
         out.note("TELEMETRY_ENDPOINT is empty: flush sends nothing and keeps the outbox as it is");
@@ -50,10 +53,15 @@ pub fn run(args: &FlushArgs, settings: &Settings) -> anyhow::Result<ExitCode> {
         fallback: String::new(),
         token: settings.token.is_some(),
     });
-    let replayer = Replayer::new(settings, route, "flush");
+    // The ledger says who delivered: a bundle's payloads are `from`.
+    let by = if args.from.is_some() { "from" } else { "flush" };
+    let replayer = Replayer::new(settings, route, by);
     let dir = replayer.outbox.dir.clone();
     if let Some(w) = replayer.outbox.exposure() {
         out.warn(w);
+    }
+    if let Some(file) = &args.from {
+        return carry::from(args, file, &replayer, settings);
     }
     if args.rejected && !args.dry_run {
         let (moved, errors) = replayer.outbox.restore_rejected();

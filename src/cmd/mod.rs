@@ -1,5 +1,6 @@
 //! Dispatch, exit statuses and the few output helpers every command shares.
 
+pub mod carry;
 pub mod check;
 pub mod deliver;
 pub mod enable;

@@ -16,6 +16,7 @@
 
 pub mod background;
 pub mod caps;
+pub mod carry;
 pub mod census;
 pub mod deliverer;
 pub mod drops;

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod background;
+mod carry;
 mod clock;
 mod docs;
 mod dropin;

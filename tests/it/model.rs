@@ -1,7 +1,7 @@
 //! A model-based test of the store (after Vector's disk buffer tests): random sequences of
 //! sends (delivered, failing, killed mid-attempt), flushes (answered, failing, killed) run
 //! against the real binary and outbox, checked after every step against a model of what
-//! must have arrived and what must still be kept.
+//! must have arrived and what must still be kept, and the ledger against what arrived.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -31,6 +31,35 @@ fn kept_keys(s: &Sandbox) -> BTreeSet<String> {
         .filter_map(|e| serde_json::from_slice::<Value>(&fs::read(e).ok()?).ok())
         .filter_map(|v| v["event_id"].as_str().map(str::to_string))
         .collect()
+}
+
+/// The bodies each key was answered 200 with.
+fn delivered_bodies(servers: &[&Server]) -> BTreeMap<String, Vec<Vec<u8>>> {
+    let mut d: BTreeMap<String, Vec<Vec<u8>>> = BTreeMap::new();
+    for s in servers {
+        for r in s.requests().iter().filter(|r| r.status == Some(200)) {
+            let key = r.header("idempotency-key").unwrap().to_string();
+            d.entry(key).or_default().push(r.body.clone());
+        }
+    }
+    d
+}
+
+/// The ledger's event ids, each record checked against what arrived: a delivery that
+/// happened, with the very bytes.
+fn recorded(s: &Sandbox, servers: &[&Server], trace: &[Action]) -> BTreeSet<String> {
+    let bodies = delivered_bodies(servers);
+    let mut ids = BTreeSet::new();
+    for r in crate::ledger::records(s) {
+        let id = r["event_id"].as_str().unwrap().to_string();
+        let body = r["body"].as_str().unwrap().as_bytes();
+        assert!(
+            bodies.get(&id).is_some_and(|b| b.iter().any(|b| b == body)),
+            "{id}: a record of no delivery after {trace:?}"
+        );
+        ids.insert(id);
+    }
+    ids
 }
 
 /// How often each key was answered 200.
@@ -129,6 +158,7 @@ fn run_model(steps: usize) {
                 "{id} lost after {trace:?}"
             );
         }
+        recorded(&s, &[&ok, &slow], &trace);
     }
     assert_eq!(s.run(&["flush", "--reroute", &ok.url()]).code, 0);
     let arrived = delivered(&[&ok, &slow]);
@@ -137,6 +167,9 @@ fn run_model(steps: usize) {
         sent,
         "{trace:?}"
     );
+    // Every payload that left is in the ledger (a flush killed between a 2xx and its
+    // record leaves the entry, which the next one delivers and records).
+    assert_eq!(recorded(&s, &[&ok, &slow], &trace), sent, "{trace:?}");
     let twice: usize = arrived.values().map(|&n| n - 1).sum();
     assert!(
         twice <= flush_kills,

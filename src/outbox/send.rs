@@ -196,8 +196,11 @@ pub fn send(start: Start, mode: Mode, settings: &Settings) -> anyhow::Result<Sen
                 last,
                 &delivered.borrow(),
             );
-            if let Err(e) = noted {
-                out.warn(e);
+            match noted {
+                Err(e) if pending.is_some() => out.warn(e),
+                // The outbox cannot be written (said with -v already): nor can its ledger.
+                Err(e) => out.info(e),
+                Ok(()) => {}
             }
         }
         census::note(&settings.outbox_dir, by, &answer, out);

@@ -85,7 +85,9 @@ impl Replayer<'_> {
         let mut r = BufReader::with_capacity(256 * 1024, f);
         let mut buf = Vec::new();
         match next_line(&mut r, &mut buf).map_err(|e| cannot(&e))? {
-            Some(true) => check_header(&buf).map_err(|why| Refused::File(format!("{name}: {why}")))?,
+            Some(true) => {
+                check_header(&buf).map_err(|why| Refused::File(format!("{name}: {why}")))?
+            }
             _ => {
                 return Err(Refused::File(format!(
                     "{name}: not a pk3s-telemetry bundle (empty, or its first line is too long)"
@@ -116,7 +118,9 @@ impl Replayer<'_> {
                 continue;
             }
             if end.is_some() {
-                opened.damaged.push(format!("line {number}: after the closing line"));
+                opened
+                    .damaged
+                    .push(format!("line {number}: after the closing line"));
                 continue;
             }
             if let Some(n) = closing(&buf).filter(|_| whole) {
@@ -177,7 +181,11 @@ impl Replayer<'_> {
             opened.already_left += 1;
             return Ok(());
         }
-        if let Some(stem) = present.get(&entry::stem_id(&payload.event_id)) {
+        if let Some(stem) = present.get(&entry::stem_id(&payload.event_id)).filter(|s| {
+            self.outbox
+                .read_history(s)
+                .is_some_and(|h| h.event_id == payload.event_id)
+        }) {
             opened.stems.push(stem.clone());
             return Ok(());
         }
@@ -219,7 +227,11 @@ impl Outbox {
     }
 
     /// Writes a carried payload the guard refused straight into `rejected/`.
-    fn import_rejected(&self, payload: &Payload, history: History) -> io::Result<std::path::PathBuf> {
+    fn import_rejected(
+        &self,
+        payload: &Payload,
+        history: History,
+    ) -> io::Result<std::path::PathBuf> {
         let p = self.write_new(payload, history)?;
         self.reject(&p.stem, &p.history)
     }

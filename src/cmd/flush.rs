@@ -158,11 +158,13 @@ pub(super) fn deliver(
         out,
     )?;
     let n = &summary.n;
-    Ok(ExitCode::from(if n.kept > 0 || n.rejected > 0 || damaged > 0 {
-        NOT_DELIVERED
-    } else {
-        DELIVERED
-    }))
+    Ok(ExitCode::from(
+        if n.kept > 0 || n.rejected > 0 || damaged > 0 {
+            NOT_DELIVERED
+        } else {
+            DELIVERED
+        },
+    ))
 }
 
 /// A flush with nothing to do: exit 0, and with `--format json` a summary that says why.
@@ -200,7 +202,9 @@ fn report(
         n.delivered, n.kept, n.rejected, n.expired
     );
     if damaged > 0 {
-        line.push_str(&format!(" damaged={damaged} (lines of the bundle skipped, named above)"));
+        line.push_str(&format!(
+            " damaged={damaged} (lines of the bundle skipped, named above)"
+        ));
     }
     if n.set_aside > 0 {
         line.push_str(&format!(" set_aside={}", n.set_aside));

@@ -87,7 +87,9 @@ fn since(value: &str) -> Result<OffsetDateTime, UsageError> {
         _ => return Err(bad()),
     };
     let ago = Duration::from_secs(n.checked_mul(secs).ok_or_else(bad)?);
-    OffsetDateTime::now_utc().checked_sub(ago.try_into().map_err(|_| bad())?).ok_or_else(bad)
+    OffsetDateTime::now_utc()
+        .checked_sub(ago.try_into().map_err(|_| bad())?)
+        .ok_or_else(bad)
 }
 
 /// One record for scripts: its facts, and its exact body as a JSON string (base64 when
@@ -182,7 +184,15 @@ mod tests {
             since("2026-12-01T00:00:00Z").unwrap(),
             time::macros::datetime!(2026-12-01 00:00 UTC)
         );
-        for bad in ["", "h", "24", "24y", "-1h", "yesterday", "99999999999999999999w"] {
+        for bad in [
+            "",
+            "h",
+            "24",
+            "24y",
+            "-1h",
+            "yesterday",
+            "99999999999999999999w",
+        ] {
             assert!(since(bad).is_err(), "{bad}");
         }
     }

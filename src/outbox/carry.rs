@@ -89,7 +89,9 @@ pub fn check_header(line: &[u8]) -> Result<(), String> {
 /// The closing line's count, if `line` is one.
 pub fn closing(line: &[u8]) -> Option<u64> {
     let v: Value = serde_json::from_slice(line).ok()?;
-    (v["type"] == "end").then(|| v["entries"].as_u64()).flatten()
+    (v["type"] == "end")
+        .then(|| v["entries"].as_u64())
+        .flatten()
 }
 
 /// One entry read back from a bundle: the payload (not yet guarded) and its history.
@@ -136,7 +138,11 @@ pub fn parse_entry(line: &[u8]) -> Result<Carried, String> {
         .and_then(|n| u32::try_from(n).ok())
         .ok_or("its attempts are not a count")?;
     let mut lines = Vec::new();
-    for l in v["history"].as_array().map(Vec::as_slice).unwrap_or_default() {
+    for l in v["history"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+    {
         match l.as_str() {
             Some(l) if l.starts_with("attempt=") && one_line(l) => lines.push(l.to_string()),
             _ => return Err("its history holds a line that is not an attempt".into()),

@@ -145,7 +145,9 @@ impl Replayer<'_> {
                 Ok((_, history)) if matches!(self.route.target(&history), Target::Elsewhere(_)) => {
                     plain("keep", path, elsewhere_words(history.endpoint.as_deref()))
                 }
-                Ok((_, history)) if matches!(self.route.target(&history), Target::Unsupported(_)) => {
+                Ok((_, history))
+                    if matches!(self.route.target(&history), Target::Unsupported(_)) =>
+                {
                     plain(
                         "keep",
                         path,

@@ -69,7 +69,10 @@ fn a_bundle_carries_payloads_across_two_outboxes_to_their_own_receivers() {
     let mut a = host();
     a.set("TELEMETRY_BEARER_TOKEN", token);
     a.write("manifest.json", MANIFEST);
-    a.write("event.json", "{\"event_name\": \"ready.made\", \"n\": 1.50}");
+    a.write(
+        "event.json",
+        "{\"event_name\": \"ready.made\", \"n\": 1.50}",
+    );
     a.run(&["send", "event", "--name", "one.a", "--endpoint", &r1.url()])
         .code_is(1);
     a.run(&["send", "event", "event.json", "--endpoint", &r1.url()])
@@ -90,20 +93,33 @@ fn a_bundle_carries_payloads_across_two_outboxes_to_their_own_receivers() {
     let text = fs::read_to_string(&bundle).unwrap();
     assert!(!text.contains(token), "never the token");
     let l = lines(&bundle);
-    assert_eq!((l[0]["type"].as_str(), l[0]["version"].as_u64()), (Some("pk3s-telemetry-bundle"), Some(1)));
+    assert_eq!(
+        (l[0]["type"].as_str(), l[0]["version"].as_u64()),
+        (Some("pk3s-telemetry-bundle"), Some(1))
+    );
     assert_eq!(l[4], json!({"type": "end", "entries": 3}));
     for e in &l[1..4] {
         let id = e["event_id"].as_str().unwrap();
-        assert_eq!(e["body"].as_str().unwrap().as_bytes(), &kept[id][..], "exact bytes");
-        assert_eq!((e["token"].as_bool(), e["protocol"].as_str()), (Some(true), Some("pk3s")));
+        assert_eq!(
+            e["body"].as_str().unwrap().as_bytes(),
+            &kept[id][..],
+            "exact bytes"
+        );
+        assert_eq!(
+            (e["token"].as_bool(), e["protocol"].as_str()),
+            (Some(true), Some("pk3s"))
+        );
         assert_eq!(e["attempts"], 1);
         assert_eq!(e["history"].as_array().unwrap().len(), 1);
     }
     // What was carried out is in the ledger here.
     let carried = records(&a);
     assert_eq!(carried.len(), 3);
-    assert!(carried.iter().all(|r| r["status"].is_null()
-        && r["carried_to"] == bundle.display().to_string()));
+    assert!(
+        carried
+            .iter()
+            .all(|r| r["status"].is_null() && r["carried_to"] == bundle.display().to_string())
+    );
 
     // Another host, another outbox; the bundle carried there.
     let mut b = host();
@@ -112,14 +128,32 @@ fn a_bundle_carries_payloads_across_two_outboxes_to_their_own_receivers() {
     fs::copy(&bundle, &there).unwrap();
     let run = b.run(&["flush", "--from", there.to_str().unwrap()]);
     run.ok();
-    assert!(summary(&run).starts_with("pk3s-telemetry: flush: delivered=3 kept=0"), "{}", run.stderr);
+    assert!(
+        summary(&run).starts_with("pk3s-telemetry: flush: delivered=3 kept=0"),
+        "{}",
+        run.stderr
+    );
     assert!(entries(&b.outbox()).is_empty());
     let r1_keys = keys(&r1)[2..].to_vec();
-    assert_eq!(r1_keys, keys(&r1)[..2], "same keys, same order, its own receiver");
+    assert_eq!(
+        r1_keys,
+        keys(&r1)[..2],
+        "same keys, same order, its own receiver"
+    );
     assert_eq!(keys(&r2)[1..], keys(&r2)[..1]);
     let built = r1.requests()[2].json();
-    assert_eq!((built["delivery_attempt"].as_u64(), built["is_retry"].as_bool()), (Some(2), Some(true)));
-    assert_eq!(r1.requests()[3].body, r1.requests()[1].body, "ready-made: byte for byte");
+    assert_eq!(
+        (
+            built["delivery_attempt"].as_u64(),
+            built["is_retry"].as_bool()
+        ),
+        (Some(2), Some(true))
+    );
+    assert_eq!(
+        r1.requests()[3].body,
+        r1.requests()[1].body,
+        "ready-made: byte for byte"
+    );
     assert_eq!(
         r2.requests()[1].header("authorization"),
         Some(&*format!("Bearer {token}"))
@@ -129,9 +163,17 @@ fn a_bundle_carries_payloads_across_two_outboxes_to_their_own_receivers() {
     // Twice: nothing goes twice.
     let again = b.run(&["flush", "--from", there.to_str().unwrap()]);
     again.ok();
-    assert!(summary(&again).contains("already_left=3"), "{}", again.stderr);
+    assert!(
+        summary(&again).contains("already_left=3"),
+        "{}",
+        again.stderr
+    );
     assert_eq!((r1.requests().len(), r2.requests().len()), (4, 2));
-    assert_eq!(fs::read(&there).unwrap(), text.as_bytes(), "the file is never changed");
+    assert_eq!(
+        fs::read(&there).unwrap(),
+        text.as_bytes(),
+        "the file is never changed"
+    );
 }
 
 #[test]
@@ -166,12 +208,19 @@ fn what_a_bundle_cannot_deliver_stays_in_the_outbox_and_goes_as_a_flush_would() 
     let b = host();
     let run = b.run(&["flush", "--from", file]);
     run.code_is(1);
-    assert!(summary(&run).contains("delivered=1 kept=1"), "{}", run.stderr);
+    assert!(
+        summary(&run).contains("delivered=1 kept=1"),
+        "{}",
+        run.stderr
+    );
     let kept = entries(&b.outbox());
     assert_eq!(kept.len(), 1);
     let h = fs::read_to_string(kept[0].with_extension("history")).unwrap();
     assert!(h.contains(&format!("\nendpoint={}\n", r2.url())), "{h}");
-    assert!(h.contains("\nattempts=2\n") && h.contains("source=bundle line 3"), "{h}");
+    assert!(
+        h.contains("\nattempts=2\n") && h.contains("source=bundle line 3"),
+        "{h}"
+    );
     // Run again: the delivered one is skipped, the kept one tried where it waits.
     let run = b.run(&["flush", "--from", file]);
     run.ok();
@@ -197,7 +246,8 @@ fn to_never_overwrites_and_leaves_what_another_process_holds() {
         .code_is(2)
         .stderr_has("cannot write it");
     s.run(&["flush", "--to", "x.jsonl", "--dry-run"]).code_is(2);
-    s.run(&["flush", "--to", "x.jsonl", "--from", "y.jsonl"]).code_is(2);
+    s.run(&["flush", "--to", "x.jsonl", "--from", "y.jsonl"])
+        .code_is(2);
     assert_eq!(snapshot(&s.outbox()), before, "nothing moved");
     // An explicit "no": nothing moved, no file.
     s.set("TELEMETRY_ENABLED", "0");
@@ -205,8 +255,14 @@ fn to_never_overwrites_and_leaves_what_another_process_holds() {
     assert!(!s.path("off.jsonl").exists());
     s.set("TELEMETRY_ENABLED", "1");
     // A send under way holds its entry: named and left.
-    let mut send = quiet_child(&s, &["send", "event", "--name", "a.b", "--endpoint", &hang.url()]);
-    assert!(eventually(Duration::from_secs(20), || hang.requests().len() == 1));
+    let mut send = quiet_child(
+        &s,
+        &["send", "event", "--name", "a.b", "--endpoint", &hang.url()],
+    );
+    assert!(eventually(Duration::from_secs(20), || hang
+        .requests()
+        .len()
+        == 1));
     let run = s.run(&["flush", "--to", "b.jsonl"]);
     run.code_is(1).stderr_has("held by another process");
     let held = entries(&s.outbox());
@@ -252,7 +308,10 @@ fn a_kill_during_flush_to_loses_nothing_and_repeats_a_payload_at_most_once() {
             .chain([&bundle])
             .flat_map(|b: &std::path::PathBuf| bundle_ids(b))
             .collect();
-        let missing: Vec<_> = all.difference(&inside).filter(|id| !carried.contains(*id)).collect();
+        let missing: Vec<_> = all
+            .difference(&inside)
+            .filter(|id| !carried.contains(*id))
+            .collect();
         assert!(missing.is_empty(), "lost after kill {i}: {missing:?}");
         between += usize::from(bundle_ids(&bundle).iter().any(|id| inside.contains(id)));
         bundles.push(bundle);
@@ -262,7 +321,13 @@ fn a_kill_during_flush_to_loses_nothing_and_repeats_a_payload_at_most_once() {
     let r = Server::start(vec![], Reply::Status(200));
     let other = host();
     for b in bundles.iter().filter(|b| b.exists()) {
-        let run = other.run(&["flush", "--from", b.to_str().unwrap(), "--reroute", &r.url()]);
+        let run = other.run(&[
+            "flush",
+            "--from",
+            b.to_str().unwrap(),
+            "--reroute",
+            &r.url(),
+        ]);
         assert_eq!(run.code, 0, "{run:#?}");
     }
     s.run(&["flush", "--reroute", &r.url()]).ok();
@@ -270,7 +335,11 @@ fn a_kill_during_flush_to_loses_nothing_and_repeats_a_payload_at_most_once() {
     for k in keys(&r) {
         *arrived.entry(k).or_insert(0) += 1;
     }
-    assert_eq!(arrived.keys().cloned().collect::<BTreeSet<_>>(), all, "nothing lost");
+    assert_eq!(
+        arrived.keys().cloned().collect::<BTreeSet<_>>(),
+        all,
+        "nothing lost"
+    );
     assert!(arrived.values().all(|&n| n <= 2), "at most one repeat");
 }
 
@@ -285,14 +354,27 @@ fn from_names_damaged_lines_skips_them_and_guards_every_body_again() {
                "body": body})
         .to_string()
     };
-    let (id1, id2) = ("3f1c0e9a-0b6c-4c3e-9d55-2f1b1c7c0e11", "7a2d1f0b-1c7d-4d4f-8e66-3a2c2d8d1f22");
+    let (id1, id2) = (
+        "3f1c0e9a-0b6c-4c3e-9d55-2f1b1c7c0e11",
+        "7a2d1f0b-1c7d-4d4f-8e66-3a2c2d8d1f22",
+    );
     let text = [
         "{\"type\":\"pk3s-telemetry-bundle\",\"version\":1}".to_string(),
-        entry(id1, &format!("{{\"event_id\":\"{id1}\",\"event_name\":\"good.one\",\"hostname\":\"build-07\"}}"), &r.url()),
+        entry(
+            id1,
+            &format!(
+                "{{\"event_id\":\"{id1}\",\"event_name\":\"good.one\",\"hostname\":\"build-07\"}}"
+            ),
+            &r.url(),
+        ),
         "not json at all".into(),
         entry("5b5b5b5b-0000-4000-8000-000000000001", "{}", "ftp://x/"),
         entry("5b5b5b5b-0000-4000-8000-000000000002", "[1, 2]", &r.url()),
-        entry(id2, &format!("{{\"event_id\":\"{id2}\",\"event_name\":\"good.two\"}}"), &r.url()),
+        entry(
+            id2,
+            &format!("{{\"event_id\":\"{id2}\",\"event_name\":\"good.two\"}}"),
+            &r.url(),
+        ),
     ]
     .join("\n");
     let file = b.write("cut.jsonl", &text);
@@ -311,12 +393,21 @@ fn from_names_damaged_lines_skips_them_and_guards_every_body_again() {
     // Files that are not bundles: one clear line, exit 2, promptly.
     let limit = Duration::from_secs(20);
     let fifo = b.path("fifo.jsonl");
-    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
     fs::create_dir_all(b.path("dir.jsonl")).unwrap();
     let big = fs::File::create(b.path("big.jsonl")).unwrap();
     big.set_len((1 << 30) + 1).unwrap();
     b.write("plain.jsonl", "{\"a\":1}\n");
-    b.write("later.jsonl", "{\"type\":\"pk3s-telemetry-bundle\",\"version\":2}\n");
+    b.write(
+        "later.jsonl",
+        "{\"type\":\"pk3s-telemetry-bundle\",\"version\":2}\n",
+    );
     for (name, why) in [
         ("fifo.jsonl", "a FIFO, not a regular file"),
         ("dir.jsonl", "a directory, not a regular file"),

@@ -230,9 +230,16 @@ pub const LEDGER_OLDER: &str = ".pk3s-ledger.1";
 /// A file the outbox keeps about itself (not an entry nor debris): its last delivery, its
 /// sequence and clock, its record of drops, its ledger, `status`'s `.state/` cache.
 pub fn outbox_state(name: &std::ffi::OsStr) -> bool {
-    [LAST_DELIVERY, SEQUENCE, DROPS, LEDGER, LEDGER_OLDER, ".state"]
-        .iter()
-        .any(|s| name == *s)
+    [
+        LAST_DELIVERY,
+        SEQUENCE,
+        DROPS,
+        LEDGER,
+        LEDGER_OLDER,
+        ".state",
+    ]
+    .iter()
+    .any(|s| name == *s)
 }
 
 /// Every file under `dir`, recursively, sorted; the outbox's own state files

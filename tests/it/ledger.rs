@@ -70,7 +70,10 @@ fn send_the_deliverer_and_flush_record_what_the_receiver_got_byte_for_byte() {
     s.set("TELEMETRY_BEARER_TOKEN", token)
         .set("TELEMETRY_MAX_RETRIES", "1");
     s.write("manifest.json", MANIFEST);
-    s.write("event.json", "{\n  \"event_name\": \"ready.made\",\n  \"n\": 1.50\n}");
+    s.write(
+        "event.json",
+        "{\n  \"event_name\": \"ready.made\",\n  \"n\": 1.50\n}",
+    );
     s.run(&["send", "manifest", "manifest.json"]).ok();
     s.run(&["send", "event", "event.json"]).ok();
     s.run(&["send", "event", "--name", "in.background", "--background"])
@@ -120,16 +123,20 @@ fn send_the_deliverer_and_flush_record_what_the_receiver_got_byte_for_byte() {
     // The text form: one line per payload, newest first.
     let text = s.run(&["log"]).ok().stdout.clone();
     let lines: Vec<&str> = text.lines().collect();
-    assert!(lines[0].starts_with("TIME") && lines[0].contains("ENDPOINT"), "{text}");
-    assert!(lines[1].contains("201") && lines[1].contains("by.flush"), "{text}");
+    assert!(
+        lines[0].starts_with("TIME") && lines[0].contains("ENDPOINT"),
+        "{text}"
+    );
+    assert!(
+        lines[1].contains("201") && lines[1].contains("by.flush"),
+        "{text}"
+    );
     assert_eq!(lines.len(), 5);
     // status counts them and shows the last.
     let st: Value = serde_json::from_str(&s.run(&["status", "--format", "json"]).stdout).unwrap();
     assert_eq!(st["ledger"]["recorded"], 4);
     assert_eq!(st["ledger"]["last"]["event_name"], "by.flush");
-    for f in [LEDGER] {
-        assert_eq!(crate::harness::mode(&s.outbox().join(f)), 0o600);
-    }
+    assert_eq!(crate::harness::mode(&s.outbox().join(LEDGER)), 0o600);
 }
 
 #[test]
@@ -138,8 +145,15 @@ fn the_bounds_drop_the_oldest_records_first_by_count_and_by_size() {
     let mut s = Sandbox::for_server(&ok);
     s.set("TELEMETRY_LEDGER_MAX_ENTRIES", "10");
     for i in 0..23 {
-        s.run(&["send", "event", "--name", "a.b", "--field", &format!("n={i}")])
-            .ok();
+        s.run(&[
+            "send",
+            "event",
+            "--name",
+            "a.b",
+            "--field",
+            &format!("n={i}"),
+        ])
+        .ok();
     }
     let recs = records(&s);
     assert!((5..=10).contains(&recs.len()), "{}", recs.len());
@@ -148,7 +162,10 @@ fn the_bounds_drop_the_oldest_records_first_by_count_and_by_size() {
         .rev()
         .map(|r| r.header("idempotency-key").unwrap().to_string())
         .collect();
-    let kept: Vec<&str> = recs.iter().map(|r| r["event_id"].as_str().unwrap()).collect();
+    let kept: Vec<&str> = recs
+        .iter()
+        .map(|r| r["event_id"].as_str().unwrap())
+        .collect();
     assert_eq!(kept, newest, "the newest, newest first");
     // By size: 1 MiB, bodies of some 150 KB.
     // Numbers: the guard checks strings, and a long one costs it time.
@@ -160,7 +177,11 @@ fn the_bounds_drop_the_oldest_records_first_by_count_and_by_size() {
     for _ in 0..12 {
         s.run(&["send", "event", "big.json"]).ok();
     }
-    assert!(ledger_bytes(&s).len() <= 1 << 20, "{}", ledger_bytes(&s).len());
+    assert!(
+        ledger_bytes(&s).len() <= 1 << 20,
+        "{}",
+        ledger_bytes(&s).len()
+    );
     let recs = records(&s);
     assert!(recs.len() >= 3, "{}", recs.len());
     assert_eq!(recs[0]["body"].as_str().unwrap(), big);
@@ -297,6 +318,10 @@ fn a_payload_the_ledger_says_left_is_removed_not_sent_again() {
         .map(|r| r.header("idempotency-key").unwrap())
         .map(|k| if k == id { "first" } else { "other" })
         .collect::<Vec<_>>();
-    assert_eq!(sent, ["first", "other", "other"], "the first only by its send");
+    assert_eq!(
+        sent,
+        ["first", "other", "other"],
+        "the first only by its send"
+    );
     assert!(entries(&s.outbox()).is_empty());
 }

@@ -192,7 +192,13 @@ impl Replayer<'_> {
 
     /// The bundle is safe: each entry is recorded in the ledger as carried out, then
     /// removed from the outbox (its claim let go after).
-    fn settle_carried(&self, file: &Path, taken: Vec<Taken>, moved: &mut Moved, sink: &mut dyn Sink) {
+    fn settle_carried(
+        &self,
+        file: &Path,
+        taken: Vec<Taken>,
+        moved: &mut Moved,
+        sink: &mut dyn Sink,
+    ) {
         let to = std::path::absolute(file).unwrap_or_else(|_| file.to_path_buf());
         let to = to.display().to_string();
         let now = OffsetDateTime::now_utc();

@@ -101,9 +101,7 @@ impl Ledgered {
             .iter()
             .rev()
             .filter(|e| {
-                since.is_none_or(|t| {
-                    OffsetDateTime::parse(&e.at, &Rfc3339).is_ok_and(|at| at >= t)
-                })
+                since.is_none_or(|t| OffsetDateTime::parse(&e.at, &Rfc3339).is_ok_and(|at| at >= t))
             })
             .take(limit)
             .collect()
@@ -142,7 +140,11 @@ pub fn all(dir: &Path, caps: LedgerCaps) -> Ledgered {
         }
         if !damaged.is_empty() {
             let more = damaged.len().saturating_sub(NAMED);
-            let mut named = damaged.into_iter().take(NAMED).collect::<Vec<_>>().join(", ");
+            let mut named = damaged
+                .into_iter()
+                .take(NAMED)
+                .collect::<Vec<_>>()
+                .join(", ");
             if more > 0 {
                 named.push_str(&format!(" and {more} more"));
             }
@@ -196,7 +198,7 @@ impl Left {
     pub fn contains(&self, event_id: &str, url: &str) -> bool {
         self.by_id.get(event_id).is_some_and(|eps| {
             let u = normalize(url);
-            eps.iter().any(|e| *e == u)
+            eps.contains(&u)
         })
     }
 }
@@ -240,7 +242,10 @@ pub fn overview(dir: &Path, caps: LedgerCaps) -> Overview {
             continue;
         };
         let from_start = end.len() as u64 == size;
-        match record::tail(&end[end.len().saturating_sub(64)..], from_start && end.len() <= 64) {
+        match record::tail(
+            &end[end.len().saturating_sub(64)..],
+            from_start && end.len() <= 64,
+        ) {
             Tail::Count(n) | Tail::Sealed(n) => o.recorded += n,
             Tail::Damaged => {
                 o.damaged = true;

@@ -135,11 +135,7 @@ pub fn tail(window: &[u8], whole: bool) -> Tail {
     let Some(body) = window.strip_suffix(b"}\n") else {
         return Tail::Damaged;
     };
-    let digits = body
-        .iter()
-        .rev()
-        .take_while(|b| b.is_ascii_digit())
-        .count();
+    let digits = body.iter().rev().take_while(|b| b.is_ascii_digit()).count();
     let (head, number) = body.split_at(body.len() - digits);
     let Some(n) = std::str::from_utf8(number)
         .ok()
@@ -155,7 +151,7 @@ pub fn tail(window: &[u8], whole: bool) -> Tail {
         .rposition(|&b| b == b'\n')
         .map(|i| i + 1)
         .or(whole.then_some(0));
-    if start.is_some_and(|s| head.get(s..) == Some(&SEALED[..])) {
+    if start.is_some_and(|s| head.get(s..) == Some(SEALED)) {
         return Tail::Sealed(n);
     }
     if head.ends_with(b",\"n\":") {
@@ -202,7 +198,8 @@ pub fn parse(line: &[u8]) -> Line {
     };
     let text = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
     let number = |k: &str| v.get(k).and_then(Value::as_u64);
-    let (Some(event_id), Some(endpoint), Some(at)) = (text("event_id"), text("endpoint"), text("at"))
+    let (Some(event_id), Some(endpoint), Some(at)) =
+        (text("event_id"), text("endpoint"), text("at"))
     else {
         return Line::Damaged("not a record: event_id, endpoint or at missing".into());
     };
@@ -308,7 +305,10 @@ mod tests {
             panic!("not a record")
         };
         assert_eq!(e.body.as_deref(), Some(&body[..]));
-        assert_eq!((e.event_id.as_str(), e.attempt, e.status), ("0b6c\"x", 2, Some(200)));
+        assert_eq!(
+            (e.event_id.as_str(), e.attempt, e.status),
+            ("0b6c\"x", 2, Some(200))
+        );
         assert_eq!(
             head(&l),
             Some(("0b6c\"x".into(), "http://127.0.0.1:1/t".into()))

@@ -49,14 +49,21 @@ fn records_rotate_by_count_keeping_the_newest_half_at_least() {
     }
     let kept = ids(&d, caps);
     assert!((5..=10).contains(&kept.len()), "{kept:?}");
-    assert_eq!(kept, names[names.len() - kept.len()..], "the newest, in order");
+    assert_eq!(
+        kept,
+        names[names.len() - kept.len()..],
+        "the newest, in order"
+    );
     assert_eq!(read::overview(&d, caps).recorded, kept.len() as u64);
     assert_eq!(
         read::overview(&d, caps).last.map(|e| e.event_id).as_deref(),
         Some("id-22")
     );
     for f in [LEDGER_FILE, OLDER_FILE] {
-        assert_eq!(fs::metadata(d.join(f)).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(
+            fs::metadata(d.join(f)).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
     }
     // A batch larger than a segment rotates in its middle too.
     let batch: Vec<Record> = names.iter().map(|n| record(n, b"{}")).collect();
@@ -81,11 +88,18 @@ fn records_rotate_by_size_and_a_body_too_large_is_left_out() {
     assert!(size(LEDGER_FILE) + size(OLDER_FILE) <= 1 << 20);
     let all = read::all(&d, caps);
     assert!(all.entries.len() >= 4, "{}", all.entries.len());
-    assert!(all.entries.iter().all(|e| e.body.as_deref() == Some(&body[..])));
+    assert!(
+        all.entries
+            .iter()
+            .all(|e| e.body.as_deref() == Some(&body[..]))
+    );
     let huge = vec![b'y'; 600 * 1024];
     l.append(&[record("huge", &huge)]).unwrap();
     let last = read::all(&d, caps).entries.pop().unwrap();
-    assert_eq!((last.event_id.as_str(), last.body, last.bytes), ("huge", None, 600 * 1024));
+    assert_eq!(
+        (last.event_id.as_str(), last.body, last.bytes),
+        ("huge", None, 600 * 1024)
+    );
     fs::remove_dir_all(&d).unwrap();
 }
 
@@ -118,7 +132,10 @@ fn a_damaged_tail_is_named_and_writing_goes_on_after_it() {
     let mut l = Ledger::new(&d, caps);
     l.append(&[record("one", b"{}")]).unwrap();
     // A write cut short, then garbage on a line of its own.
-    let mut f = fs::OpenOptions::new().append(true).open(d.join(LEDGER_FILE)).unwrap();
+    let mut f = fs::OpenOptions::new()
+        .append(true)
+        .open(d.join(LEDGER_FILE))
+        .unwrap();
     f.write_all(b"{\"event_id\":\"cut\",\"endp").unwrap();
     let mut l = Ledger::new(&d, caps);
     l.append(&[record("two", b"{}")]).unwrap();
@@ -128,8 +145,16 @@ fn a_damaged_tail_is_named_and_writing_goes_on_after_it() {
     let got: Vec<&str> = all.entries.iter().map(|e| e.event_id.as_str()).collect();
     assert_eq!(got, ["one", "two", "three"]);
     assert_eq!(all.problems.len(), 1, "{:?}", all.problems);
-    assert!(all.problems[0].contains("line 2 (not JSON"), "{:?}", all.problems);
-    assert!(all.problems[0].contains("line 4 (not JSON"), "{:?}", all.problems);
+    assert!(
+        all.problems[0].contains("line 2 (not JSON"),
+        "{:?}",
+        all.problems
+    );
+    assert!(
+        all.problems[0].contains("line 4 (not JSON"),
+        "{:?}",
+        all.problems
+    );
     let o = read::overview(&d, caps);
     assert_eq!(o.last.map(|e| e.event_id).as_deref(), Some("three"));
     fs::remove_dir_all(&d).unwrap();
@@ -163,7 +188,11 @@ fn a_symlink_or_fifo_as_the_ledger_is_neither_followed_nor_waited_on() {
     assert!(Ledger::new(&d, caps).append(&[record("x", b"{}")]).is_err());
     assert_eq!(fs::read_to_string(&target).unwrap(), "mine\n");
     let all = read::all(&d, caps);
-    assert!(all.problems[0].contains("a symlink, not followed"), "{:?}", all.problems);
+    assert!(
+        all.problems[0].contains("a symlink, not followed"),
+        "{:?}",
+        all.problems
+    );
     fs::remove_file(d.join(LEDGER_FILE)).unwrap();
     let fifo = std::process::Command::new("mkfifo")
         .arg(d.join(LEDGER_FILE))

@@ -47,3 +47,8 @@ pub fn printable(name: &str) -> String {
         name.to_string()
     }
 }
+
+/// `1 entry`, `2 entries`: a count with its noun in the right number.
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}

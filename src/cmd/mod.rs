@@ -39,8 +39,16 @@ pub fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => {
             let e = env::hint_double_dash(e);
-            let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { USAGE } else { DELIVERED });
+            if !e.use_stderr() {
+                // Help or version, on stdout.
+                let _ = e.print();
+                return ExitCode::from(DELIVERED);
+            }
+            // One prefix for every error, clap's included: `pk3s-telemetry: error: …`.
+            let text = e.render().to_string();
+            let text = text.strip_prefix("error: ").unwrap_or(&text);
+            eprint!("pk3s-telemetry: error: {text}");
+            return ExitCode::from(USAGE);
         }
     };
     match run(cli) {

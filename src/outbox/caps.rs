@@ -104,9 +104,9 @@ impl Expiry {
             why.push(count_words(self.caps));
         }
         Some(format!(
-            "the outbox is over its caps ({}): dropped {} undelivered entries, oldest first (the oldest: {oldest})",
+            "the outbox is over its caps ({}): dropped {}, oldest first (the oldest: {oldest})",
             why.join(", "),
-            self.expired
+            crate::error::count(self.expired, "undelivered entry", "undelivered entries")
         ))
     }
 }

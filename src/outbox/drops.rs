@@ -66,9 +66,9 @@ pub fn record(dir: &Path, by: &str, dropped: &[(String, String)]) -> Option<Stri
         .err()
         .map(|e| {
             format!(
-                "{}: cannot record the {} dropped entries: {e}",
+                "{}: cannot record {}: {e}",
                 dir.join(DROPS_FILE).display(),
-                dropped.len()
+                crate::error::count(dropped.len(), "dropped entry", "dropped entries")
             )
         })
 }

@@ -477,8 +477,8 @@ pub fn foreign_note(dir: &Path, foreign: &[String]) -> Option<String> {
         names.push_str(&format!(" and {} more", foreign.len() - SHOWN));
     }
     Some(format!(
-        "the outbox {} holds {} file(s) this tool did not write, left as they are: {names}",
+        "the outbox {} holds {} this tool did not write, left as they are: {names}",
         dir.display(),
-        foreign.len()
+        crate::error::count(foreign.len(), "file", "files")
     ))
 }

@@ -28,7 +28,7 @@ pub(super) fn seconds(
         }
         _ => {
             out.warn(format_args!(
-                "{name}={v:?} is not a number of seconds between 0 and 3600; using {default}"
+                "{name}={v:?} is not a number of seconds above 0 and at most 3600 (fractions allowed); using {default}"
             ));
             Duration::from_secs_f64(default)
         }
@@ -113,10 +113,19 @@ pub(super) fn header_value(name: &str, value: &str, secret: bool) -> Result<(), 
 /// An endpoint must be an absolute http or https URL with a host.
 pub fn validate_endpoint(url: &str, source: &str) -> Result<String, UsageError> {
     let bad = |why: &str| UsageError(format!("{source}: {url:?} {why}"));
-    let uri: ureq::http::Uri = url.parse().map_err(|_| bad("is not a valid URL"))?;
+    // `t.example/x`: a URL without its scheme, the likeliest slip.
+    let no_scheme = !url.contains("://") && !url.contains(char::is_whitespace);
+    let hint = |why: &str| {
+        if no_scheme {
+            format!("{why}: it has no scheme; write https://{url}")
+        } else {
+            why.to_string()
+        }
+    };
+    let uri: ureq::http::Uri = url.parse().map_err(|_| bad(&hint("is not a valid URL")))?;
     match uri.scheme_str() {
         Some("http") | Some("https") => {}
-        _ => return Err(bad("is not an http or https URL")),
+        _ => return Err(bad(&hint("is not an http or https URL"))),
     }
     if uri.host().is_none_or(str::is_empty) {
         return Err(bad("has no host"));

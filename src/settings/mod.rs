@@ -41,11 +41,12 @@ pub fn non_empty(name: &str) -> Option<String> {
 }
 
 /// The contract's truthiness: `Some(true)` / `Some(false)` for the listed words (any case),
-/// `None` for anything else.
+/// `None` for anything else. `enable(d)`/`disable(d)` are the words of `--telemetry` and of
+/// the saved choice, so they count wherever the others do.
 pub fn parse_bool(value: &str) -> Option<bool> {
     match value.trim().to_ascii_lowercase().as_str() {
-        "1" | "true" | "yes" | "y" | "on" => Some(true),
-        "0" | "false" | "no" | "n" | "off" => Some(false),
+        "1" | "true" | "yes" | "y" | "on" | "enable" | "enabled" => Some(true),
+        "0" | "false" | "no" | "n" | "off" | "disable" | "disabled" => Some(false),
         _ => None,
     }
 }
@@ -195,11 +196,11 @@ impl Settings {
             Err(_) => "invalid".to_string(),
         };
         format!(
-            "settings: endpoint {endpoint} ({}), outbox {} ({}), {} attempts, timeouts {}s connect / {}s request, token {}",
+            "settings: endpoint {endpoint} ({}), outbox {} ({}), {}, timeouts {}s connect / {}s request, token {}",
             self.origin("TELEMETRY_ENDPOINT").as_str(),
             self.outbox_dir.display(),
             self.origin("TELEMETRY_OUTBOX_DIR").as_str(),
-            self.max_attempts,
+            crate::error::count(self.max_attempts as usize, "attempt", "attempts"),
             self.connect_timeout.as_secs_f64(),
             self.request_timeout.as_secs_f64(),
             if self.token.is_some() {
@@ -280,7 +281,7 @@ impl Settings {
         let enabled = non_empty("TELEMETRY_ENABLED").map(|v| {
             parse_bool(&v).unwrap_or_else(|| {
                 out.warn(format_args!(
-                    "TELEMETRY_ENABLED={v:?} is not one of 1 true yes y on / 0 false no n off; telemetry is off"
+                    "TELEMETRY_ENABLED={v:?} is not one of 1 true yes y on enable enabled / 0 false no n off disable disabled; telemetry is off"
                 ));
                 false
             })
@@ -409,13 +410,13 @@ mod tests {
 
     #[test]
     fn truthiness_follows_the_contract() {
-        for t in ["1", "true", "YES", "y", "On", " on "] {
+        for t in ["1", "true", "YES", "y", "On", " on ", "enable", "Enabled"] {
             assert_eq!(parse_bool(t), Some(true), "{t}");
         }
-        for f in ["0", "false", "No", "N", "OFF"] {
+        for f in ["0", "false", "No", "N", "OFF", "disable", "DISABLED"] {
             assert_eq!(parse_bool(f), Some(false), "{f}");
         }
-        for x in ["", "2", "enable", "yess"] {
+        for x in ["", "2", "enables", "yess"] {
             assert_eq!(parse_bool(x), None, "{x}");
         }
     }
@@ -433,6 +434,14 @@ mod tests {
         ] {
             let err = validate_endpoint(bad, "TELEMETRY_ENDPOINT").unwrap_err();
             assert!(err.0.starts_with("TELEMETRY_ENDPOINT: "), "{}", err.0);
+            let hinted = err.0.contains("write https://");
+            assert_eq!(hinted, bad == "t.example/x", "{}", err.0);
         }
+        let err = validate_endpoint("t.example", "X").unwrap_err();
+        assert!(
+            err.0.ends_with("it has no scheme; write https://t.example"),
+            "{}",
+            err.0
+        );
     }
 }

@@ -27,7 +27,7 @@ end
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_needs_command" -l outbox -d 'Directory for undelivered payloads [env: TELEMETRY_OUTBOX_DIR] [default: runs/telemetry-outbox]' -r -F
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_needs_command" -l endpoint -d 'Receiver URL, http or https [env: TELEMETRY_ENDPOINT] [default: https://telemetry.productive-k3s.io/telemetry]' -r
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_needs_command" -s q -l quiet -d 'Print nothing but errors'
-complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_needs_command" -s v -l verbose -d 'Say more on stderr: -v each attempt, -vv also the settings in use'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_needs_command" -s v -l verbose -d 'Say more on stderr: -v each attempt, -vv also the settings in use and each request and answer (token masked)'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_needs_command" -s V -l version -d 'Print version'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_needs_command" -f -a "send" -d 'Deliver a run manifest or an event now, with bounded retries; keep it in the outbox if it cannot be delivered'
@@ -59,7 +59,7 @@ complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and 
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from manifest" -l dry-run -d 'Print the exact request (token masked) and send nothing, write nothing'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from manifest" -l background -d 'Return once the payload is safe in the outbox; a detached process delivers it [env: TELEMETRY_DELIVERY=background]'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from manifest" -s q -l quiet -d 'Print nothing but errors'
-complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from manifest" -s v -l verbose -d 'Say more on stderr: -v each attempt, -vv also the settings in use'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from manifest" -s v -l verbose -d 'Say more on stderr: -v each attempt, -vv also the settings in use and each request and answer (token masked)'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from manifest" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from manifest" -s V -l version -d 'Print version'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from event" -l name -d 'Build the standard lifecycle event with this event_name (e.g. core.apply.completed)' -r
@@ -80,7 +80,7 @@ complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and 
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from event" -l dry-run -d 'Print the exact request (token masked) and send nothing, write nothing'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from event" -l background -d 'Return once the payload is safe in the outbox; a detached process delivers it [env: TELEMETRY_DELIVERY=background]'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from event" -s q -l quiet -d 'Print nothing but errors'
-complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from event" -s v -l verbose -d 'Say more on stderr: -v each attempt, -vv also the settings in use'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from event" -s v -l verbose -d 'Say more on stderr: -v each attempt, -vv also the settings in use and each request and answer (token masked)'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from event" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from event" -s V -l version -d 'Print version'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from help" -f -a "manifest" -d 'Wrap a run manifest (a JSON object) in the install envelope and deliver it'
@@ -94,7 +94,7 @@ json\t'one JSON object: each setting\'s value and where it came from; never the 
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand resolve" -l outbox -d 'Directory for undelivered payloads [env: TELEMETRY_OUTBOX_DIR] [default: runs/telemetry-outbox]' -r -F
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand resolve" -l endpoint -d 'Receiver URL, http or https [env: TELEMETRY_ENDPOINT] [default: https://telemetry.productive-k3s.io/telemetry]' -r
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand resolve" -s q -l quiet -d 'Print nothing but errors'
-complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand resolve" -s v -l verbose -d 'Say more on stderr: -v each attempt, -vv also the settings in use'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand resolve" -s v -l verbose -d 'Say more on stderr: -v each attempt, -vv also the settings in use and each request and answer (token masked)'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand resolve" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand resolve" -s V -l version -d 'Print version'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand env" -l format -r -f -a "shell\t'export NAME=\'value\' lines, for eval in bash, dash or zsh'
@@ -102,14 +102,14 @@ json\t'one JSON object: each setting\'s value and where it came from; never the 
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand env" -l outbox -d 'Directory for undelivered payloads [env: TELEMETRY_OUTBOX_DIR] [default: runs/telemetry-outbox]' -r -F
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand env" -l endpoint -d 'Receiver URL, http or https [env: TELEMETRY_ENDPOINT] [default: https://telemetry.productive-k3s.io/telemetry]' -r
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand env" -s q -l quiet -d 'Print nothing but errors'
-complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand env" -s v -l verbose -d 'Say more on stderr: -v each attempt, -vv also the settings in use'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand env" -s v -l verbose -d 'Say more on stderr: -v each attempt, -vv also the settings in use and each request and answer (token masked)'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand env" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand env" -s V -l version -d 'Print version'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand check" -l format -d 'text: one `FILE: PATH: KIND` line per finding; json: one JSON object per file ({"file", "clean", "findings": [{"document", "path", "kind", "object_key"}]})' -r -f -a "text\t''
 json\t''"
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand check" -l explain -d 'Say why: the rule that fired, and the string with each identifier masked (`FILE: PATH: RULE (KIND): "node ready at [ip address]"`)'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand check" -s q -l quiet -d 'Print nothing but errors'
-complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand check" -s v -l verbose -d 'Say more on stderr: -v each attempt, -vv also the settings in use'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand check" -s v -l verbose -d 'Say more on stderr: -v each attempt, -vv also the settings in use and each request and answer (token masked)'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand check" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand check" -s V -l version -d 'Print version'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand flush" -l limit -d 'Send at most N entries in this run (the rest stay for a later flush)' -r
@@ -124,17 +124,17 @@ complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand flush" -l 
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand flush" -l dry-run -d 'List what would be sent, expired or set aside; send nothing, change nothing'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand flush" -l rejected -d 'First move the entries of rejected/ back into the outbox, so that each is tried once more'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand flush" -s q -l quiet -d 'Print nothing but errors'
-complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand flush" -s v -l verbose -d 'Say more on stderr: -v each attempt, -vv also the settings in use'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand flush" -s v -l verbose -d 'Say more on stderr: -v each attempt, -vv also the settings in use and each request and answer (token masked)'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand flush" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand flush" -s V -l version -d 'Print version'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand enable" -l system -d 'Save it for the machine (/etc/productive-k3s/telemetry.conf; needs root) instead of this user'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand enable" -s q -l quiet -d 'Print nothing but errors'
-complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand enable" -s v -l verbose -d 'Say more on stderr: -v each attempt, -vv also the settings in use'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand enable" -s v -l verbose -d 'Say more on stderr: -v each attempt, -vv also the settings in use and each request and answer (token masked)'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand enable" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand enable" -s V -l version -d 'Print version'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand disable" -l system -d 'Save it for the machine (/etc/productive-k3s/telemetry.conf; needs root) instead of this user'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand disable" -s q -l quiet -d 'Print nothing but errors'
-complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand disable" -s v -l verbose -d 'Say more on stderr: -v each attempt, -vv also the settings in use'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand disable" -s v -l verbose -d 'Say more on stderr: -v each attempt, -vv also the settings in use and each request and answer (token masked)'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand disable" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand disable" -s V -l version -d 'Print version'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand status" -l format -r -f -a "text\t'aligned lines, for eyes'
@@ -142,7 +142,7 @@ json\t'one JSON object, for machines'"
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand status" -l outbox -d 'Directory for undelivered payloads [env: TELEMETRY_OUTBOX_DIR] [default: runs/telemetry-outbox]' -r -F
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand status" -l endpoint -d 'Receiver URL, http or https [env: TELEMETRY_ENDPOINT] [default: https://telemetry.productive-k3s.io/telemetry]' -r
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand status" -s q -l quiet -d 'Print nothing but errors'
-complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand status" -s v -l verbose -d 'Say more on stderr: -v each attempt, -vv also the settings in use'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand status" -s v -l verbose -d 'Say more on stderr: -v each attempt, -vv also the settings in use and each request and answer (token masked)'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand status" -s V -l version -d 'Print version'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand log" -l show -d 'Print the exact body of the newest payload with this event id that left, byte for byte, and nothing else' -r

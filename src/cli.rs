@@ -76,7 +76,7 @@ pub struct Output {
     #[arg(short, long, conflicts_with = "verbose")]
     pub quiet: bool,
 
-    /// Say more on stderr: -v each attempt, -vv also the settings in use
+    /// Say more on stderr: -v each attempt, -vv also the settings in use and each request and answer (token masked)
     #[arg(short, long, action = ArgAction::Count)]
     pub verbose: u8,
 }

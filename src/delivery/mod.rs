@@ -20,6 +20,7 @@ pub mod policy;
 pub mod protocol;
 pub mod proxy;
 pub mod roots;
+pub mod trace;
 pub mod words;
 
 use crate::attempt::{Answer, Fault};
@@ -51,6 +52,8 @@ pub struct Client {
     /// copy per request.
     fixed: HeaderMap,
     pub proxy_note: Option<String>,
+    /// `-vv`: each request and answer on stderr (`None` otherwise: no cost).
+    trace: Option<trace::Trace>,
 }
 
 const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
@@ -64,6 +67,18 @@ impl Client {
             roots::roots()?
         } else {
             RootCerts::PlatformVerifier
+        };
+        let trace = match (&settings.out.detail, url.parse::<Uri>()) {
+            (true, Ok(uri)) => Some(trace::Trace::new(
+                &uri,
+                choice.forward.is_some(),
+                choice
+                    .proxy
+                    .as_ref()
+                    .is_some_and(|p| p.username().is_some() || p.password().is_some()),
+                settings.token.as_deref(),
+            )),
+            _ => None,
         };
         // A forwarded endpoint's proxy is not ureq's: it would tunnel with CONNECT.
         let proxy = choice.proxy.filter(|_| choice.forward.is_none());
@@ -126,6 +141,7 @@ impl Client {
             uri: url.parse().ok(),
             fixed,
             proxy_note,
+            trace,
         })
     }
 
@@ -137,6 +153,9 @@ impl Client {
             // Not a URL: ureq words the failure, as for any request.
             return self.answer(self.agent.post(&self.url).send(body));
         };
+        if let Some(t) = &self.trace {
+            t.request(&self.fixed, key, body.len());
+        }
         let mut req = Request::new(body);
         *req.method_mut() = Method::POST;
         *req.uri_mut() = uri.clone();
@@ -156,6 +175,9 @@ impl Client {
     ) -> (Answer, Fault, Option<Duration>) {
         match sent {
             Ok(mut resp) => {
+                if let Some(t) = &self.trace {
+                    t.reply(&resp);
+                }
                 let status = resp.status().as_u16();
                 let retry_after = resp
                     .headers()

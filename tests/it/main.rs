@@ -29,3 +29,4 @@ mod schema;
 mod send;
 mod server;
 mod store;
+mod trace;

@@ -47,50 +47,58 @@ generate:
 	$(CARGO) run --quiet -- generate .
 
 # make install PREFIX=/usr/local DESTDIR=...: the binary, man pages, and completions where
-# each shell looks for them. Builds the release binary first when it is missing or older
-# than any source. Directories it creates are listed in $(RECORD), so that uninstall removes
-# them again (when empty) and nothing that was there before.
+# each shell looks for them. It installs the release binary that `make release` built and
+# never builds one itself (under sudo that would be a build as root, and a third build after
+# `make test` and `make size`): a missing or stale binary stops it, naming the command to
+# run. The directories it creates are listed in $(RECORD) as they are on the installed
+# system (without DESTDIR, so a package's record names no build root), so that uninstall
+# removes them again (when empty) and nothing that was there before.
 PREFIX ?= /usr/local
 DESTDIR ?=
-BINDIR = $(DESTDIR)$(PREFIX)/bin
-MANDIR = $(DESTDIR)$(PREFIX)/share/man/man1
-BASHDIR = $(DESTDIR)$(PREFIX)/share/bash-completion/completions
-ZSHDIR = $(DESTDIR)$(PREFIX)/share/zsh/site-functions
-FISHDIR = $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
-ELVDIR = $(DESTDIR)$(PREFIX)/share/elvish/lib
-DATADIR = $(DESTDIR)$(PREFIX)/share/pk3s-telemetry
+BINDIR = $(PREFIX)/bin
+MANDIR = $(PREFIX)/share/man/man1
+BASHDIR = $(PREFIX)/share/bash-completion/completions
+ZSHDIR = $(PREFIX)/share/zsh/site-functions
+FISHDIR = $(PREFIX)/share/fish/vendor_completions.d
+ELVDIR = $(PREFIX)/share/elvish/lib
+DATADIR = $(PREFIX)/share/pk3s-telemetry
 PSDIR = $(DATADIR)/completions
-RECORD = $(DATADIR)/created-directories
+RECORD = $(DESTDIR)$(DATADIR)/created-directories
 DIRS = $(BINDIR) $(MANDIR) $(BASHDIR) $(ZSHDIR) $(FISHDIR) $(ELVDIR) $(PSDIR)
 BIN = target/release/pk3s-telemetry
-SOURCES = Cargo.toml Cargo.lock $(shell find src -type f)
+SOURCES = Cargo.toml Cargo.lock src
 
-$(BIN): $(SOURCES)
-	$(CARGO) build --release --locked
-
-install: $(BIN)
+install:
+	@if [ ! -f $(BIN) ]; then \
+	    echo "make install: $(BIN) is missing: run 'make release' first (as yourself, not root)" >&2; exit 1; \
+	fi; \
+	newer=$$(find $(SOURCES) -newer $(BIN) -type f 2>/dev/null | head -n 1); \
+	if [ -n "$$newer" ]; then \
+	    echo "make install: $(BIN) is older than $$newer: run 'make release' first (as yourself, not root)" >&2; exit 1; \
+	fi
 	@created=; for d in $(DIRS); do \
-	    while [ ! -d "$$d" ]; do created="$$created$$d\n"; d=$$(dirname "$$d"); done; \
+	    while [ "$$d" != / ] && [ ! -d "$(DESTDIR)$$d" ]; do created="$$created$$d\n"; d=$$(dirname "$$d"); done; \
 	done; \
-	install -d $(DIRS); \
-	printf "$$created" >>$(RECORD)
-	install -m 0755 $(BIN) $(BINDIR)/pk3s-telemetry
-	install -m 0644 man/*.1 $(MANDIR)/
-	install -m 0644 completions/pk3s-telemetry.bash $(BASHDIR)/pk3s-telemetry
-	install -m 0644 completions/_pk3s-telemetry $(ZSHDIR)/_pk3s-telemetry
-	install -m 0644 completions/pk3s-telemetry.fish $(FISHDIR)/pk3s-telemetry.fish
-	install -m 0644 completions/pk3s-telemetry.elv $(ELVDIR)/pk3s-telemetry.elv
-	install -m 0644 completions/_pk3s-telemetry.ps1 $(PSDIR)/_pk3s-telemetry.ps1
+	for d in $(DIRS); do install -d "$(DESTDIR)$$d"; done; \
+	printf '%b' "$$created" >>$(RECORD)
+	install -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/pk3s-telemetry
+	install -m 0644 man/*.1 $(DESTDIR)$(MANDIR)/
+	install -m 0644 completions/pk3s-telemetry.bash $(DESTDIR)$(BASHDIR)/pk3s-telemetry
+	install -m 0644 completions/_pk3s-telemetry $(DESTDIR)$(ZSHDIR)/_pk3s-telemetry
+	install -m 0644 completions/pk3s-telemetry.fish $(DESTDIR)$(FISHDIR)/pk3s-telemetry.fish
+	install -m 0644 completions/pk3s-telemetry.elv $(DESTDIR)$(ELVDIR)/pk3s-telemetry.elv
+	install -m 0644 completions/_pk3s-telemetry.ps1 $(DESTDIR)$(PSDIR)/_pk3s-telemetry.ps1
 
 # Removes the files install wrote, then the directories it created, deepest first, when
 # they are empty (a directory another package has filled stays).
 uninstall:
-	rm -f $(BINDIR)/pk3s-telemetry
-	rm -f $(addprefix $(MANDIR)/,$(notdir $(wildcard man/*.1)))
-	rm -f $(BASHDIR)/pk3s-telemetry $(ZSHDIR)/_pk3s-telemetry $(FISHDIR)/pk3s-telemetry.fish
-	rm -f $(ELVDIR)/pk3s-telemetry.elv $(PSDIR)/_pk3s-telemetry.ps1
+	rm -f $(DESTDIR)$(BINDIR)/pk3s-telemetry
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/,$(notdir $(wildcard man/*.1)))
+	rm -f $(DESTDIR)$(BASHDIR)/pk3s-telemetry $(DESTDIR)$(ZSHDIR)/_pk3s-telemetry
+	rm -f $(DESTDIR)$(FISHDIR)/pk3s-telemetry.fish $(DESTDIR)$(ELVDIR)/pk3s-telemetry.elv
+	rm -f $(DESTDIR)$(PSDIR)/_pk3s-telemetry.ps1
 	@if [ -f $(RECORD) ]; then \
 	    dirs=$$(sort -ru $(RECORD)); rm -f $(RECORD); \
-	    for d in $$dirs; do rmdir "$$d" 2>/dev/null || true; done; \
+	    for d in $$dirs; do rmdir "$(DESTDIR)$$d" 2>/dev/null || true; done; \
 	fi
-	-@rmdir $(PSDIR) $(DATADIR) 2>/dev/null || true
+	-@rmdir $(DESTDIR)$(PSDIR) $(DESTDIR)$(DATADIR) 2>/dev/null || true

@@ -157,6 +157,13 @@ fn make_install_and_uninstall_put_everything_where_shells_look() {
         String::from_utf8_lossy(&installed.stdout),
         concat!("pk3s-telemetry ", env!("CARGO_PKG_VERSION"), "\n")
     );
+    // The record names the installed system's paths, never the build root.
+    let record = fs::read_to_string(root.join("share/pk3s-telemetry/created-directories")).unwrap();
+    assert!(record.lines().any(|l| l == "/usr/local/share"), "{record}");
+    assert!(
+        !record.contains(&*dest.to_string_lossy()),
+        "DESTDIR in the record: {record}"
+    );
     // A second install changes nothing of what uninstall will remove.
     assert_eq!(make(&dest, "install", Path::new(BIN), false).code, 0);
     let run = make(&dest, "uninstall", Path::new(BIN), false);
@@ -173,12 +180,17 @@ fn make_install_and_uninstall_put_everything_where_shells_look() {
 }
 
 #[test]
-fn make_install_rebuilds_when_a_source_is_newer_than_the_binary() {
+fn make_install_never_builds_and_stops_on_a_missing_or_stale_binary() {
     if !has("make") {
         eprintln!("make is not installed here: skipping");
         return;
     }
     let s = Sandbox::new();
+    let dest = s.path("dest");
+    let run = make(&dest, "install", &s.path("no-such-binary"), false);
+    assert_ne!(run.code, 0, "{run:#?}");
+    run.stderr_has("no-such-binary is missing: run 'make release' first");
+    assert!(!dest.exists(), "nothing installed: {run:#?}");
     let bin = s.write("pk3s-telemetry", "stale");
     let set_time = |t: std::time::SystemTime| {
         fs::File::options()
@@ -190,16 +202,22 @@ fn make_install_rebuilds_when_a_source_is_newer_than_the_binary() {
     };
     let year_2000 = std::time::UNIX_EPOCH + std::time::Duration::from_secs(946_684_800);
     set_time(year_2000);
-    let run = make(&s.path("dest"), "install", &bin, true);
-    assert_eq!(run.code, 0, "{run:#?}");
-    assert!(
-        run.stdout.contains("true build --release --locked"),
-        "{run:#?}"
-    );
-    // Newer than every source: installed as it is.
+    let run = make(&dest, "install", &bin, false);
+    assert_ne!(run.code, 0, "{run:#?}");
+    run.stderr_has("is older than ")
+        .stderr_has(": run 'make release' first");
+    assert!(!dest.exists(), "nothing installed: {run:#?}");
+    // Newer than every source: installed as it is, and no build is part of the recipe.
     set_time(std::time::SystemTime::now() + std::time::Duration::from_secs(3600));
-    let run = make(&s.path("dest"), "install", &bin, true);
-    assert!(!run.stdout.contains("build --release"), "{run:#?}");
+    let dry = make(&dest, "install", &bin, true);
+    assert_eq!(dry.code, 0, "{dry:#?}");
+    assert!(!dry.stdout.contains("build"), "{dry:#?}");
+    let run = make(&dest, "install", &bin, false);
+    assert_eq!(run.code, 0, "{run:#?}");
+    assert_eq!(
+        fs::read_to_string(dest.join("usr/local/bin/pk3s-telemetry")).unwrap(),
+        "stale"
+    );
 }
 
 /// Every command: (its args, variables its help must name, variables it must not).

@@ -37,7 +37,7 @@ Register-ArgumentCompleter -Native -CommandName 'pk3s-telemetry' -ScriptBlock {
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check JSON files (run manifests, test artifacts) for identifiers; exit 1 naming each path found')
             [CompletionResult]::new('flush', 'flush', [CompletionResultType]::ParameterValue, 'Replay the outbox oldest first; delete what is delivered, keep the rest for later')
             [CompletionResult]::new('enable', 'enable', [CompletionResultType]::ParameterValue, 'Save "telemetry on" for this user (or with --system for the machine)')
-            [CompletionResult]::new('disable', 'disable', [CompletionResultType]::ParameterValue, 'Save "telemetry off" for this user (or with --system for the machine)')
+            [CompletionResult]::new('disable', 'disable', [CompletionResultType]::ParameterValue, 'Save "telemetry off" for this user (or with --system for the machine); --purge also discards what waits in the outbox')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show where things stand: consent and its source, endpoint, proxy, outbox counts, last delivery')
             [CompletionResult]::new('log', 'log', [CompletionResultType]::ParameterValue, 'Show what left this machine from this outbox, newest first; --show prints one body byte for byte')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -195,7 +195,9 @@ Register-ArgumentCompleter -Native -CommandName 'pk3s-telemetry' -ScriptBlock {
             break
         }
         'pk3s-telemetry;disable' {
+            [CompletionResult]::new('--outbox', '--outbox', [CompletionResultType]::ParameterName, 'The outbox that --purge empties, and whose waiting entries are counted [env: TELEMETRY_OUTBOX_DIR] [default: runs/telemetry-outbox]')
             [CompletionResult]::new('--system', '--system', [CompletionResultType]::ParameterName, 'Save it for the machine (/etc/productive-k3s/telemetry.conf; needs root) instead of this user')
+            [CompletionResult]::new('--purge', '--purge', [CompletionResultType]::ParameterName, 'Also discard every payload waiting in the outbox (pending, rejected/, corrupt/, the old scripts'' files); never sends one')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more on stderr: -v each attempt, -vv also the settings in use and each request and answer (token masked)')
@@ -245,7 +247,7 @@ Register-ArgumentCompleter -Native -CommandName 'pk3s-telemetry' -ScriptBlock {
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check JSON files (run manifests, test artifacts) for identifiers; exit 1 naming each path found')
             [CompletionResult]::new('flush', 'flush', [CompletionResultType]::ParameterValue, 'Replay the outbox oldest first; delete what is delivered, keep the rest for later')
             [CompletionResult]::new('enable', 'enable', [CompletionResultType]::ParameterValue, 'Save "telemetry on" for this user (or with --system for the machine)')
-            [CompletionResult]::new('disable', 'disable', [CompletionResultType]::ParameterValue, 'Save "telemetry off" for this user (or with --system for the machine)')
+            [CompletionResult]::new('disable', 'disable', [CompletionResultType]::ParameterValue, 'Save "telemetry off" for this user (or with --system for the machine); --purge also discards what waits in the outbox')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show where things stand: consent and its source, endpoint, proxy, outbox counts, last delivery')
             [CompletionResult]::new('log', 'log', [CompletionResultType]::ParameterValue, 'Show what left this machine from this outbox, newest first; --show prints one body byte for byte')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')

@@ -147,12 +147,16 @@ _pk3s__telemetry() {
             return 0
             ;;
         pk3s__telemetry__subcmd__disable)
-            opts="-q -v -h -V --system --quiet --verbose --help --version"
+            opts="-q -v -h -V --system --purge --outbox --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --outbox)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

@@ -34,7 +34,7 @@ set edit:completion:arg-completer[pk3s-telemetry] = {|@words|
             cand check 'Check JSON files (run manifests, test artifacts) for identifiers; exit 1 naming each path found'
             cand flush 'Replay the outbox oldest first; delete what is delivered, keep the rest for later'
             cand enable 'Save "telemetry on" for this user (or with --system for the machine)'
-            cand disable 'Save "telemetry off" for this user (or with --system for the machine)'
+            cand disable 'Save "telemetry off" for this user (or with --system for the machine); --purge also discards what waits in the outbox'
             cand status 'Show where things stand: consent and its source, endpoint, proxy, outbox counts, last delivery'
             cand log 'Show what left this machine from this outbox, newest first; --show prints one body byte for byte'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -179,7 +179,9 @@ set edit:completion:arg-completer[pk3s-telemetry] = {|@words|
             cand --version 'Print version'
         }
         &'pk3s-telemetry;disable'= {
+            cand --outbox 'The outbox that --purge empties, and whose waiting entries are counted [env: TELEMETRY_OUTBOX_DIR] [default: runs/telemetry-outbox]'
             cand --system 'Save it for the machine (/etc/productive-k3s/telemetry.conf; needs root) instead of this user'
+            cand --purge 'Also discard every payload waiting in the outbox (pending, rejected/, corrupt/, the old scripts'' files); never sends one'
             cand -q 'Print nothing but errors'
             cand --quiet 'Print nothing but errors'
             cand -v 'Say more on stderr: -v each attempt, -vv also the settings in use and each request and answer (token masked)'
@@ -226,7 +228,7 @@ set edit:completion:arg-completer[pk3s-telemetry] = {|@words|
             cand check 'Check JSON files (run manifests, test artifacts) for identifiers; exit 1 naming each path found'
             cand flush 'Replay the outbox oldest first; delete what is delivered, keep the rest for later'
             cand enable 'Save "telemetry on" for this user (or with --system for the machine)'
-            cand disable 'Save "telemetry off" for this user (or with --system for the machine)'
+            cand disable 'Save "telemetry off" for this user (or with --system for the machine); --purge also discards what waits in the outbox'
             cand status 'Show where things stand: consent and its source, endpoint, proxy, outbox counts, last delivery'
             cand log 'Show what left this machine from this outbox, newest first; --show prints one body byte for byte'
             cand help 'Print this message or the help of the given subcommand(s)'

@@ -36,9 +36,8 @@ complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_needs_command" -f -a "env" 
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_needs_command" -f -a "check" -d 'Check JSON files (run manifests, test artifacts) for identifiers; exit 1 naming each path found'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_needs_command" -f -a "flush" -d 'Replay the outbox oldest first; delete what is delivered, keep the rest for later'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_needs_command" -f -a "enable" -d 'Save "telemetry on" for this user (or with --system for the machine)'
-complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_needs_command" -f -a "disable" -d 'Save "telemetry off" for this user (or with --system for the machine)'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_needs_command" -f -a "disable" -d 'Save "telemetry off" for this user (or with --system for the machine); --purge also discards what waits in the outbox'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_needs_command" -f -a "status" -d 'Show where things stand: consent and its source, endpoint, proxy, outbox counts, last delivery'
-complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_needs_command" -f -a "log" -d 'Show what left this machine from this outbox, newest first; --show prints one body byte for byte'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and not __fish_seen_subcommand_from manifest event help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and not __fish_seen_subcommand_from manifest event help" -s V -l version -d 'Print version'
@@ -115,8 +114,6 @@ complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand check" -s 
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand flush" -l limit -d 'Send at most N entries in this run (the rest stay for a later flush)' -r
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand flush" -l max-time -d 'Start no request after this many seconds (the summary counts what was not tried)' -r
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand flush" -l reroute -d 'Send every entry to URL, also those written for another endpoint (each entry goes where it was written for otherwise)' -r
-complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand flush" -l to -d 'Move every pending entry into FILE, a new bundle to carry to a host that can deliver it (flush --from FILE there); never overwrites a file' -r -F
-complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand flush" -l from -d 'Deliver the payloads of a bundle made by flush --to, each to the endpoint it was written for; what is not delivered is kept in this outbox' -r -F
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand flush" -l format -r -f -a "text\t'lines for a person, on stderr'
 json\t'JSON on stdout: one summary object (with --dry-run, one object per line per entry, then the summary)'"
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand flush" -l outbox -d 'Directory for undelivered payloads [env: TELEMETRY_OUTBOX_DIR] [default: runs/telemetry-outbox]' -r -F
@@ -132,7 +129,9 @@ complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand enable" -s
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand enable" -s v -l verbose -d 'Say more on stderr: -v each attempt, -vv also the settings in use and each request and answer (token masked)'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand enable" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand enable" -s V -l version -d 'Print version'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand disable" -l outbox -d 'The outbox that --purge empties, and whose waiting entries are counted [env: TELEMETRY_OUTBOX_DIR] [default: runs/telemetry-outbox]' -r -F
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand disable" -l system -d 'Save it for the machine (/etc/productive-k3s/telemetry.conf; needs root) instead of this user'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand disable" -l purge -d 'Also discard every payload waiting in the outbox (pending, rejected/, corrupt/, the old scripts\' files); never sends one'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand disable" -s q -l quiet -d 'Print nothing but errors'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand disable" -s v -l verbose -d 'Say more on stderr: -v each attempt, -vv also the settings in use and each request and answer (token masked)'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand disable" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -145,27 +144,14 @@ complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand status" -s
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand status" -s v -l verbose -d 'Say more on stderr: -v each attempt, -vv also the settings in use and each request and answer (token masked)'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand status" -s V -l version -d 'Print version'
-complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand log" -l show -d 'Print the exact body of the newest payload with this event id that left, byte for byte, and nothing else' -r
-complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand log" -l since -d 'Only what left since T: an RFC 3339 time (2026-12-01T00:00:00Z) or a time ago (90m, 24h, 7d)' -r
-complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand log" -l limit -d 'At most the newest N' -r
-complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand log" -l format -r -f -a "text\t'one line per payload, newest first, for eyes'
-json\t'one JSON object per line, newest first, each with its exact body as a JSON string'"
-complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand log" -l outbox -d 'Directory for undelivered payloads [env: TELEMETRY_OUTBOX_DIR] [default: runs/telemetry-outbox]' -r -F
-complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand log" -l endpoint -d 'Receiver URL, http or https [env: TELEMETRY_ENDPOINT] [default: https://telemetry.productive-k3s.io/telemetry]' -r
-complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand log" -l json -d 'The same as --format json'
-complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand log" -s q -l quiet -d 'Print nothing but errors'
-complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand log" -s v -l verbose -d 'Say more on stderr: -v each attempt, -vv also the settings in use'
-complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand log" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand log" -s V -l version -d 'Print version'
-complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand help; and not __fish_seen_subcommand_from send resolve env check flush enable disable status log help" -f -a "send" -d 'Deliver a run manifest or an event now, with bounded retries; keep it in the outbox if it cannot be delivered'
-complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand help; and not __fish_seen_subcommand_from send resolve env check flush enable disable status log help" -f -a "resolve" -d 'Decide consent (asking once at a terminal) and this run\'s ids; print them and the settings that were set, for `eval`'
-complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand help; and not __fish_seen_subcommand_from send resolve env check flush enable disable status log help" -f -a "env" -d 'Print the context for a nested child (same session, this run as its parent), or run COMMAND with it'
-complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand help; and not __fish_seen_subcommand_from send resolve env check flush enable disable status log help" -f -a "check" -d 'Check JSON files (run manifests, test artifacts) for identifiers; exit 1 naming each path found'
-complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand help; and not __fish_seen_subcommand_from send resolve env check flush enable disable status log help" -f -a "flush" -d 'Replay the outbox oldest first; delete what is delivered, keep the rest for later'
-complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand help; and not __fish_seen_subcommand_from send resolve env check flush enable disable status log help" -f -a "enable" -d 'Save "telemetry on" for this user (or with --system for the machine)'
-complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand help; and not __fish_seen_subcommand_from send resolve env check flush enable disable status log help" -f -a "disable" -d 'Save "telemetry off" for this user (or with --system for the machine)'
-complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand help; and not __fish_seen_subcommand_from send resolve env check flush enable disable status log help" -f -a "status" -d 'Show where things stand: consent and its source, endpoint, proxy, outbox counts, last delivery'
-complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand help; and not __fish_seen_subcommand_from send resolve env check flush enable disable status log help" -f -a "log" -d 'Show what left this machine from this outbox, newest first; --show prints one body byte for byte'
-complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand help; and not __fish_seen_subcommand_from send resolve env check flush enable disable status log help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand help; and not __fish_seen_subcommand_from send resolve env check flush enable disable status help" -f -a "send" -d 'Deliver a run manifest or an event now, with bounded retries; keep it in the outbox if it cannot be delivered'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand help; and not __fish_seen_subcommand_from send resolve env check flush enable disable status help" -f -a "resolve" -d 'Decide consent (asking once at a terminal) and this run\'s ids; print them and the settings that were set, for `eval`'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand help; and not __fish_seen_subcommand_from send resolve env check flush enable disable status help" -f -a "env" -d 'Print the context for a nested child (same session, this run as its parent), or run COMMAND with it'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand help; and not __fish_seen_subcommand_from send resolve env check flush enable disable status help" -f -a "check" -d 'Check JSON files (run manifests, test artifacts) for identifiers; exit 1 naming each path found'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand help; and not __fish_seen_subcommand_from send resolve env check flush enable disable status help" -f -a "flush" -d 'Replay the outbox oldest first; delete what is delivered, keep the rest for later'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand help; and not __fish_seen_subcommand_from send resolve env check flush enable disable status help" -f -a "enable" -d 'Save "telemetry on" for this user (or with --system for the machine)'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand help; and not __fish_seen_subcommand_from send resolve env check flush enable disable status help" -f -a "disable" -d 'Save "telemetry off" for this user (or with --system for the machine); --purge also discards what waits in the outbox'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand help; and not __fish_seen_subcommand_from send resolve env check flush enable disable status help" -f -a "status" -d 'Show where things stand: consent and its source, endpoint, proxy, outbox counts, last delivery'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand help; and not __fish_seen_subcommand_from send resolve env check flush enable disable status help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand help; and __fish_seen_subcommand_from send" -f -a "manifest" -d 'Wrap a run manifest (a JSON object) in the install envelope and deliver it'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand help; and __fish_seen_subcommand_from send" -f -a "event" -d 'Deliver a ready-made JSON event object as it is, or build the standard lifecycle event with --name'

@@ -67,38 +67,59 @@ impl Places {
     }
 }
 
+/// One saved choice: yes or no, and the version of the notice it answered (see
+/// `consent::NOTICE`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Choice {
+    pub enabled: bool,
+    /// A file without a notice line answered version 1 (every file written before notices
+    /// had versions).
+    pub notice: u32,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Saved {
-    pub enabled: bool,
+    pub choice: Choice,
     pub scope: Scope,
     pub path: PathBuf,
 }
 
-/// The saved choice that counts: the user's, else the machine's. A broken file warns
-/// (naming it) and is passed over.
-pub fn load(places: &Places, out: Verbosity) -> Option<Saved> {
-    [Scope::User, Scope::System].into_iter().find_map(|scope| {
-        let path = places.file(scope)?;
-        match read(path) {
-            Ok(Some(enabled)) => Some(Saved {
-                enabled,
-                scope,
-                path: path.to_path_buf(),
-            }),
-            Ok(None) => None,
-            Err(e) => {
-                out.warn(format_args!("{e}; ignoring the saved choice there"));
-                None
+impl Saved {
+    /// A saved `enable` given to an older notice than `current` no longer counts; a saved
+    /// `disable` always holds.
+    pub fn lapsed(&self, current: u32) -> bool {
+        self.choice.enabled && self.choice.notice < current
+    }
+}
+
+/// The saved choices that can be read, the user's first, then the machine's. A broken file
+/// warns (naming it) and is passed over.
+pub fn load(places: &Places, out: Verbosity) -> Vec<Saved> {
+    [Scope::User, Scope::System]
+        .into_iter()
+        .filter_map(|scope| {
+            let path = places.file(scope)?;
+            match read(path) {
+                Ok(Some(choice)) => Some(Saved {
+                    choice,
+                    scope,
+                    path: path.to_path_buf(),
+                }),
+                Ok(None) => None,
+                Err(e) => {
+                    out.warn(format_args!("{e}; ignoring the saved choice there"));
+                    None
+                }
             }
-        }
-    })
+        })
+        .collect()
 }
 
 /// One file: `Ok(None)` when there is none, `Err` (one line naming the file) when it
 /// cannot be read or holds something else than a choice.
 /// Opened like every file the tool reads (`input::read`): a FIFO there is one warning at
 /// once, never a hang of every command that reads the choice.
-pub fn read(path: &Path) -> Result<Option<bool>, String> {
+pub fn read(path: &Path) -> Result<Option<Choice>, String> {
     let name = path.display();
     let bytes = match input::read(path, MAX_SIZE) {
         Ok(b) => b,
@@ -113,12 +134,20 @@ pub fn read(path: &Path) -> Result<Option<bool>, String> {
 }
 
 /// `telemetry=enable` or `telemetry=disable` (the contract's yes/no words work too);
-/// blank lines and `#` comments are skipped. `Ok(None)`: no `telemetry=` line.
-fn parse(text: &str) -> Result<Option<bool>, String> {
-    let mut choice = None;
+/// blank lines and `#` comments are skipped, but for one: `# notice=N`, the version of the
+/// notice the choice answered. It is a comment so that a binary of before notice versions,
+/// whose parser takes only `telemetry=` lines and comments, still reads the file.
+/// `Ok(None)`: no `telemetry=` line.
+fn parse(text: &str) -> Result<Option<Choice>, String> {
+    let mut enabled = None;
+    let mut notice = None;
     for (i, line) in text.lines().enumerate() {
         let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
+        if let Some(comment) = line.strip_prefix('#') {
+            notice = notice_of(comment).or(notice);
+            continue;
+        }
+        if line.is_empty() {
             continue;
         }
         let value = line
@@ -127,30 +156,47 @@ fn parse(text: &str) -> Result<Option<bool>, String> {
             .and_then(|rest| rest.strip_prefix('='))
             .map(str::trim)
             .ok_or_else(|| format!("line {} is not telemetry=enable|disable", i + 1))?;
-        choice = Some(match value.to_ascii_lowercase().as_str() {
-            "enable" | "enabled" => true,
-            "disable" | "disabled" => false,
-            other => parse_bool(other)
+        enabled = Some(
+            parse_bool(value)
                 .ok_or_else(|| format!("line {}: {value:?} is not enable or disable", i + 1))?,
-        });
+        );
     }
-    Ok(choice)
+    Ok(enabled.map(|enabled| Choice {
+        enabled,
+        notice: notice.unwrap_or(1),
+    }))
+}
+
+/// The version in a `# notice=N` comment (after its `#`); `None` for any other comment.
+fn notice_of(comment: &str) -> Option<u32> {
+    let rest = comment.trim_start().strip_prefix("notice")?.trim_start();
+    let digits: String = rest
+        .strip_prefix('=')?
+        .trim_start()
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    digits.parse().ok()
 }
 
 /// Saves a choice atomically: a temp file beside it (mode 0644 whatever the umask),
 /// fsynced, renamed over the old one, the directory fsynced. Creates the directory.
-pub fn save(path: &Path, scope: Scope, enabled: bool) -> Result<(), String> {
+pub fn save(path: &Path, scope: Scope, choice: Choice) -> Result<(), String> {
     let name = path.display();
     let dir = path
         .parent()
         .ok_or_else(|| format!("{name}: has no directory"))?;
-    fs::create_dir_all(dir)
-        .map_err(|e| format!("{}: cannot create: {}", dir.display(), plain_io(&e)))?;
+    fs::create_dir_all(dir).map_err(|e| {
+        let hint = needs_root(scope, &e);
+        format!("{}: cannot create: {}{hint}", dir.display(), plain_io(&e))
+    })?;
     let tmp = dir.join(format!(".{FILE}.tmp-{}", std::process::id()));
     let text = format!(
         "# Saved by `pk3s-telemetry {0}`; change it with `pk3s-telemetry enable|disable`.\n\
+         # notice={1} (the version of the telemetry notice this choice answered)\n\
          telemetry={0}\n",
-        if enabled { "enable" } else { "disable" }
+        if choice.enabled { "enable" } else { "disable" },
+        choice.notice
     );
     let write = || -> std::io::Result<()> {
         let _ = fs::remove_file(&tmp);
@@ -168,13 +214,22 @@ pub fn save(path: &Path, scope: Scope, enabled: bool) -> Result<(), String> {
     };
     write().map_err(|e| {
         let _ = fs::remove_file(&tmp);
-        let hint = if scope == Scope::System && e.kind() == std::io::ErrorKind::PermissionDenied {
-            " (the machine's choice needs root: try sudo)"
-        } else {
-            ""
-        };
-        format!("{name}: cannot write: {}{hint}", plain_io(&e))
+        format!(
+            "{name}: cannot write: {}{}",
+            plain_io(&e),
+            needs_root(scope, &e)
+        )
     })
+}
+
+/// What to do when the machine's file cannot be written for want of rights.
+fn needs_root(scope: Scope, e: &std::io::Error) -> &'static str {
+    use std::io::ErrorKind::{PermissionDenied, ReadOnlyFilesystem};
+    if scope == Scope::System && matches!(e.kind(), PermissionDenied | ReadOnlyFilesystem) {
+        "; the machine's choice is for root: run `sudo pk3s-telemetry enable|disable --system`, or save your own without --system"
+    } else {
+        ""
+    }
 }
 
 #[cfg(test)]
@@ -183,12 +238,54 @@ mod tests {
 
     #[test]
     fn the_file_holds_one_choice() {
-        assert_eq!(parse("telemetry=enable\n"), Ok(Some(true)));
-        assert_eq!(parse("# c\n\n telemetry = disable \n"), Ok(Some(false)));
-        assert_eq!(parse("telemetry=0"), Ok(Some(false)));
+        let yes = |notice| {
+            Ok(Some(Choice {
+                enabled: true,
+                notice,
+            }))
+        };
+        let no = |notice| {
+            Ok(Some(Choice {
+                enabled: false,
+                notice,
+            }))
+        };
+        assert_eq!(parse("telemetry=enable\n"), yes(1));
+        assert_eq!(parse("# c\n\n telemetry = disable \n"), no(1));
+        assert_eq!(parse("telemetry=0"), no(1));
+        assert_eq!(parse("telemetry=Enabled"), yes(1));
         assert_eq!(parse("# only a comment\n"), Ok(None));
         assert!(parse("telemetry=maybe").is_err());
         assert!(parse("enabled=1").is_err());
         assert!(parse("telemetryx=1").is_err());
+    }
+
+    #[test]
+    fn the_notice_version_is_a_comment_and_absent_means_1() {
+        let yes = |notice| {
+            Ok(Some(Choice {
+                enabled: true,
+                notice,
+            }))
+        };
+        assert_eq!(parse("# notice=3 (why)\ntelemetry=enable\n"), yes(3));
+        assert_eq!(parse("#notice = 2\ntelemetry=enable\n"), yes(2));
+        // Not a version: an ordinary comment, and the file answered version 1.
+        for other in ["# notice=", "# notice=x", "# notices=4", "# the notice=5"] {
+            assert_eq!(
+                parse(&format!("{other}\ntelemetry=enable")),
+                yes(1),
+                "{other}"
+            );
+        }
+        let saved = |enabled, notice| Saved {
+            choice: Choice { enabled, notice },
+            scope: Scope::User,
+            path: PathBuf::new(),
+        };
+        assert!(saved(true, 1).lapsed(2));
+        assert!(!saved(true, 2).lapsed(2));
+        assert!(!saved(true, 3).lapsed(2), "a newer notice's yes holds");
+        assert!(!saved(false, 1).lapsed(2), "a saved disable always holds");
     }
 }

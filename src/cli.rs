@@ -136,14 +136,15 @@ pub enum Command {
             machine, in /etc/productive-k3s/telemetry.conf. A flag, TELEMETRY_ENABLED or \
             DO_NOT_TRACK still decide first; the user's choice wins over the machine's.")]
     Enable(Lazy<ChoiceArgs>),
-    /// Save "telemetry off" for this user (or with --system for the machine)
+    /// Save "telemetry off" for this user (or with --system for the machine); --purge also discards what waits in the outbox
     #[command(long_about = "Save \"telemetry off\" for this user, in \
             $XDG_CONFIG_HOME/productive-k3s/telemetry.conf (else \
             ~/.config/productive-k3s/telemetry.conf), or with --system for every user of the \
             machine, in /etc/productive-k3s/telemetry.conf. A saved \"off\" also stops \
-            `flush`: kept entries stay where they are. A flag, TELEMETRY_ENABLED or \
-            DO_NOT_TRACK still decide first; the user's choice wins over the machine's.")]
-    Disable(Lazy<ChoiceArgs>),
+            `flush`: kept entries stay where they are (disable says how many wait), unless \
+            --purge discards them. A flag, TELEMETRY_ENABLED or DO_NOT_TRACK still decide \
+            first; the user's choice wins over the machine's.")]
+    Disable(Lazy<DisableArgs>),
     /// Show where things stand: consent and its source, endpoint, proxy, outbox counts, last delivery
     #[command(
         long_about = "Show where things stand: whether telemetry is on and what decided it, the \
@@ -190,6 +191,24 @@ pub struct ChoiceArgs {
     /// Save it for the machine (/etc/productive-k3s/telemetry.conf; needs root) instead of this user
     #[arg(long)]
     pub system: bool,
+
+    #[command(flatten)]
+    pub output: Output,
+}
+
+#[derive(Debug, Args)]
+pub struct DisableArgs {
+    /// Save it for the machine (/etc/productive-k3s/telemetry.conf; needs root) instead of this user
+    #[arg(long)]
+    pub system: bool,
+
+    /// Also discard every payload waiting in the outbox (pending, rejected/, corrupt/, the old scripts' files); never sends one
+    #[arg(long)]
+    pub purge: bool,
+
+    /// The outbox that --purge empties, and whose waiting entries are counted [env: TELEMETRY_OUTBOX_DIR] [default: runs/telemetry-outbox]
+    #[arg(long, value_name = "DIR")]
+    pub outbox: Option<PathBuf>,
 
     #[command(flatten)]
     pub output: Output,
@@ -451,8 +470,18 @@ impl Command {
             Command::Status(a) => g(&a.global),
             Command::Log(a) => g(&a.global),
             Command::Check(a) => (None, Some(a.output)),
-            Command::Enable(a) | Command::Disable(a) => (None, Some(a.output)),
+            Command::Enable(a) => (None, Some(a.output)),
+            Command::Disable(a) => (None, Some(a.output)),
             Command::Generate(_) | Command::Deliver(_) => (None, None),
+        }
+    }
+
+    /// `--outbox` given after the command's name by a command that takes it without the
+    /// other global flags (`disable`).
+    pub fn outbox(&self) -> Option<&PathBuf> {
+        match self {
+            Command::Disable(a) => a.outbox.as_ref(),
+            _ => self.global().0.and_then(|g| g.outbox.as_ref()),
         }
     }
 }

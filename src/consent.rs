@@ -4,8 +4,8 @@
 
 use std::io::{BufRead, IsTerminal, Write};
 
-use crate::choice::{self, Places, Scope};
-use crate::settings::{Settings, parse_bool};
+use crate::choice::{self, Choice, Places, Saved, Scope};
+use crate::settings::{Settings, Verbosity, parse_bool};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Source {
@@ -64,18 +64,39 @@ pub struct Consent {
 
 /// Steps 1–3b of the contract: an explicit decision (a flag, the environment or a saved
 /// choice), or `None` when nobody has decided. A saved `disable` is as explicit as
-/// TELEMETRY_ENABLED=0: it stops `flush` too. The files are read only when steps 1–3 are
-/// silent.
+/// TELEMETRY_ENABLED=0: it stops `flush` too. A saved `enable` given to an older notice
+/// than `NOTICE` has lapsed: it counts as no choice. The files are read only when steps 1–3
+/// are silent.
 pub fn explicit(flag: Option<bool>, settings: &Settings) -> Option<Consent> {
-    from_run(flag, settings).or_else(|| {
-        choice::load(&Places::from_env(), settings.out).map(|saved| Consent {
-            enabled: saved.enabled,
-            source: match saved.scope {
+    from_run(flag, settings).or_else(|| saved(settings.out).counts)
+}
+
+/// The saved choices as they count now.
+#[derive(Debug, Default)]
+pub struct SavedNow {
+    /// The one that decides: the user's, else the machine's, lapsed ones passed over.
+    pub counts: Option<Consent>,
+    /// A saved `enable` passed over because the notice changed since it was given.
+    pub lapsed: Option<Saved>,
+}
+
+pub fn saved(out: Verbosity) -> SavedNow {
+    let mut now = SavedNow::default();
+    for s in choice::load(&Places::from_env(), out) {
+        if s.lapsed(NOTICE) {
+            now.lapsed.get_or_insert(s);
+            continue;
+        }
+        now.counts = Some(Consent {
+            enabled: s.choice.enabled,
+            source: match s.scope {
                 Scope::User => Source::UserConfig,
                 Scope::System => Source::SystemConfig,
             },
-        })
-    })
+        });
+        break;
+    }
+    now
 }
 
 /// Steps 1–3: what this run was told by its flag or environment.
@@ -115,9 +136,15 @@ pub fn for_send(if_undecided: Option<bool>, settings: &Settings) -> Consent {
 }
 
 /// All five steps, for `resolve`: when nobody has decided and a person is at a terminal,
-/// ask once; otherwise off.
+/// ask once; otherwise off. When the question is asked because a saved `enable` lapsed,
+/// the answer is saved for the user in its place (with the notice it answered), as
+/// `enable`/`disable` would: that person chose to be asked once, not on every run.
 pub fn with_prompt(flag: Option<bool>, settings: &Settings) -> Consent {
-    if let Some(c) = explicit(flag, settings) {
+    if let Some(c) = from_run(flag, settings) {
+        return c;
+    }
+    let saved = saved(settings.out);
+    if let Some(c) = saved.counts {
         return c;
     }
     let off = Consent {
@@ -127,12 +154,39 @@ pub fn with_prompt(flag: Option<bool>, settings: &Settings) -> Consent {
     if !person_at_terminal() {
         return off;
     }
+    let keep = saved.lapsed.as_ref().and(Places::from_env().user);
+    let intro = saved.lapsed.as_ref().map(|l| {
+        let place = keep.as_ref().map_or_else(
+            || "run `pk3s-telemetry enable` (or disable) to keep it".to_string(),
+            |p| format!("your answer is saved in {}", p.display()),
+        );
+        format!(
+            "What is collected has changed since telemetry was enabled here (notice version {}, now {NOTICE}), so you are asked again; {place}.\n",
+            l.choice.notice
+        )
+    });
     let stdin = std::io::stdin();
-    match ask(&mut stdin.lock(), &mut std::io::stderr()) {
-        Ok(Some(enabled)) => Consent {
-            enabled,
-            source: Source::Prompt,
-        },
+    let answer = ask(
+        &mut stdin.lock(),
+        &mut std::io::stderr(),
+        intro.as_deref().unwrap_or_default(),
+    );
+    match answer {
+        Ok(Some(enabled)) => {
+            if let Some(path) = &keep {
+                let choice = Choice {
+                    enabled,
+                    notice: NOTICE,
+                };
+                if let Err(e) = choice::save(path, Scope::User, choice) {
+                    settings.out.warn(e);
+                }
+            }
+            Consent {
+                enabled,
+                source: Source::Prompt,
+            }
+        }
         // No answer (end of input) or the terminal failed: nobody said yes.
         Ok(None) => off,
         Err(e) => {
@@ -152,6 +206,12 @@ fn person_at_terminal() -> bool {
 
 pub use crate::settings::under_ci;
 
+/// The version of the notice: the question's words, above all what it says is collected.
+/// Raise it when what is collected changes: every saved `enable` of an older version then
+/// lapses (`resolve` asks again at a terminal; everything else counts it as undecided). A
+/// saved `disable` always holds.
+pub const NOTICE: u32 = 1;
+
 /// The words upstream's layers promise and their tests assert ("anonymous telemetry",
 /// "sensitive information like hostnames or other environment-specific identifiers",
 /// "propagated to the underlying productive-k3s bootstrap steps"). Each phrase stays on
@@ -160,7 +220,7 @@ pub const QUESTION: &str = "\
 Productive K3S can send anonymous telemetry about this run to help improve the installation flow: which steps ran, how they ended, and the OS and software versions involved.
 It does not include any sensitive information like hostnames or other environment-specific identifiers.
 If enabled, this choice will also be propagated to the underlying productive-k3s bootstrap steps.
-Change your mind at any time with TELEMETRY_ENABLED=false (or DO_NOT_TRACK=1).
+This answer is for this run only: `pk3s-telemetry enable` or `pk3s-telemetry disable` saves a choice for every run (TELEMETRY_ENABLED=false or DO_NOT_TRACK=1 says no for one run).
 ";
 const PROMPT: &str = "Enable anonymous telemetry for this run? [Y/n] ";
 /// Unclear answers are asked again this many times in all, then count as no answer.
@@ -169,7 +229,12 @@ const TRIES: usize = 3;
 /// Asks on the terminal, one line at a time (the terminal's own line mode: Ctrl-C stops
 /// the whole script, as at any shell prompt, and no terminal mode is left changed).
 /// Enter means yes. `None`: end of input, or no clear answer.
-pub fn ask(input: &mut impl BufRead, term: &mut impl Write) -> std::io::Result<Option<bool>> {
+pub fn ask(
+    input: &mut impl BufRead,
+    term: &mut impl Write,
+    intro: &str,
+) -> std::io::Result<Option<bool>> {
+    term.write_all(intro.as_bytes())?;
     term.write_all(QUESTION.as_bytes())?;
     for _ in 0..TRIES {
         term.write_all(PROMPT.as_bytes())?;
@@ -197,7 +262,7 @@ mod tests {
 
     fn answer(typed: &str) -> (Option<bool>, String) {
         let mut term = Vec::new();
-        let got = ask(&mut typed.as_bytes(), &mut term).unwrap();
+        let got = ask(&mut typed.as_bytes(), &mut term, "").unwrap();
         (got, String::from_utf8(term).unwrap())
     }
 
@@ -239,5 +304,8 @@ mod tests {
             );
         }
         assert!(PROMPT.contains("anonymous telemetry"));
+        // How to make it stick, by the commands' names.
+        assert!(QUESTION.contains("`pk3s-telemetry enable`"));
+        assert!(QUESTION.contains("`pk3s-telemetry disable`"));
     }
 }

@@ -401,18 +401,38 @@ pub const ENABLE: Page = Page {
 
 pub const DISABLE: Page = Page {
     name: "pk3s-telemetry-disable",
-    vars: CHOICE_VARS,
+    vars: &[
+        "TELEMETRY_CONFIG_DIR",
+        "TELEMETRY_SYSTEM_CONFIG_DIR",
+        "TELEMETRY_ENABLED",
+        "DO_NOT_TRACK",
+        "TELEMETRY_OUTBOX_DIR",
+    ],
     examples: &[
         (
             "Say no once, for every run of this user",
             "pk3s-telemetry disable",
         ),
         (
+            "Say no, and discard what waits in the outbox",
+            "pk3s-telemetry disable --purge",
+        ),
+        (
             "Say no for every user of this machine",
             "sudo pk3s-telemetry disable --system",
         ),
     ],
-    exits: CHOICE_EXITS,
+    exits: &[
+        ("0", "saved (and with --purge, the outbox emptied)"),
+        (
+            "1",
+            "the file could not be written; or with --purge, saved but some entries were left (named on standard error)",
+        ),
+        (
+            "2",
+            "a bad flag, or no place for this user's choice (HOME unset)",
+        ),
+    ],
 };
 
 pub const STATUS: Page = Page {

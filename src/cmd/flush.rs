@@ -12,7 +12,7 @@ use crate::cli::{FlushArgs, ReportFormat};
 use crate::cmd::{DELIVERED, NOT_DELIVERED, carry, print};
 use crate::consent;
 use crate::delivery::Client;
-use crate::error::plain_io;
+use crate::error::{count, plain_io};
 use crate::outbox::census;
 use crate::outbox::replay::{Counts, MAX_WORKERS, Options, Replayer, Sink, Summary};
 use crate::outbox::route::Route;
@@ -69,7 +69,8 @@ pub fn run(args: &FlushArgs, settings: &Settings) -> anyhow::Result<ExitCode> {
             out.warn(e);
         }
         out.info(format_args!(
-            "moved {moved} entries back from rejected/ to try once more"
+            "moved {} back from rejected/ to try once more",
+            count(moved, "entry", "entries")
         ));
     }
     let listing = match replayer.outbox.scan() {
@@ -91,7 +92,7 @@ pub fn run(args: &FlushArgs, settings: &Settings) -> anyhow::Result<ExitCode> {
     };
     if args.dry_run {
         let plan = replayer.plan(&listing, args.limit);
-        return dry_run(&plan, args.format, out);
+        return dry_run(&plan, census::rejected(&dir), args.format, out);
     }
     let mut sink = printer(&replayer, args, settings)?;
     let mut n = Counts::default();
@@ -147,13 +148,14 @@ pub(super) fn deliver(
     sink.clear();
     let summary = summary.map_err(|fatal| anyhow!(fatal))?;
     if summary.n.delivered > 0 {
-        let what = format!("{} entries", summary.n.delivered);
+        let what = count(summary.n.delivered, "entry", "entries");
         census::note(&settings.outbox_dir, "flush", &what, out);
     }
     report(
         &summary,
         replayer.route.reroute.as_deref(),
         damaged,
+        census::rejected(&replayer.outbox.dir),
         args.format,
         out,
     )?;
@@ -167,13 +169,16 @@ pub(super) fn deliver(
     ))
 }
 
-/// A flush with nothing to do: exit 0, and with `--format json` a summary that says why.
+/// A flush with nothing to do: exit 0, and with `--format json` a summary that says why
+/// (a dry run's summary for a dry run).
 fn nothing_done(args: &FlushArgs, why: &str) -> anyhow::Result<ExitCode> {
-    if args.format == ReportFormat::Json && !args.dry_run {
-        print(&format!(
-            "{}\n",
+    if args.format == ReportFormat::Json {
+        let summary = if args.dry_run {
+            dry_summary([0; 4], 0)
+        } else {
             summary_json(&Counts::default(), Some(why))
-        ))?;
+        };
+        print(&format!("{summary}\n"))?;
     }
     Ok(ExitCode::from(DELIVERED))
 }
@@ -182,6 +187,7 @@ fn report(
     s: &Summary,
     reroute: Option<&str>,
     damaged: usize,
+    in_rejected: usize,
     format: ReportFormat,
     out: Verbosity,
 ) -> anyhow::Result<()> {
@@ -194,6 +200,7 @@ fn report(
         if damaged > 0 {
             j["damaged"] = json!(damaged);
         }
+        j["in_rejected"] = json!(in_rejected);
         return print(&format!("{j}\n"));
     }
     let n = &s.n;
@@ -240,8 +247,21 @@ fn report(
             n.not_tried
         ));
     }
+    line.push_str(&rejected_note(in_rejected));
     out.note(line);
     Ok(())
+}
+
+/// What waits in `rejected/`, which a flush does not replay unless asked.
+fn rejected_note(n: usize) -> String {
+    if n == 0 {
+        return String::new();
+    }
+    format!(
+        "; {} in rejected/, not replayed (`flush --rejected` tries {} once more)",
+        count(n, "entry", "entries"),
+        if n == 1 { "it" } else { "them" }
+    )
 }
 
 fn summary_json(n: &Counts, stopped: Option<&str>) -> Value {
@@ -260,7 +280,12 @@ fn summary_json(n: &Counts, stopped: Option<&str>) -> Value {
     })
 }
 
-fn dry_run(plan: &[Planned], format: ReportFormat, out: Verbosity) -> anyhow::Result<ExitCode> {
+fn dry_run(
+    plan: &[Planned],
+    in_rejected: usize,
+    format: ReportFormat,
+    out: Verbosity,
+) -> anyhow::Result<ExitCode> {
     let count = |a: &str| plan.iter().filter(|p| p.action == a).count();
     let (send, expire, aside, leave) = (
         count("send"),
@@ -303,23 +328,28 @@ fn dry_run(plan: &[Planned], format: ReportFormat, out: Verbosity) -> anyhow::Re
         });
     }
     if format == ReportFormat::Json {
-        text.push_str(&format!(
-            "{}\n",
-            json!({
-                "type": "summary",
-                "dry_run": true,
-                "send": send,
-                "expire": expire,
-                "set_aside": aside,
-                "leave": leave,
-            })
-        ));
+        let summary = dry_summary([send, expire, aside, leave], in_rejected);
+        text.push_str(&format!("{summary}\n"));
     }
     print(&text)?;
     out.note(format_args!(
-        "flush --dry-run: would send {send}, expire {expire}, set aside {aside}; nothing sent, nothing changed"
+        "flush --dry-run: would send {send}, expire {expire}, set aside {aside}{}; nothing sent, nothing changed",
+        rejected_note(in_rejected)
     ));
     Ok(ExitCode::from(DELIVERED))
+}
+
+/// A dry run's JSON summary: how many it would send, expire, set aside and leave.
+fn dry_summary([send, expire, aside, leave]: [usize; 4], in_rejected: usize) -> Value {
+    json!({
+        "type": "summary",
+        "dry_run": true,
+        "send": send,
+        "expire": expire,
+        "set_aside": aside,
+        "leave": leave,
+        "in_rejected": in_rejected,
+    })
 }
 
 /// Prints what a replay reports; on a terminal, a progress line redrawn in place and

@@ -77,7 +77,7 @@ fn overrides(cli: &Cli) -> Overrides {
     let quiet = before.quiet || after_out.quiet;
     let level = before.verbose.saturating_add(after_out.verbose);
     Overrides {
-        outbox: after.outbox.or_else(|| outbox.clone()),
+        outbox: cli.command.outbox().or(outbox.as_ref()).cloned(),
         endpoint: after.endpoint.or_else(|| endpoint.clone()),
         out: Verbosity {
             quiet,
@@ -98,8 +98,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Resolve(args) => resolve::run(&args, &settings),
         Command::Env(args) => env::run(&args, &settings),
         Command::Check(args) => check::run(&args, &settings),
-        Command::Enable(args) => enable::run(true, &args, &settings),
-        Command::Disable(args) => enable::run(false, &args, &settings),
+        Command::Enable(args) => enable::enable(&args, &settings),
+        Command::Disable(args) => enable::disable(&args, &settings),
         Command::Status(args) => status::run(&args, &settings),
         Command::Log(args) => log::run(&args, &settings),
         Command::Generate(args) => generate::run(&args),

@@ -1,6 +1,10 @@
 //! `status`: where things stand. The consent decision and where it came from (never asks),
-//! the saved choices, the endpoint and the proxy it would go through (never credentials),
-//! the outbox with its counts, its oldest entry's age, and the last delivery.
+//! the notice's version and the saved choices, the endpoint and the proxy it would go
+//! through (never credentials), the outbox with its counts, its oldest entry's age, and
+//! the last delivery; then what to do next, where something needs doing (`next`).
+
+mod next;
+mod text;
 
 use std::process::ExitCode;
 
@@ -8,17 +12,17 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+use crate::attempt::Answer;
 use crate::choice::{self, Places, Scope};
 use crate::cli::{StatusArgs, StatusFormat};
 use crate::cmd::{DELIVERED, print};
-use crate::consent::{self, Consent, Source};
+use crate::consent::{self, Consent, NOTICE, Source};
 use crate::delivery::proxy::{Choice, proxy_for};
 use crate::error::plain_io;
 use crate::outbox::census::{Census, census};
-use crate::outbox::drops;
 use crate::outbox::ledger::read;
 use crate::outbox::memory::Memory;
-use crate::outbox::order;
+use crate::outbox::{Outbox, drops, order};
 use crate::settings::Settings;
 
 /// The newest drops shown.
@@ -44,17 +48,6 @@ pub fn run(args: &StatusArgs, settings: &Settings) -> anyhow::Result<ExitCode> {
             .down(url)
             .map(|(d, left)| json!({"since": d.at, "why": d.why, "left_seconds": left.as_secs()}))
     });
-    let saved = |scope| {
-        Places::from_env().file(scope).map(|p| {
-            let choice = match choice::read(p) {
-                Ok(Some(true)) => json!("enable"),
-                Ok(Some(false)) => json!("disable"),
-                Ok(None) => Value::Null,
-                Err(e) => json!({ "error": e }),
-            };
-            json!({"path": p.display().to_string(), "choice": choice})
-        })
-    };
     let (outbox_json, last) = match &counted {
         Ok(c) => (outbox_counts(c, now), c.last_delivery.as_ref()),
         Err(e) => (
@@ -77,11 +70,16 @@ pub fn run(args: &StatusArgs, settings: &Settings) -> anyhow::Result<ExitCode> {
         });
     }
     let ledger = ledger_json(&outbox, settings);
-    let report = json!({
+    let refused = counted
+        .as_ref()
+        .ok()
+        .and_then(|c| refusal(&Outbox::new(&outbox), c));
+    let mut report = json!({
         "telemetry": {
             "enabled": consent.enabled,
             "source": consent.source.as_str(),
             "decided_by": consent::describe(consent.source),
+            "notice": NOTICE,
         },
         "saved_choices": {"user": saved(Scope::User), "system": saved(Scope::System)},
         "endpoint": {
@@ -89,6 +87,7 @@ pub fn run(args: &StatusArgs, settings: &Settings) -> anyhow::Result<ExitCode> {
             "source": settings.origin("TELEMETRY_ENDPOINT").as_str(),
             "error": endpoint_error,
             "down": down,
+            "refused": refused,
         },
         "proxy": proxy,
         "outbox": outbox_json,
@@ -100,11 +99,32 @@ pub fn run(args: &StatusArgs, settings: &Settings) -> anyhow::Result<ExitCode> {
             "what": d.what,
         })),
     });
+    report["next"] = json!(next::steps(&report, settings.token.is_some()));
     print(&match args.format {
         StatusFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
-        StatusFormat::Text => text(&report),
+        StatusFormat::Text => text::text(&report),
     })?;
     Ok(ExitCode::from(DELIVERED))
+}
+
+/// One saved choice: its place, what it says and the notice it answered.
+fn saved(scope: Scope) -> Value {
+    let places = Places::from_env();
+    let Some(p) = places.file(scope) else {
+        return Value::Null;
+    };
+    let mut v = json!({"path": p.display().to_string(), "choice": null});
+    match choice::read(p) {
+        Ok(Some(c)) => {
+            v["choice"] = json!(if c.enabled { "enable" } else { "disable" });
+            v["notice"] = json!(c.notice);
+            // A yes to an older notice no longer counts (`consent::saved`).
+            v["lapsed"] = json!(c.enabled && c.notice < NOTICE);
+        }
+        Ok(None) => {}
+        Err(e) => v["choice"] = json!({ "error": e }),
+    }
+    v
 }
 
 fn outbox_counts(c: &Census, now: OffsetDateTime) -> Value {
@@ -118,6 +138,23 @@ fn outbox_counts(c: &Census, now: OffsetDateTime) -> Value {
         // Only where the stamp is plausible: a clock that was wrong gives no age.
         "oldest_age_seconds": c.oldest.and_then(|t| order::wall_age(t, now)).map(|a| a.as_secs()),
     })
+}
+
+/// The latest answer to the pending entries, when it refused the credentials (401, 403,
+/// 407): the oldest entry is the one a flush tries first, the newest the one a send tried
+/// last, so between their two histories is the latest answer.
+fn refusal(outbox: &Outbox, c: &Census) -> Option<Value> {
+    let (oldest, newest) = c.ends.as_ref()?;
+    let latest = [oldest, newest]
+        .into_iter()
+        .filter_map(|stem| outbox.read_history(stem)?.last)
+        .max_by(|a, b| a.0.cmp(&b.0))?;
+    match latest.1 {
+        Answer::Status(status @ (401 | 403 | 407)) => {
+            Some(json!({"status": status, "at": latest.0}))
+        }
+        _ => None,
+    }
 }
 
 /// The proxy a request to `url` would go through, as curl would choose it; its address
@@ -138,126 +175,6 @@ fn proxy_of(url: &str) -> Value {
     }
 }
 
-/// The same report for eyes.
-fn text(r: &Value) -> String {
-    let s = |v: &Value| v.as_str().map(str::to_string).unwrap_or_default();
-    let mut out = String::new();
-    let mut line = |k: &str, v: String| out.push_str(&format!("{k:<15} {v}\n"));
-    let t = &r["telemetry"];
-    let on = if t["enabled"] == true { "on" } else { "off" };
-    line(
-        "telemetry",
-        format!("{on}, decided by {}", s(&t["decided_by"])),
-    );
-    for (scope, label) in [("user", "saved (user)"), ("system", "saved (machine)")] {
-        let v = &r["saved_choices"][scope];
-        let what = match &v["choice"] {
-            Value::Null => "none".to_string(),
-            Value::String(c) => c.clone(),
-            other => format!("unreadable ({})", s(&other["error"])),
-        };
-        let at = if v.is_null() {
-            "no place (HOME unset)".into()
-        } else {
-            s(&v["path"])
-        };
-        line(label, format!("{what}: {at}"));
-    }
-    let e = &r["endpoint"];
-    line(
-        "endpoint",
-        match (&e["url"], &e["error"]) {
-            (Value::String(u), _) => format!("{u} ({})", s(&e["source"])),
-            (_, Value::String(err)) => format!("invalid: {err}"),
-            _ => "none (set but empty: nothing is sent)".into(),
-        },
-    );
-    let d = &e["down"];
-    if !d.is_null() {
-        line(
-            "  down",
-            format!(
-                "did not answer at {} ({}); sends keep their payload for {}s more, flush tries",
-                s(&d["since"]),
-                s(&d["why"]),
-                d["left_seconds"]
-            ),
-        );
-    }
-    let p = &r["proxy"];
-    line(
-        "proxy",
-        match (&p["url"], &p["error"]) {
-            (Value::String(u), _) => {
-                let creds = if p["credentials"] == true {
-                    ", with credentials"
-                } else {
-                    ""
-                };
-                format!("{u} ({}{creds})", s(&p["note"]))
-            }
-            (_, Value::String(err)) => format!("invalid: {err}"),
-            _ => match p["note"].as_str() {
-                Some(n) => format!("none ({n})"),
-                None => "none".into(),
-            },
-        },
-    );
-    let o = &r["outbox"];
-    line("outbox", s(&o["path"]));
-    if o["exists"] == true {
-        let age = o["oldest_age_seconds"]
-            .as_i64()
-            .map(|a| format!(", the oldest {} old", age_words(a)))
-            .unwrap_or_default();
-        line("  pending", format!("{}{age}", o["pending"]));
-        if o["legacy_runs"].as_u64().is_some_and(|n| n > 0) {
-            line("  old scripts", format!("{} runs", o["legacy_runs"]));
-        }
-        line("  rejected", o["rejected"].to_string());
-        line("  corrupt", o["corrupt"].to_string());
-        let d = &o["drops"];
-        if d["recorded"].as_u64().is_some_and(|n| n > 0) {
-            let last = &d["recent"][0];
-            line(
-                "  dropped",
-                format!(
-                    "{} recorded in {}; the last at {} by {}: {} ({})",
-                    d["recorded"],
-                    drops::DROPS_FILE,
-                    s(&last["at"]),
-                    s(&last["by"]),
-                    s(&last["why"]),
-                    s(&last["entry"])
-                ),
-            );
-        }
-    } else {
-        match o["error"].as_str() {
-            Some(err) => line("  error", format!("cannot read it: {err}")),
-            None => line("  pending", "0 (it does not exist yet)".into()),
-        }
-    }
-    let l = &r["ledger"];
-    line("ledger", ledger_words(l));
-    let d = &r["last_delivery"];
-    line(
-        "last delivery",
-        if d.is_null() {
-            "none recorded in this outbox".into()
-        } else {
-            format!(
-                "{} ago ({}, by {}: {})",
-                age_words(d["age_seconds"].as_i64().unwrap_or(0)),
-                s(&d["at"]),
-                s(&d["by"]),
-                s(&d["what"])
-            )
-        },
-    );
-    out
-}
-
 /// What the ledger of what left holds (`outbox::ledger`): how many records and the newest.
 fn ledger_json(outbox: &std::path::Path, settings: &Settings) -> Value {
     let o = read::overview(outbox, settings.ledger_caps);
@@ -275,40 +192,4 @@ fn ledger_json(outbox: &std::path::Path, settings: &Settings) -> Value {
             "carried_to": e.carried_to,
         })),
     })
-}
-
-fn ledger_words(l: &Value) -> String {
-    let s = |v: &Value| v.as_str().map(str::to_string).unwrap_or_default();
-    let last = &l["last"];
-    let mut w = if last.is_null() {
-        "nothing has left from here".to_string()
-    } else {
-        let what = match (&last["status"], last["carried_to"].as_str()) {
-            (Value::Number(n), _) => format!("HTTP {n}, by {}", s(&last["by"])),
-            (_, Some(to)) => format!("carried out in {to}"),
-            _ => s(&last["by"]),
-        };
-        format!(
-            "{} recorded (pk3s-telemetry log); the last at {}: {} to {} ({what})",
-            l["recorded"],
-            s(&last["at"]),
-            last["event_name"].as_str().unwrap_or("-"),
-            s(&last["endpoint"]),
-        )
-    };
-    if l["damaged"] == true {
-        w.push_str("; damaged in part (pk3s-telemetry log names where)");
-    }
-    w
-}
-
-/// 42s, 5m 3s, 2h 10m, 3d 4h.
-fn age_words(secs: i64) -> String {
-    let (d, h, m, s) = (secs / 86_400, secs / 3600 % 24, secs / 60 % 60, secs % 60);
-    match (d, h, m) {
-        (0, 0, 0) => format!("{s}s"),
-        (0, 0, _) => format!("{m}m {s}s"),
-        (0, _, _) => format!("{h}h {m}m"),
-        _ => format!("{d}d {h}h"),
-    }
 }

@@ -53,6 +53,9 @@ pub struct Census {
     pub corrupt: usize,
     /// When the oldest pending entry was first tried.
     pub oldest: Option<OffsetDateTime>,
+    /// The stems of the oldest and the newest pending entries: a flush tries the oldest
+    /// first, a send the newest, so their histories hold the latest answers (`status`).
+    pub ends: Option<(String, String)>,
     pub last_delivery: Option<Delivery>,
 }
 
@@ -139,8 +142,9 @@ fn record(key: &str, c: &Census) -> String {
         .oldest
         .and_then(|t| t.format(&Rfc3339).ok())
         .unwrap_or_default();
+    let (first, last) = c.ends.clone().unwrap_or_default();
     format!(
-        "key={key}\npending={}\nlegacy_runs={}\nrejected={}\ncorrupt={}\noldest={oldest}\n",
+        "key={key}\npending={}\nlegacy_runs={}\nrejected={}\ncorrupt={}\noldest={oldest}\nends={first} {last}\n",
         c.pending, c.legacy_runs, c.rejected, c.corrupt
     )
 }
@@ -165,6 +169,11 @@ fn cached(state: &Path, key: &str) -> Option<Census> {
             "" => None,
             t => Some(OffsetDateTime::parse(t, &Rfc3339).ok()?),
         },
+        // A cache of an earlier version has none: only the advice from them is missed.
+        ends: field("ends")
+            .and_then(|e| e.split_once(' '))
+            .filter(|(a, b)| !a.is_empty() && !b.is_empty())
+            .map(|(a, b)| (a.to_string(), b.to_string())),
         last_delivery: None,
     })
 }
@@ -173,6 +182,7 @@ fn cached(state: &Path, key: &str) -> Option<Census> {
 fn list(dir: &Path) -> io::Result<Census> {
     let mut c = Census::default();
     let mut oldest: Option<String> = None;
+    let mut newest: Option<String> = None;
     let mut legacy = BTreeSet::new();
     for e in fs::read_dir(dir)? {
         let Ok(e) = e else { continue };
@@ -187,6 +197,9 @@ fn list(dir: &Path) -> io::Result<Census> {
                 if oldest.as_deref().is_none_or(|o| stem < o) {
                     oldest = Some(stem.to_string());
                 }
+                if newest.as_deref().is_none_or(|n| stem > n) {
+                    newest = Some(stem.to_string());
+                }
             }
             Name::Legacy(kind, run, _, true) => {
                 legacy.insert(format!("{kind}-{run}"));
@@ -196,9 +209,16 @@ fn list(dir: &Path) -> io::Result<Census> {
     }
     c.legacy_runs = legacy.len();
     c.oldest = oldest.as_deref().and_then(stamp_of);
-    c.rejected = count(&dir.join(REJECTED_DIR), |n| n.ends_with(".json"));
+    c.ends = oldest.zip(newest);
+    c.rejected = rejected(dir);
     c.corrupt = count(&dir.join(CORRUPT_DIR), |n| !n.starts_with(TEMP_PREFIX));
     Ok(c)
+}
+
+/// The entries kept apart in the outbox's `rejected/` (flush names them: it does not
+/// replay them unless asked).
+pub fn rejected(dir: &Path) -> usize {
+    count(&dir.join(REJECTED_DIR), |n| n.ends_with(".json"))
 }
 
 /// Regular files in `dir` whose name passes `keep`; 0 when there is no such directory (or

@@ -26,6 +26,7 @@ pub mod ledger;
 pub mod legacy;
 pub mod memory;
 pub mod order;
+pub mod purge;
 pub mod replay;
 pub mod report;
 pub mod route;

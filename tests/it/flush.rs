@@ -954,7 +954,8 @@ fn a_permanent_rejection_is_kept_apart_and_not_replayed() {
     assert_eq!(run.code, 1, "a rejection is not a delivery: {run:#?}");
     assert_eq!(
         summary(&run),
-        "pk3s-telemetry: flush: delivered=2 kept=0 rejected=1 expired=0"
+        "pk3s-telemetry: flush: delivered=2 kept=0 rejected=1 expired=0; \
+         1 entry in rejected/, not replayed (`flush --rejected` tries it once more)"
     );
     assert!(entries(&s.outbox()).is_empty());
     let rejected = entries(&s.outbox().join("rejected"));
@@ -974,6 +975,14 @@ fn a_permanent_rejection_is_kept_apart_and_not_replayed() {
         3,
         "rejected entries are not replayed"
     );
+    // Each summary names what waits in rejected/, the dry run's too, and the JSON counts it.
+    again.stderr_has("delivered=0 kept=0 rejected=0 expired=0; 1 entry in rejected/");
+    s.run(&["flush", "--dry-run"])
+        .ok()
+        .stderr_has("would send 0, expire 0, set aside 0; 1 entry in rejected/, not replayed");
+    let j = s.run(&["flush", "--format", "json"]);
+    let j: serde_json::Value = serde_json::from_str(&j.ok().stdout).unwrap();
+    assert_eq!(j["in_rejected"], 1, "{j}");
 }
 
 #[test]

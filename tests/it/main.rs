@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod advice;
 mod background;
 mod carry;
 mod clock;
@@ -17,6 +18,7 @@ mod ledger;
 mod memory;
 mod model;
 mod nohang;
+mod notice;
 mod operator;
 mod packaging;
 mod pinned;
@@ -24,6 +26,7 @@ mod privacy;
 mod privacy_corpus;
 mod privacy_linear;
 mod pty;
+mod purge;
 mod resolve;
 mod schema;
 mod send;

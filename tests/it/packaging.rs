@@ -278,8 +278,9 @@ const HELP_CASES: &[(&[&str], &[&str], &[&str])] = &[
     ),
     (
         &["disable"],
-        &["TELEMETRY_CONFIG_DIR"],
-        &["TELEMETRY_OUTBOX_DIR"],
+        // --purge empties the outbox, and disable counts what waits there.
+        &["TELEMETRY_CONFIG_DIR", "TELEMETRY_OUTBOX_DIR"],
+        &["TELEMETRY_ENDPOINT"],
     ),
 ];
 

@@ -40,6 +40,7 @@ Register-ArgumentCompleter -Native -CommandName 'pk3s-telemetry' -ScriptBlock {
             [CompletionResult]::new('disable', 'disable', [CompletionResultType]::ParameterValue, 'Save "telemetry off" for this user (or with --system for the machine); --purge also discards what waits in the outbox')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show where things stand: consent and its source, endpoint, proxy, outbox counts, last delivery')
             [CompletionResult]::new('log', 'log', [CompletionResultType]::ParameterValue, 'Show what left this machine from this outbox, newest first; --show prints one body byte for byte')
+            [CompletionResult]::new('completion', 'completion', [CompletionResultType]::ParameterValue, 'Print the completion script for a shell (bash, zsh, fish, elvish or powershell)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -58,9 +59,9 @@ Register-ArgumentCompleter -Native -CommandName 'pk3s-telemetry' -ScriptBlock {
             [CompletionResult]::new('--script', '--script', [CompletionResultType]::ParameterName, 'Source script for the envelope''s client block [env: TELEMETRY_SOURCE_SCRIPT] [default: scripts/apply.sh]')
             [CompletionResult]::new('--exit-code', '--exit-code', [CompletionResultType]::ParameterName, 'Exit code of the run, a number [env: TELEMETRY_EXIT_CODE] [default: 0]')
             [CompletionResult]::new('--component', '--component', [CompletionResultType]::ParameterName, 'The component reporting, e.g. cli, infra, core [env: TELEMETRY_COMPONENT] [default: core]')
-            [CompletionResult]::new('--session-id', '--session-id', [CompletionResultType]::ParameterName, 'The session shared by the whole chain [env: TELEMETRY_SESSION_ID] [default: ""]')
+            [CompletionResult]::new('--session-id', '--session-id', [CompletionResultType]::ParameterName, 'The session shared by the whole chain [env: TELEMETRY_SESSION_ID] [default: none, sent as ""; resolve exports one]')
             [CompletionResult]::new('--run-id', '--run-id', [CompletionResultType]::ParameterName, 'This run''s id [env: TELEMETRY_RUN_ID] [default: the manifest''s run_id, else a new one]')
-            [CompletionResult]::new('--parent-run-id', '--parent-run-id', [CompletionResultType]::ParameterName, 'The run that started this one [env: TELEMETRY_PARENT_RUN_ID] [default: ""]')
+            [CompletionResult]::new('--parent-run-id', '--parent-run-id', [CompletionResultType]::ParameterName, 'The run that started this one [env: TELEMETRY_PARENT_RUN_ID] [default: none, sent as ""]')
             [CompletionResult]::new('--if-undecided', '--if-undecided', [CompletionResultType]::ParameterName, 'What this call counts as when nobody has decided (no TELEMETRY_ENABLED, DO_NOT_TRACK or saved choice): the drop-in shims pass enable, as their caller asked first [default: disable]')
             [CompletionResult]::new('--outbox', '--outbox', [CompletionResultType]::ParameterName, 'Directory for undelivered payloads [env: TELEMETRY_OUTBOX_DIR] [default: runs/telemetry-outbox]')
             [CompletionResult]::new('--endpoint', '--endpoint', [CompletionResultType]::ParameterName, 'Receiver URL, http or https [env: TELEMETRY_ENDPOINT] [default: https://telemetry.productive-k3s.io/telemetry]')
@@ -85,12 +86,12 @@ Register-ArgumentCompleter -Native -CommandName 'pk3s-telemetry' -ScriptBlock {
             [CompletionResult]::new('--repository', '--repository', [CompletionResultType]::ParameterName, 'Source repository for the event''s client block [env: TELEMETRY_SOURCE_REPOSITORY] [default: productive-k3s]')
             [CompletionResult]::new('--script', '--script', [CompletionResultType]::ParameterName, 'Source script for the event''s client block [env: TELEMETRY_SOURCE_SCRIPT] [default: scripts/apply.sh]')
             [CompletionResult]::new('--component', '--component', [CompletionResultType]::ParameterName, 'The component reporting, e.g. cli, infra, core [env: TELEMETRY_COMPONENT] [default: core]')
-            [CompletionResult]::new('--session-id', '--session-id', [CompletionResultType]::ParameterName, 'The session shared by the whole chain [env: TELEMETRY_SESSION_ID] [default: ""]')
-            [CompletionResult]::new('--run-id', '--run-id', [CompletionResultType]::ParameterName, 'This run''s id [env: TELEMETRY_RUN_ID] [default: the manifest''s run_id, else a new one]')
-            [CompletionResult]::new('--parent-run-id', '--parent-run-id', [CompletionResultType]::ParameterName, 'The run that started this one [env: TELEMETRY_PARENT_RUN_ID] [default: ""]')
+            [CompletionResult]::new('--session-id', '--session-id', [CompletionResultType]::ParameterName, 'The session shared by the whole chain [env: TELEMETRY_SESSION_ID] [default: none, sent as ""; resolve exports one]')
+            [CompletionResult]::new('--parent-run-id', '--parent-run-id', [CompletionResultType]::ParameterName, 'The run that started this one [env: TELEMETRY_PARENT_RUN_ID] [default: none, sent as ""]')
             [CompletionResult]::new('--if-undecided', '--if-undecided', [CompletionResultType]::ParameterName, 'What this call counts as when nobody has decided (no TELEMETRY_ENABLED, DO_NOT_TRACK or saved choice): the drop-in shims pass enable, as their caller asked first [default: disable]')
             [CompletionResult]::new('--outbox', '--outbox', [CompletionResultType]::ParameterName, 'Directory for undelivered payloads [env: TELEMETRY_OUTBOX_DIR] [default: runs/telemetry-outbox]')
             [CompletionResult]::new('--endpoint', '--endpoint', [CompletionResultType]::ParameterName, 'Receiver URL, http or https [env: TELEMETRY_ENDPOINT] [default: https://telemetry.productive-k3s.io/telemetry]')
+            [CompletionResult]::new('--run-id', '--run-id', [CompletionResultType]::ParameterName, 'This run''s id [env: TELEMETRY_RUN_ID] [default: a new one]')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the exact request (token masked) and send nothing, write nothing')
             [CompletionResult]::new('--background', '--background', [CompletionResultType]::ParameterName, 'Return once the payload is safe in the outbox; a detached process delivers it [env: TELEMETRY_DELIVERY=background]')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors')
@@ -124,6 +125,7 @@ Register-ArgumentCompleter -Native -CommandName 'pk3s-telemetry' -ScriptBlock {
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'format')
             [CompletionResult]::new('--outbox', '--outbox', [CompletionResultType]::ParameterName, 'Directory for undelivered payloads [env: TELEMETRY_OUTBOX_DIR] [default: runs/telemetry-outbox]')
             [CompletionResult]::new('--endpoint', '--endpoint', [CompletionResultType]::ParameterName, 'Receiver URL, http or https [env: TELEMETRY_ENDPOINT] [default: https://telemetry.productive-k3s.io/telemetry]')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'The same as --format json')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more on stderr: -v each attempt, -vv also the settings in use and each request and answer (token masked)')
@@ -138,6 +140,7 @@ Register-ArgumentCompleter -Native -CommandName 'pk3s-telemetry' -ScriptBlock {
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'format')
             [CompletionResult]::new('--outbox', '--outbox', [CompletionResultType]::ParameterName, 'Directory for undelivered payloads [env: TELEMETRY_OUTBOX_DIR] [default: runs/telemetry-outbox]')
             [CompletionResult]::new('--endpoint', '--endpoint', [CompletionResultType]::ParameterName, 'Receiver URL, http or https [env: TELEMETRY_ENDPOINT] [default: https://telemetry.productive-k3s.io/telemetry]')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'The same as --format json')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more on stderr: -v each attempt, -vv also the settings in use and each request and answer (token masked)')
@@ -151,6 +154,7 @@ Register-ArgumentCompleter -Native -CommandName 'pk3s-telemetry' -ScriptBlock {
         'pk3s-telemetry;check' {
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'text: one `FILE: PATH: KIND` line per finding; json: one JSON object per file ({"file", "clean", "findings": [{"document", "path", "kind", "object_key"}]})')
             [CompletionResult]::new('--explain', '--explain', [CompletionResultType]::ParameterName, 'Say why: the rule that fired, and the string with each identifier masked (`FILE: PATH: RULE (KIND): "node ready at [ip address]"`)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'The same as --format json')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more on stderr: -v each attempt, -vv also the settings in use and each request and answer (token masked)')
@@ -172,6 +176,7 @@ Register-ArgumentCompleter -Native -CommandName 'pk3s-telemetry' -ScriptBlock {
             [CompletionResult]::new('--endpoint', '--endpoint', [CompletionResultType]::ParameterName, 'Receiver URL, http or https [env: TELEMETRY_ENDPOINT] [default: https://telemetry.productive-k3s.io/telemetry]')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'List what would be sent, expired or set aside; send nothing, change nothing')
             [CompletionResult]::new('--rejected', '--rejected', [CompletionResultType]::ParameterName, 'First move the entries of rejected/ back into the outbox, so that each is tried once more')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'The same as --format json')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more on stderr: -v each attempt, -vv also the settings in use and each request and answer (token masked)')
@@ -212,6 +217,7 @@ Register-ArgumentCompleter -Native -CommandName 'pk3s-telemetry' -ScriptBlock {
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'format')
             [CompletionResult]::new('--outbox', '--outbox', [CompletionResultType]::ParameterName, 'Directory for undelivered payloads [env: TELEMETRY_OUTBOX_DIR] [default: runs/telemetry-outbox]')
             [CompletionResult]::new('--endpoint', '--endpoint', [CompletionResultType]::ParameterName, 'Receiver URL, http or https [env: TELEMETRY_ENDPOINT] [default: https://telemetry.productive-k3s.io/telemetry]')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'The same as --format json')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more on stderr: -v each attempt, -vv also the settings in use and each request and answer (token masked)')
@@ -232,8 +238,15 @@ Register-ArgumentCompleter -Native -CommandName 'pk3s-telemetry' -ScriptBlock {
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'The same as --format json')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors')
-            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more on stderr: -v each attempt, -vv also the settings in use')
-            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more on stderr: -v each attempt, -vv also the settings in use')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more on stderr: -v each attempt, -vv also the settings in use and each request and answer (token masked)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more on stderr: -v each attempt, -vv also the settings in use and each request and answer (token masked)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'pk3s-telemetry;completion' {
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -250,6 +263,7 @@ Register-ArgumentCompleter -Native -CommandName 'pk3s-telemetry' -ScriptBlock {
             [CompletionResult]::new('disable', 'disable', [CompletionResultType]::ParameterValue, 'Save "telemetry off" for this user (or with --system for the machine); --purge also discards what waits in the outbox')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show where things stand: consent and its source, endpoint, proxy, outbox counts, last delivery')
             [CompletionResult]::new('log', 'log', [CompletionResultType]::ParameterValue, 'Show what left this machine from this outbox, newest first; --show prints one body byte for byte')
+            [CompletionResult]::new('completion', 'completion', [CompletionResultType]::ParameterValue, 'Print the completion script for a shell (bash, zsh, fish, elvish or powershell)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -286,6 +300,9 @@ Register-ArgumentCompleter -Native -CommandName 'pk3s-telemetry' -ScriptBlock {
             break
         }
         'pk3s-telemetry;help;log' {
+            break
+        }
+        'pk3s-telemetry;help;completion' {
             break
         }
         'pk3s-telemetry;help;help' {

@@ -19,6 +19,9 @@ _pk3s__telemetry() {
             pk3s__telemetry,check)
                 cmd="pk3s__telemetry__subcmd__check"
                 ;;
+            pk3s__telemetry,completion)
+                cmd="pk3s__telemetry__subcmd__completion"
+                ;;
             pk3s__telemetry,disable)
                 cmd="pk3s__telemetry__subcmd__disable"
                 ;;
@@ -48,6 +51,9 @@ _pk3s__telemetry() {
                 ;;
             pk3s__telemetry__subcmd__help,check)
                 cmd="pk3s__telemetry__subcmd__help__subcmd__check"
+                ;;
+            pk3s__telemetry__subcmd__help,completion)
+                cmd="pk3s__telemetry__subcmd__help__subcmd__completion"
                 ;;
             pk3s__telemetry__subcmd__help,disable)
                 cmd="pk3s__telemetry__subcmd__help__subcmd__disable"
@@ -107,7 +113,7 @@ _pk3s__telemetry() {
 
     case "${cmd}" in
         pk3s__telemetry)
-            opts="-q -v -h -V --outbox --endpoint --quiet --verbose --help --version send resolve env check flush enable disable status log help"
+            opts="-q -v -h -V --outbox --endpoint --quiet --verbose --help --version send resolve env check flush enable disable status log completion help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -129,7 +135,7 @@ _pk3s__telemetry() {
             return 0
             ;;
         pk3s__telemetry__subcmd__check)
-            opts="-q -v -h -V --format --explain --quiet --verbose --help --version"
+            opts="-q -v -h -V --format --explain --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -139,6 +145,20 @@ _pk3s__telemetry() {
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pk3s__telemetry__subcmd__completion)
+            opts="-h -V --help --version bash elvish fish powershell zsh"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 *)
                     COMPREPLY=()
                     ;;
@@ -179,7 +199,7 @@ _pk3s__telemetry() {
             return 0
             ;;
         pk3s__telemetry__subcmd__env)
-            opts="-q -v -h -V --format --outbox --endpoint --quiet --verbose --help --version"
+            opts="-q -v -h -V --format --json --outbox --endpoint --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -205,7 +225,7 @@ _pk3s__telemetry() {
             return 0
             ;;
         pk3s__telemetry__subcmd__flush)
-            opts="-q -v -h -V --dry-run --limit --max-time --rejected --reroute --to --from --format --outbox --endpoint --quiet --verbose --help --version"
+            opts="-q -v -h -V --dry-run --limit --max-time --rejected --reroute --to --from --format --json --outbox --endpoint --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -251,7 +271,7 @@ _pk3s__telemetry() {
             return 0
             ;;
         pk3s__telemetry__subcmd__help)
-            opts="send resolve env check flush enable disable status log help"
+            opts="send resolve env check flush enable disable status log completion help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -265,6 +285,20 @@ _pk3s__telemetry() {
             return 0
             ;;
         pk3s__telemetry__subcmd__help__subcmd__check)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pk3s__telemetry__subcmd__help__subcmd__completion)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -471,7 +505,7 @@ _pk3s__telemetry() {
             return 0
             ;;
         pk3s__telemetry__subcmd__resolve)
-            opts="-q -v -h -V --component --telemetry --format --outbox --endpoint --quiet --verbose --help --version"
+            opts="-q -v -h -V --component --telemetry --format --json --outbox --endpoint --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -519,7 +553,7 @@ _pk3s__telemetry() {
             return 0
             ;;
         pk3s__telemetry__subcmd__send__subcmd__event)
-            opts="-q -v -h -V --name --command --result --family --field --repository --script --component --session-id --run-id --parent-run-id --dry-run --background --if-undecided --outbox --endpoint --quiet --verbose --help --version"
+            opts="-q -v -h -V --name --command --result --family --field --repository --script --component --session-id --parent-run-id --dry-run --background --if-undecided --outbox --endpoint --quiet --verbose --run-id --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -561,10 +595,6 @@ _pk3s__telemetry() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --run-id)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --parent-run-id)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -578,6 +608,10 @@ _pk3s__telemetry() {
                     return 0
                     ;;
                 --endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --run-id)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -699,7 +733,7 @@ _pk3s__telemetry() {
             return 0
             ;;
         pk3s__telemetry__subcmd__status)
-            opts="-q -v -h -V --format --outbox --endpoint --quiet --verbose --help --version"
+            opts="-q -v -h -V --format --json --outbox --endpoint --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -37,6 +37,7 @@ set edit:completion:arg-completer[pk3s-telemetry] = {|@words|
             cand disable 'Save "telemetry off" for this user (or with --system for the machine); --purge also discards what waits in the outbox'
             cand status 'Show where things stand: consent and its source, endpoint, proxy, outbox counts, last delivery'
             cand log 'Show what left this machine from this outbox, newest first; --show prints one body byte for byte'
+            cand completion 'Print the completion script for a shell (bash, zsh, fish, elvish or powershell)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'pk3s-telemetry;send'= {
@@ -53,9 +54,9 @@ set edit:completion:arg-completer[pk3s-telemetry] = {|@words|
             cand --script 'Source script for the envelope''s client block [env: TELEMETRY_SOURCE_SCRIPT] [default: scripts/apply.sh]'
             cand --exit-code 'Exit code of the run, a number [env: TELEMETRY_EXIT_CODE] [default: 0]'
             cand --component 'The component reporting, e.g. cli, infra, core [env: TELEMETRY_COMPONENT] [default: core]'
-            cand --session-id 'The session shared by the whole chain [env: TELEMETRY_SESSION_ID] [default: ""]'
+            cand --session-id 'The session shared by the whole chain [env: TELEMETRY_SESSION_ID] [default: none, sent as ""; resolve exports one]'
             cand --run-id 'This run''s id [env: TELEMETRY_RUN_ID] [default: the manifest''s run_id, else a new one]'
-            cand --parent-run-id 'The run that started this one [env: TELEMETRY_PARENT_RUN_ID] [default: ""]'
+            cand --parent-run-id 'The run that started this one [env: TELEMETRY_PARENT_RUN_ID] [default: none, sent as ""]'
             cand --if-undecided 'What this call counts as when nobody has decided (no TELEMETRY_ENABLED, DO_NOT_TRACK or saved choice): the drop-in shims pass enable, as their caller asked first [default: disable]'
             cand --outbox 'Directory for undelivered payloads [env: TELEMETRY_OUTBOX_DIR] [default: runs/telemetry-outbox]'
             cand --endpoint 'Receiver URL, http or https [env: TELEMETRY_ENDPOINT] [default: https://telemetry.productive-k3s.io/telemetry]'
@@ -79,12 +80,12 @@ set edit:completion:arg-completer[pk3s-telemetry] = {|@words|
             cand --repository 'Source repository for the event''s client block [env: TELEMETRY_SOURCE_REPOSITORY] [default: productive-k3s]'
             cand --script 'Source script for the event''s client block [env: TELEMETRY_SOURCE_SCRIPT] [default: scripts/apply.sh]'
             cand --component 'The component reporting, e.g. cli, infra, core [env: TELEMETRY_COMPONENT] [default: core]'
-            cand --session-id 'The session shared by the whole chain [env: TELEMETRY_SESSION_ID] [default: ""]'
-            cand --run-id 'This run''s id [env: TELEMETRY_RUN_ID] [default: the manifest''s run_id, else a new one]'
-            cand --parent-run-id 'The run that started this one [env: TELEMETRY_PARENT_RUN_ID] [default: ""]'
+            cand --session-id 'The session shared by the whole chain [env: TELEMETRY_SESSION_ID] [default: none, sent as ""; resolve exports one]'
+            cand --parent-run-id 'The run that started this one [env: TELEMETRY_PARENT_RUN_ID] [default: none, sent as ""]'
             cand --if-undecided 'What this call counts as when nobody has decided (no TELEMETRY_ENABLED, DO_NOT_TRACK or saved choice): the drop-in shims pass enable, as their caller asked first [default: disable]'
             cand --outbox 'Directory for undelivered payloads [env: TELEMETRY_OUTBOX_DIR] [default: runs/telemetry-outbox]'
             cand --endpoint 'Receiver URL, http or https [env: TELEMETRY_ENDPOINT] [default: https://telemetry.productive-k3s.io/telemetry]'
+            cand --run-id 'This run''s id [env: TELEMETRY_RUN_ID] [default: a new one]'
             cand --dry-run 'Print the exact request (token masked) and send nothing, write nothing'
             cand --background 'Return once the payload is safe in the outbox; a detached process delivers it [env: TELEMETRY_DELIVERY=background]'
             cand -q 'Print nothing but errors'
@@ -113,6 +114,7 @@ set edit:completion:arg-completer[pk3s-telemetry] = {|@words|
             cand --format 'format'
             cand --outbox 'Directory for undelivered payloads [env: TELEMETRY_OUTBOX_DIR] [default: runs/telemetry-outbox]'
             cand --endpoint 'Receiver URL, http or https [env: TELEMETRY_ENDPOINT] [default: https://telemetry.productive-k3s.io/telemetry]'
+            cand --json 'The same as --format json'
             cand -q 'Print nothing but errors'
             cand --quiet 'Print nothing but errors'
             cand -v 'Say more on stderr: -v each attempt, -vv also the settings in use and each request and answer (token masked)'
@@ -126,6 +128,7 @@ set edit:completion:arg-completer[pk3s-telemetry] = {|@words|
             cand --format 'format'
             cand --outbox 'Directory for undelivered payloads [env: TELEMETRY_OUTBOX_DIR] [default: runs/telemetry-outbox]'
             cand --endpoint 'Receiver URL, http or https [env: TELEMETRY_ENDPOINT] [default: https://telemetry.productive-k3s.io/telemetry]'
+            cand --json 'The same as --format json'
             cand -q 'Print nothing but errors'
             cand --quiet 'Print nothing but errors'
             cand -v 'Say more on stderr: -v each attempt, -vv also the settings in use and each request and answer (token masked)'
@@ -138,6 +141,7 @@ set edit:completion:arg-completer[pk3s-telemetry] = {|@words|
         &'pk3s-telemetry;check'= {
             cand --format 'text: one `FILE: PATH: KIND` line per finding; json: one JSON object per file ({"file", "clean", "findings": [{"document", "path", "kind", "object_key"}]})'
             cand --explain 'Say why: the rule that fired, and the string with each identifier masked (`FILE: PATH: RULE (KIND): "node ready at [ip address]"`)'
+            cand --json 'The same as --format json'
             cand -q 'Print nothing but errors'
             cand --quiet 'Print nothing but errors'
             cand -v 'Say more on stderr: -v each attempt, -vv also the settings in use and each request and answer (token masked)'
@@ -158,6 +162,7 @@ set edit:completion:arg-completer[pk3s-telemetry] = {|@words|
             cand --endpoint 'Receiver URL, http or https [env: TELEMETRY_ENDPOINT] [default: https://telemetry.productive-k3s.io/telemetry]'
             cand --dry-run 'List what would be sent, expired or set aside; send nothing, change nothing'
             cand --rejected 'First move the entries of rejected/ back into the outbox, so that each is tried once more'
+            cand --json 'The same as --format json'
             cand -q 'Print nothing but errors'
             cand --quiet 'Print nothing but errors'
             cand -v 'Say more on stderr: -v each attempt, -vv also the settings in use and each request and answer (token masked)'
@@ -195,6 +200,7 @@ set edit:completion:arg-completer[pk3s-telemetry] = {|@words|
             cand --format 'format'
             cand --outbox 'Directory for undelivered payloads [env: TELEMETRY_OUTBOX_DIR] [default: runs/telemetry-outbox]'
             cand --endpoint 'Receiver URL, http or https [env: TELEMETRY_ENDPOINT] [default: https://telemetry.productive-k3s.io/telemetry]'
+            cand --json 'The same as --format json'
             cand -q 'Print nothing but errors'
             cand --quiet 'Print nothing but errors'
             cand -v 'Say more on stderr: -v each attempt, -vv also the settings in use and each request and answer (token masked)'
@@ -214,8 +220,14 @@ set edit:completion:arg-completer[pk3s-telemetry] = {|@words|
             cand --json 'The same as --format json'
             cand -q 'Print nothing but errors'
             cand --quiet 'Print nothing but errors'
-            cand -v 'Say more on stderr: -v each attempt, -vv also the settings in use'
-            cand --verbose 'Say more on stderr: -v each attempt, -vv also the settings in use'
+            cand -v 'Say more on stderr: -v each attempt, -vv also the settings in use and each request and answer (token masked)'
+            cand --verbose 'Say more on stderr: -v each attempt, -vv also the settings in use and each request and answer (token masked)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'pk3s-telemetry;completion'= {
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
@@ -231,6 +243,7 @@ set edit:completion:arg-completer[pk3s-telemetry] = {|@words|
             cand disable 'Save "telemetry off" for this user (or with --system for the machine); --purge also discards what waits in the outbox'
             cand status 'Show where things stand: consent and its source, endpoint, proxy, outbox counts, last delivery'
             cand log 'Show what left this machine from this outbox, newest first; --show prints one body byte for byte'
+            cand completion 'Print the completion script for a shell (bash, zsh, fish, elvish or powershell)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'pk3s-telemetry;help;send'= {
@@ -256,6 +269,8 @@ set edit:completion:arg-completer[pk3s-telemetry] = {|@words|
         &'pk3s-telemetry;help;status'= {
         }
         &'pk3s-telemetry;help;log'= {
+        }
+        &'pk3s-telemetry;help;completion'= {
         }
         &'pk3s-telemetry;help;help'= {
         }

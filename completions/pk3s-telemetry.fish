@@ -38,6 +38,7 @@ complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_needs_command" -f -a "flush
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_needs_command" -f -a "enable" -d 'Save "telemetry on" for this user (or with --system for the machine)'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_needs_command" -f -a "disable" -d 'Save "telemetry off" for this user (or with --system for the machine); --purge also discards what waits in the outbox'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_needs_command" -f -a "status" -d 'Show where things stand: consent and its source, endpoint, proxy, outbox counts, last delivery'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_needs_command" -f -a "completion" -d 'Print the completion script for a shell (bash, zsh, fish, elvish or powershell)'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and not __fish_seen_subcommand_from manifest event help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and not __fish_seen_subcommand_from manifest event help" -s V -l version -d 'Print version'
@@ -48,9 +49,9 @@ complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and 
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from manifest" -l script -d 'Source script for the envelope\'s client block [env: TELEMETRY_SOURCE_SCRIPT] [default: scripts/apply.sh]' -r
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from manifest" -l exit-code -d 'Exit code of the run, a number [env: TELEMETRY_EXIT_CODE] [default: 0]' -r
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from manifest" -l component -d 'The component reporting, e.g. cli, infra, core [env: TELEMETRY_COMPONENT] [default: core]' -r
-complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from manifest" -l session-id -d 'The session shared by the whole chain [env: TELEMETRY_SESSION_ID] [default: ""]' -r
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from manifest" -l session-id -d 'The session shared by the whole chain [env: TELEMETRY_SESSION_ID] [default: none, sent as ""; resolve exports one]' -r
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from manifest" -l run-id -d 'This run\'s id [env: TELEMETRY_RUN_ID] [default: the manifest\'s run_id, else a new one]' -r
-complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from manifest" -l parent-run-id -d 'The run that started this one [env: TELEMETRY_PARENT_RUN_ID] [default: ""]' -r
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from manifest" -l parent-run-id -d 'The run that started this one [env: TELEMETRY_PARENT_RUN_ID] [default: none, sent as ""]' -r
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from manifest" -l if-undecided -d 'What this call counts as when nobody has decided (no TELEMETRY_ENABLED, DO_NOT_TRACK or saved choice): the drop-in shims pass enable, as their caller asked first [default: disable]' -r -f -a "enable\t''
 disable\t''"
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from manifest" -l outbox -d 'Directory for undelivered payloads [env: TELEMETRY_OUTBOX_DIR] [default: runs/telemetry-outbox]' -r -F
@@ -69,13 +70,13 @@ complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and 
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from event" -l repository -d 'Source repository for the event\'s client block [env: TELEMETRY_SOURCE_REPOSITORY] [default: productive-k3s]' -r
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from event" -l script -d 'Source script for the event\'s client block [env: TELEMETRY_SOURCE_SCRIPT] [default: scripts/apply.sh]' -r
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from event" -l component -d 'The component reporting, e.g. cli, infra, core [env: TELEMETRY_COMPONENT] [default: core]' -r
-complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from event" -l session-id -d 'The session shared by the whole chain [env: TELEMETRY_SESSION_ID] [default: ""]' -r
-complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from event" -l run-id -d 'This run\'s id [env: TELEMETRY_RUN_ID] [default: the manifest\'s run_id, else a new one]' -r
-complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from event" -l parent-run-id -d 'The run that started this one [env: TELEMETRY_PARENT_RUN_ID] [default: ""]' -r
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from event" -l session-id -d 'The session shared by the whole chain [env: TELEMETRY_SESSION_ID] [default: none, sent as ""; resolve exports one]' -r
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from event" -l parent-run-id -d 'The run that started this one [env: TELEMETRY_PARENT_RUN_ID] [default: none, sent as ""]' -r
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from event" -l if-undecided -d 'What this call counts as when nobody has decided (no TELEMETRY_ENABLED, DO_NOT_TRACK or saved choice): the drop-in shims pass enable, as their caller asked first [default: disable]' -r -f -a "enable\t''
 disable\t''"
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from event" -l outbox -d 'Directory for undelivered payloads [env: TELEMETRY_OUTBOX_DIR] [default: runs/telemetry-outbox]' -r -F
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from event" -l endpoint -d 'Receiver URL, http or https [env: TELEMETRY_ENDPOINT] [default: https://telemetry.productive-k3s.io/telemetry]' -r
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from event" -l run-id -d 'This run\'s id [env: TELEMETRY_RUN_ID] [default: a new one]' -r
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from event" -l dry-run -d 'Print the exact request (token masked) and send nothing, write nothing'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from event" -l background -d 'Return once the payload is safe in the outbox; a detached process delivers it [env: TELEMETRY_DELIVERY=background]'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand send; and __fish_seen_subcommand_from event" -s q -l quiet -d 'Print nothing but errors'
@@ -92,6 +93,7 @@ complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand resolve" -
 json\t'one JSON object: each setting\'s value and where it came from; never the token'"
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand resolve" -l outbox -d 'Directory for undelivered payloads [env: TELEMETRY_OUTBOX_DIR] [default: runs/telemetry-outbox]' -r -F
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand resolve" -l endpoint -d 'Receiver URL, http or https [env: TELEMETRY_ENDPOINT] [default: https://telemetry.productive-k3s.io/telemetry]' -r
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand resolve" -l json -d 'The same as --format json'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand resolve" -s q -l quiet -d 'Print nothing but errors'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand resolve" -s v -l verbose -d 'Say more on stderr: -v each attempt, -vv also the settings in use and each request and answer (token masked)'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand resolve" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -100,6 +102,7 @@ complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand env" -l fo
 json\t'one JSON object: each setting\'s value and where it came from; never the token'"
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand env" -l outbox -d 'Directory for undelivered payloads [env: TELEMETRY_OUTBOX_DIR] [default: runs/telemetry-outbox]' -r -F
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand env" -l endpoint -d 'Receiver URL, http or https [env: TELEMETRY_ENDPOINT] [default: https://telemetry.productive-k3s.io/telemetry]' -r
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand env" -l json -d 'The same as --format json'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand env" -s q -l quiet -d 'Print nothing but errors'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand env" -s v -l verbose -d 'Say more on stderr: -v each attempt, -vv also the settings in use and each request and answer (token masked)'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand env" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -107,6 +110,7 @@ complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand env" -s V 
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand check" -l format -d 'text: one `FILE: PATH: KIND` line per finding; json: one JSON object per file ({"file", "clean", "findings": [{"document", "path", "kind", "object_key"}]})' -r -f -a "text\t''
 json\t''"
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand check" -l explain -d 'Say why: the rule that fired, and the string with each identifier masked (`FILE: PATH: RULE (KIND): "node ready at [ip address]"`)'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand check" -l json -d 'The same as --format json'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand check" -s q -l quiet -d 'Print nothing but errors'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand check" -s v -l verbose -d 'Say more on stderr: -v each attempt, -vv also the settings in use and each request and answer (token masked)'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand check" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -120,6 +124,7 @@ complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand flush" -l 
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand flush" -l endpoint -d 'Receiver URL, http or https [env: TELEMETRY_ENDPOINT] [default: https://telemetry.productive-k3s.io/telemetry]' -r
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand flush" -l dry-run -d 'List what would be sent, expired or set aside; send nothing, change nothing'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand flush" -l rejected -d 'First move the entries of rejected/ back into the outbox, so that each is tried once more'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand flush" -l json -d 'The same as --format json'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand flush" -s q -l quiet -d 'Print nothing but errors'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand flush" -s v -l verbose -d 'Say more on stderr: -v each attempt, -vv also the settings in use and each request and answer (token masked)'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand flush" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -140,18 +145,22 @@ complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand status" -l
 json\t'one JSON object, for machines'"
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand status" -l outbox -d 'Directory for undelivered payloads [env: TELEMETRY_OUTBOX_DIR] [default: runs/telemetry-outbox]' -r -F
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand status" -l endpoint -d 'Receiver URL, http or https [env: TELEMETRY_ENDPOINT] [default: https://telemetry.productive-k3s.io/telemetry]' -r
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand status" -l json -d 'The same as --format json'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand status" -s q -l quiet -d 'Print nothing but errors'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand status" -s v -l verbose -d 'Say more on stderr: -v each attempt, -vv also the settings in use and each request and answer (token masked)'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand status" -s V -l version -d 'Print version'
-complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand help; and not __fish_seen_subcommand_from send resolve env check flush enable disable status help" -f -a "send" -d 'Deliver a run manifest or an event now, with bounded retries; keep it in the outbox if it cannot be delivered'
-complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand help; and not __fish_seen_subcommand_from send resolve env check flush enable disable status help" -f -a "resolve" -d 'Decide consent (asking once at a terminal) and this run\'s ids; print them and the settings that were set, for `eval`'
-complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand help; and not __fish_seen_subcommand_from send resolve env check flush enable disable status help" -f -a "env" -d 'Print the context for a nested child (same session, this run as its parent), or run COMMAND with it'
-complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand help; and not __fish_seen_subcommand_from send resolve env check flush enable disable status help" -f -a "check" -d 'Check JSON files (run manifests, test artifacts) for identifiers; exit 1 naming each path found'
-complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand help; and not __fish_seen_subcommand_from send resolve env check flush enable disable status help" -f -a "flush" -d 'Replay the outbox oldest first; delete what is delivered, keep the rest for later'
-complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand help; and not __fish_seen_subcommand_from send resolve env check flush enable disable status help" -f -a "enable" -d 'Save "telemetry on" for this user (or with --system for the machine)'
-complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand help; and not __fish_seen_subcommand_from send resolve env check flush enable disable status help" -f -a "disable" -d 'Save "telemetry off" for this user (or with --system for the machine); --purge also discards what waits in the outbox'
-complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand help; and not __fish_seen_subcommand_from send resolve env check flush enable disable status help" -f -a "status" -d 'Show where things stand: consent and its source, endpoint, proxy, outbox counts, last delivery'
-complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand help; and not __fish_seen_subcommand_from send resolve env check flush enable disable status help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand completion" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand completion" -s V -l version -d 'Print version'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand help; and not __fish_seen_subcommand_from send resolve env check flush enable disable status completion help" -f -a "send" -d 'Deliver a run manifest or an event now, with bounded retries; keep it in the outbox if it cannot be delivered'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand help; and not __fish_seen_subcommand_from send resolve env check flush enable disable status completion help" -f -a "resolve" -d 'Decide consent (asking once at a terminal) and this run\'s ids; print them and the settings that were set, for `eval`'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand help; and not __fish_seen_subcommand_from send resolve env check flush enable disable status completion help" -f -a "env" -d 'Print the context for a nested child (same session, this run as its parent), or run COMMAND with it'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand help; and not __fish_seen_subcommand_from send resolve env check flush enable disable status completion help" -f -a "check" -d 'Check JSON files (run manifests, test artifacts) for identifiers; exit 1 naming each path found'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand help; and not __fish_seen_subcommand_from send resolve env check flush enable disable status completion help" -f -a "flush" -d 'Replay the outbox oldest first; delete what is delivered, keep the rest for later'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand help; and not __fish_seen_subcommand_from send resolve env check flush enable disable status completion help" -f -a "enable" -d 'Save "telemetry on" for this user (or with --system for the machine)'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand help; and not __fish_seen_subcommand_from send resolve env check flush enable disable status completion help" -f -a "disable" -d 'Save "telemetry off" for this user (or with --system for the machine); --purge also discards what waits in the outbox'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand help; and not __fish_seen_subcommand_from send resolve env check flush enable disable status completion help" -f -a "status" -d 'Show where things stand: consent and its source, endpoint, proxy, outbox counts, last delivery'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand help; and not __fish_seen_subcommand_from send resolve env check flush enable disable status completion help" -f -a "completion" -d 'Print the completion script for a shell (bash, zsh, fish, elvish or powershell)'
+complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand help; and not __fish_seen_subcommand_from send resolve env check flush enable disable status completion help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand help; and __fish_seen_subcommand_from send" -f -a "manifest" -d 'Wrap a run manifest (a JSON object) in the install envelope and deliver it'
 complete -c pk3s-telemetry -n "__fish_pk3s_telemetry_using_subcommand help; and __fish_seen_subcommand_from send" -f -a "event" -d 'Deliver a ready-made JSON event object as it is, or build the standard lifecycle event with --name'

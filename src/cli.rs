@@ -68,7 +68,8 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// `-q` and `-v`, which every command takes (before or after its name).
+// `-q` and `-v`, which every command takes (before or after its name). A plain comment:
+// a doc comment here would become the about text of whatever command it is flattened into.
 #[derive(Debug, Args, Default, Clone, Copy)]
 #[command(next_help_heading = "Global options")]
 pub struct Output {
@@ -81,7 +82,8 @@ pub struct Output {
     pub verbose: u8,
 }
 
-/// The flags that override settings, for the commands that use them.
+// The flags that override settings, for the commands that use them (a plain comment: see
+// `Output`).
 #[derive(Debug, Args, Default, Clone)]
 #[command(next_help_heading = "Global options")]
 pub struct Global {
@@ -163,6 +165,13 @@ pub enum Command {
             each; --show EVENT_ID prints one body byte for byte. Never sends or changes anything."
     )]
     Log(Lazy<LogArgs>),
+    /// Print the completion script for a shell (bash, zsh, fish, elvish or powershell)
+    #[command(
+        long_about = "Print the completion script for SHELL on standard output: the same \
+            script `make install` puts where each shell looks. Load it for this session, or \
+            save it where your shell reads completions (see the examples)."
+    )]
+    Completion(Lazy<CompletionArgs>),
     /// Write shell completions and man pages into DIR/completions and DIR/man (for packaging)
     #[command(hide = true)]
     Generate(Lazy<GenerateArgs>),
@@ -214,6 +223,13 @@ pub struct DisableArgs {
     pub output: Output,
 }
 
+#[derive(Debug, Args)]
+pub struct CompletionArgs {
+    /// The shell the script is for
+    #[arg(value_enum, value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum StatusFormat {
     /// aligned lines, for eyes
@@ -224,8 +240,17 @@ pub enum StatusFormat {
 
 #[derive(Debug, Args)]
 pub struct StatusArgs {
-    #[arg(long, value_enum, default_value = "text")]
+    #[arg(
+        long,
+        value_enum,
+        default_value = "text",
+        default_value_if("json", "true", Some("json"))
+    )]
     pub format: StatusFormat,
+
+    /// The same as --format json
+    #[arg(long, conflicts_with = "format")]
+    pub json: bool,
 
     #[command(flatten)]
     pub global: Global,
@@ -262,8 +287,17 @@ pub struct ResolveArgs {
     #[arg(long, value_enum, value_name = "enable|disable")]
     pub telemetry: Option<Telemetry>,
 
-    #[arg(long, value_enum, default_value = "shell")]
+    #[arg(
+        long,
+        value_enum,
+        default_value = "shell",
+        default_value_if("json", "true", Some("json"))
+    )]
     pub format: Format,
+
+    /// The same as --format json
+    #[arg(long, conflicts_with = "format")]
+    pub json: bool,
 
     #[command(flatten)]
     pub global: Global,
@@ -271,8 +305,18 @@ pub struct ResolveArgs {
 
 #[derive(Debug, Args)]
 pub struct EnvArgs {
-    #[arg(long, value_enum, default_value = "shell", conflicts_with = "command")]
+    #[arg(
+        long,
+        value_enum,
+        default_value = "shell",
+        conflicts_with = "command",
+        default_value_if("json", "true", Some("json"))
+    )]
     pub format: Format,
+
+    /// The same as --format json
+    #[arg(long, conflicts_with_all = ["format", "command"])]
+    pub json: bool,
 
     /// Run this command with the child context and exit with its status
     #[arg(last = true, value_name = "COMMAND")]
@@ -312,8 +356,17 @@ pub struct FlushArgs {
     #[arg(long, value_name = "FILE", conflicts_with_all = ["to", "dry_run", "rejected"])]
     pub from: Option<PathBuf>,
 
-    #[arg(long, value_enum, default_value = "text")]
+    #[arg(
+        long,
+        value_enum,
+        default_value = "text",
+        default_value_if("json", "true", Some("json"))
+    )]
     pub format: ReportFormat,
+
+    /// The same as --format json
+    #[arg(long, conflicts_with = "format")]
+    pub json: bool,
 
     #[command(flatten)]
     pub global: Global,
@@ -359,7 +412,7 @@ pub struct Correlation {
     #[arg(long, value_name = "NAME", value_parser = NonEmptyStringValueParser::new())]
     pub component: Option<String>,
 
-    /// The session shared by the whole chain [env: TELEMETRY_SESSION_ID] [default: ""]
+    /// The session shared by the whole chain [env: TELEMETRY_SESSION_ID] [default: none, sent as ""; resolve exports one]
     #[arg(long, value_name = "ID", value_parser = NonEmptyStringValueParser::new())]
     pub session_id: Option<String>,
 
@@ -367,19 +420,21 @@ pub struct Correlation {
     #[arg(long, value_name = "ID", value_parser = NonEmptyStringValueParser::new())]
     pub run_id: Option<String>,
 
-    /// The run that started this one [env: TELEMETRY_PARENT_RUN_ID] [default: ""]
+    /// The run that started this one [env: TELEMETRY_PARENT_RUN_ID] [default: none, sent as ""]
     #[arg(long, value_name = "ID", value_parser = NonEmptyStringValueParser::new())]
     pub parent_run_id: Option<String>,
 }
 
+// One of PATH and --name, so that an error without either names both. A send event's run
+// id has no manifest to come from.
 #[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("event").required(true).args(["path", "name"]))]
+#[command(mut_arg("run_id", |a| a.help(
+    "This run's id [env: TELEMETRY_RUN_ID] [default: a new one]"
+)))]
 pub struct EventArgs {
     /// A ready-made event file (a JSON object), or - for standard input; sent byte-for-byte
-    #[arg(
-        value_name = "PATH|-",
-        required_unless_present = "name",
-        conflicts_with = "name"
-    )]
+    #[arg(value_name = "PATH|-", conflicts_with = "name")]
     pub path: Option<String>,
 
     /// Build the standard lifecycle event with this event_name (e.g. core.apply.completed)
@@ -443,13 +498,17 @@ pub struct CheckArgs {
 
     /// text: one `FILE: PATH: KIND` line per finding; json: one JSON object per file
     /// ({"file", "clean", "findings": [{"document", "path", "kind", "object_key"}]})
-    #[arg(long, value_name = "FORMAT", default_value = "text", value_parser = ["text", "json"])]
+    #[arg(long, value_name = "FORMAT", default_value = "text", value_parser = ["text", "json"], default_value_if("json", "true", Some("json")))]
     pub format: String,
 
     /// Say why: the rule that fired, and the string with each identifier masked
     /// (`FILE: PATH: RULE (KIND): "node ready at [ip address]"`)
     #[arg(long)]
     pub explain: bool,
+
+    /// The same as --format json
+    #[arg(long, conflicts_with = "format")]
+    pub json: bool,
 
     #[command(flatten)]
     pub output: Output,
@@ -472,7 +531,7 @@ impl Command {
             Command::Check(a) => (None, Some(a.output)),
             Command::Enable(a) => (None, Some(a.output)),
             Command::Disable(a) => (None, Some(a.output)),
-            Command::Generate(_) | Command::Deliver(_) => (None, None),
+            Command::Completion(_) | Command::Generate(_) | Command::Deliver(_) => (None, None),
         }
     }
 

@@ -7,17 +7,13 @@ use std::fs;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use clap::Args;
-use clap_complete::Shell;
-
 use clap_mangen::Man;
 use clap_mangen::roff::{Roff, bold, roman};
 
+use crate::cli::GenerateArgs;
 use crate::cli::help::{self, Page};
-use crate::cli::{self, GenerateArgs, Global};
 use crate::cmd::DELIVERED;
-
-const NAME: &str = "pk3s-telemetry";
+use crate::cmd::completion::{self, visible};
 
 pub fn run(args: &GenerateArgs) -> anyhow::Result<ExitCode> {
     let completions = args.dir.join("completions");
@@ -25,17 +21,12 @@ pub fn run(args: &GenerateArgs) -> anyhow::Result<ExitCode> {
     for dir in [&completions, &man] {
         fs::create_dir_all(dir).with_context(|| format!("{}: cannot create", dir.display()))?;
     }
-    for shell in [
-        Shell::Bash,
-        Shell::Zsh,
-        Shell::Fish,
-        Shell::Elvish,
-        Shell::PowerShell,
-    ] {
-        clap_complete::generate_to(shell, &mut visible(), NAME, &completions)
-            .with_context(|| format!("{}: cannot write", completions.display()))?;
+    // The same bytes as `completion SHELL` prints.
+    for shell in completion::SHELLS {
+        let path = completions.join(completion::file_name(shell));
+        fs::write(&path, completion::script(shell))
+            .with_context(|| format!("{}: cannot write", path.display()))?;
     }
-    fix_bash_labels(&completions.join(format!("{NAME}.bash")))?;
     // One page per visible command: pk3s-telemetry.1, pk3s-telemetry-send-manifest.1, ...
     let mut root = visible().disable_help_subcommand(true);
     root.build();
@@ -64,11 +55,7 @@ fn man_pages(cmd: &clap::Command, dir: &std::path::Path) -> anyhow::Result<()> {
     let man = Man::new(cmd.clone());
     let path = dir.join(man.get_filename());
     let name = cmd.get_display_name().unwrap_or_else(|| cmd.get_name());
-    let page = if name == help::TOP.name {
-        Some(&help::TOP)
-    } else {
-        help::PAGES.iter().copied().find(|p| p.name == name)
-    };
+    let page = help::page_named(name);
     let mut out = Vec::new();
     let write = |out: &mut Vec<u8>| -> std::io::Result<()> {
         man.render_title(out)?;
@@ -93,9 +80,11 @@ fn man_pages(cmd: &clap::Command, dir: &std::path::Path) -> anyhow::Result<()> {
 fn sections(page: &Page) -> Roff {
     let mut roff = Roff::default();
     roff.control("SH", ["ENVIRONMENT"]);
-    roff.text([roman(
-        "Flags win over variables. An unset variable takes its default.",
-    )]);
+    roff.text([roman(if help::vars_of(page).next().is_none() {
+        "This command reads no variable."
+    } else {
+        "Flags win over variables. An unset variable takes its default."
+    })]);
     for v in help::vars_of(page) {
         roff.control("TP", []);
         roff.text([bold(v.name)]);
@@ -121,34 +110,4 @@ fn sections(page: &Page) -> Roff {
         roff.control("fi", []);
     }
     roff
-}
-
-/// The command as users see it. The completion generators list hidden subcommands, and
-/// clap cannot remove one, so the root is rebuilt from the same parts without it.
-fn visible() -> clap::Command {
-    let full = cli::command(true);
-    let root = clap::Command::new(NAME)
-        .version(env!("CARGO_PKG_VERSION"))
-        .about(cli::ABOUT)
-        .long_about(cli::LONG_ABOUT)
-        .propagate_version(true)
-        .subcommand_required(true);
-    Global::augment_args(root)
-        .after_long_help(help::text(&help::TOP))
-        .subcommands(
-            full.get_subcommands()
-                .filter(|s| !s.is_hide_set())
-                .cloned()
-                .collect::<Vec<_>>(),
-        )
-}
-
-/// clap_complete spells the case labels of a hyphenated bin name differently from the
-/// state its dispatch loop builds (`pk3s__subcmd__telemetry__…` vs `pk3s__telemetry__…`),
-/// so no subcommand option ever completes (clap-rs/clap#6421, open). Relabel the arms.
-fn fix_bash_labels(path: &std::path::Path) -> anyhow::Result<()> {
-    let script =
-        fs::read_to_string(path).with_context(|| format!("{}: cannot read", path.display()))?;
-    let fixed = script.replace("pk3s__subcmd__telemetry", "pk3s__telemetry");
-    fs::write(path, fixed).with_context(|| format!("{}: cannot write", path.display()))
 }

@@ -2,6 +2,7 @@
 
 pub mod carry;
 pub mod check;
+pub mod completion;
 pub mod deliver;
 pub mod enable;
 pub mod env;
@@ -102,6 +103,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Disable(args) => enable::disable(&args, &settings),
         Command::Status(args) => status::run(&args, &settings),
         Command::Log(args) => log::run(&args, &settings),
+        Command::Completion(args) => completion::run(&args),
         Command::Generate(args) => generate::run(&args),
         Command::Flush(args) => flush::run(&args, &settings),
         Command::Deliver(args) => deliver::run(&args, &settings),

@@ -11,7 +11,7 @@ use crate::server::{Reply, Server};
 
 /// `status --json`'s steps, as (why, run) pairs, and the text form's output.
 fn next(s: &Sandbox) -> (Vec<(String, String)>, String) {
-    let j: Value = serde_json::from_str(&s.run(&["status", "--format", "json"]).stdout).unwrap();
+    let j: Value = serde_json::from_str(&s.run(&["status", "--json"]).stdout).unwrap();
     let steps = j["next"]
         .as_array()
         .unwrap()

@@ -298,3 +298,27 @@ pub const MANIFEST: &str = r#"{
   "zeta": true,
   "alpha": null
 }"#;
+
+/// Whether `program` is on PATH, for a test that needs it. When it is not, the test is
+/// skipped loudly: a line written past libtest's capture (which hides a passing test's
+/// output), so `cargo test` shows it. Under CI (`CI` set to a yes; `.ci/run` sets it and
+/// installs these programs) a missing one fails the test instead: a skipped check must not
+/// pass there as one that ran.
+pub fn needs(program: &str, what: &str) -> bool {
+    let found = Command::new("sh")
+        .args(["-c", &format!("command -v {program}")])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if found {
+        return true;
+    }
+    let ci = std::env::var("CI").is_ok_and(|v| !matches!(v.as_str(), "" | "0" | "false" | "no"));
+    assert!(
+        !ci,
+        "{program} is not installed, and CI installs it: {what} cannot be checked"
+    );
+    let _ = std::io::stderr().write_all(
+        format!("SKIPPED {what}: {program} is not installed here (CI installs it)\n").as_bytes(),
+    );
+    false
+}

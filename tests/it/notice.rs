@@ -29,7 +29,7 @@ fn system_file(s: &Sandbox) -> PathBuf {
 
 /// The notice's version now, as `status` reports it.
 fn notice(s: &Sandbox) -> u64 {
-    json(&s.run(&["status", "--format", "json"]))["telemetry"]["notice"]
+    json(&s.run(&["status", "--json"]))["telemetry"]["notice"]
         .as_u64()
         .unwrap()
 }
@@ -42,7 +42,7 @@ fn save_older(s: &Sandbox, path: &PathBuf, word: &str) {
 }
 
 fn decision(s: &Sandbox) -> (String, String) {
-    let j = json(&s.run(&["resolve", "--format", "json"]));
+    let j = json(&s.run(&["resolve", "--json"]));
     let e = &j["TELEMETRY_ENABLED"];
     (
         e["value"].as_str().unwrap().into(),
@@ -108,7 +108,7 @@ fn a_choice_saved_now_records_its_notice_and_the_parser_of_before_still_reads_it
         "# Saved by `pk3s-telemetry enable`; change it with `pk3s-telemetry enable|disable`.\ntelemetry=enable\n",
     )
     .unwrap();
-    let j = json(&s.run(&["status", "--format", "json"]));
+    let j = json(&s.run(&["status", "--json"]));
     assert_eq!(j["saved_choices"]["user"]["notice"], 1, "{j:#}");
     assert_eq!(j["saved_choices"]["user"]["lapsed"], current > 1, "{j:#}");
 }
@@ -134,10 +134,10 @@ fn a_yes_to_an_older_notice_no_longer_counts_where_nobody_can_be_asked() {
     ])
     .ok();
     assert_eq!(server.requests().len(), 1);
-    let env = json(&s.run(&["env", "--format", "json"]));
+    let env = json(&s.run(&["env", "--json"]));
     assert_eq!(env["TELEMETRY_ENABLED"]["exported"], false, "{env:#}");
     // status says so, and what agrees to the new notice.
-    let st = json(&s.run(&["status", "--format", "json"]));
+    let st = json(&s.run(&["status", "--json"]));
     assert_eq!(st["saved_choices"]["user"]["lapsed"], true, "{st:#}");
     assert_eq!(st["telemetry"]["source"], "default");
     let next = st["next"].to_string();
@@ -156,7 +156,7 @@ fn a_yes_to_an_older_notice_no_longer_counts_where_nobody_can_be_asked() {
     // Agreeing again refreshes the version.
     s.run(&["enable"]).ok();
     assert_eq!(decision(&s), pair("true", "user_config"));
-    let st = json(&s.run(&["status", "--format", "json"]));
+    let st = json(&s.run(&["status", "--json"]));
     assert_eq!(
         st["saved_choices"]["user"]["notice"],
         st["telemetry"]["notice"]
@@ -184,7 +184,7 @@ fn a_saved_disable_holds_whatever_notice_it_answered() {
 /// `resolve --json` with its stdin and stderr on a terminal.
 fn resolve_on_terminal(s: &Sandbox) -> crate::pty::OnTerminal {
     let pty = Pty::open();
-    let mut c = s.command(&["resolve", "--format", "json"]);
+    let mut c = s.command(&["resolve", "--json"]);
     c.stdin(pty.terminal()).stderr(pty.terminal());
     pty.spawn(c)
 }

@@ -5,7 +5,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::harness::{BIN, Sandbox, files_under, finish};
+use crate::harness::{BIN, Sandbox, files_under, finish, needs};
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -81,8 +81,7 @@ fn bash_completion_loads_and_completes_subcommands() {
 
 #[test]
 fn zsh_completion_registers_with_compinit() {
-    if !has("zsh") {
-        eprintln!("zsh is not installed here: skipping the zsh completion check");
+    if !needs("zsh", "the zsh completion check") {
         return;
     }
     let s = Sandbox::new();
@@ -240,7 +239,8 @@ const HELP_CASES: &[(&[&str], &[&str], &[&str])] = &[
             "TELEMETRY_ENDPOINT",
             "TELEMETRY_OUTBOX_DIR",
         ],
-        &[],
+        // Only a manifest has an exit code.
+        &["TELEMETRY_EXIT_CODE"],
     ),
     (
         &["resolve"],
@@ -249,13 +249,15 @@ const HELP_CASES: &[(&[&str], &[&str], &[&str])] = &[
             "DO_NOT_TRACK",
             "TELEMETRY_SESSION_ID",
             "CI",
+            // Handed on to the next layer as given.
+            "TELEMETRY_PRIVACY_EXTRA",
         ],
-        &["TELEMETRY_PRIVACY_EXTRA"],
+        &["SSL_CERT_FILE SSL_CERT_DIR", "TELEMETRY_EXIT_CODE"],
     ),
     (
         &["env"],
         &["TELEMETRY_RUN_ID", "TELEMETRY_PARENT_RUN_ID"],
-        &["TELEMETRY_PRIVACY_EXTRA"],
+        &["CI", "HTTPS_PROXY HTTP_PROXY ALL_PROXY NO_PROXY"],
     ),
     (
         &["flush"],
@@ -274,7 +276,7 @@ const HELP_CASES: &[(&[&str], &[&str], &[&str])] = &[
     (
         &["enable"],
         &["TELEMETRY_CONFIG_DIR", "TELEMETRY_SYSTEM_CONFIG_DIR"],
-        &["TELEMETRY_ENDPOINT"],
+        &["TELEMETRY_ENDPOINT", "TELEMETRY_OUTBOX_DIR"],
     ),
     (
         &["disable"],
@@ -282,6 +284,12 @@ const HELP_CASES: &[(&[&str], &[&str], &[&str])] = &[
         &["TELEMETRY_CONFIG_DIR", "TELEMETRY_OUTBOX_DIR"],
         &["TELEMETRY_ENDPOINT"],
     ),
+    (
+        &["status"],
+        &["TELEMETRY_OUTBOX_DIR", "XDG_STATE_HOME"],
+        &["TELEMETRY_SESSION_ID", "TELEMETRY_PRIVACY"],
+    ),
+    (&["completion"], &[], &["TELEMETRY_ENABLED", "CI"]),
 ];
 
 /// The names under the help's "Environment" heading.
@@ -337,7 +345,7 @@ fn each_commands_help_has_its_own_variables_examples_and_exit_statuses() {
             "{cmd:?}: {examples} examples\n{help}"
         );
         assert!(help.contains("\nExit status:\n  0 "), "{cmd:?}\n{help}");
-        if cmd != ["send"] {
+        if cmd != ["send"] && cmd != ["completion"] {
             assert!(help.contains("\nGlobal options:\n"), "{cmd:?}\n{help}");
         }
     }
@@ -409,6 +417,54 @@ fn man_pages_have_environment_exit_status_and_examples_sections() {
     assert!(
         !check.contains("TELEMETRY_ENDPOINT"),
         "check's page names only its own"
+    );
+}
+
+/// The NAME line of a man page, as `whatis` shows it (roff escapes undone).
+fn name_line(page: &str) -> String {
+    let mut lines = page.lines().skip_while(|l| *l != ".SH NAME");
+    lines
+        .nth(1)
+        .unwrap_or_default()
+        .replace("\\-", "-")
+        .replace("\\*(Aq", "'")
+}
+
+#[test]
+fn man_pages_name_lines_describe_the_tool_and_each_command() {
+    let s = Sandbox::new();
+    let out = s.path("gen");
+    s.run(&["generate", out.to_str().unwrap()]).ok();
+    for page in files_under(&out.join("man")) {
+        let stem = page.file_stem().unwrap().to_string_lossy().into_owned();
+        let mut args: Vec<&str> = stem
+            .strip_prefix("pk3s-telemetry")
+            .unwrap()
+            .split('-')
+            .filter(|w| !w.is_empty())
+            .collect();
+        args.push("-h");
+        let help = s.run(&args).ok().stdout.clone();
+        // The first paragraph, however the help wrapped it.
+        let about = help
+            .lines()
+            .take_while(|l| !l.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ");
+        let name = name_line(&fs::read_to_string(&page).unwrap());
+        assert_eq!(name, format!("{stem} - {about}"), "{}", page.display());
+        assert!(!name.contains("flags that override"), "{name}");
+        if has("lexgrog") {
+            // man-db's own reading, which whatis and apropos index.
+            let o = Command::new("lexgrog").arg(&page).output().unwrap();
+            let said = String::from_utf8_lossy(&o.stdout);
+            assert!(said.contains(&format!("\"{stem} - ")), "{said}");
+        }
+    }
+    let top = name_line(&fs::read_to_string(out.join("man/pk3s-telemetry.1")).unwrap());
+    assert_eq!(
+        top,
+        "pk3s-telemetry - Anonymous, opt-in usage telemetry for the productive-k3s shell layers"
     );
 }
 

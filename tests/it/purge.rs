@@ -96,8 +96,7 @@ fn disable_purge_discards_every_waiting_payload_and_keeps_the_records_and_what_i
             "{record} is the outbox's own record"
         );
     }
-    let st: serde_json::Value =
-        serde_json::from_str(&s.run(&["status", "--format", "json"]).stdout).unwrap();
+    let st: serde_json::Value = serde_json::from_str(&s.run(&["status", "--json"]).stdout).unwrap();
     assert_eq!(st["outbox"]["pending"], 0, "{st:#}");
     assert_eq!(st["outbox"]["rejected"], 0);
     assert_eq!(st["telemetry"]["source"], "user_config");

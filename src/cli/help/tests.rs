@@ -1,17 +1,29 @@
 use super::*;
 
 #[test]
-fn every_variable_a_page_names_exists() {
+fn every_variable_is_read_by_some_command_and_every_page_has_2_or_3_examples() {
+    for v in VARS {
+        assert!(
+            PAGES.iter().any(|p| p.reads & v.read_by != 0),
+            "{}: no page lists it",
+            v.name
+        );
+    }
     for page in PAGES {
-        for name in page.vars {
-            assert!(var_named(name).is_some(), "{}: {name}", page.name);
-        }
         assert!(
             (2..=3).contains(&page.examples.len()),
             "{}: 2 or 3 examples",
             page.name
         );
     }
+    assert_eq!(
+        vars_of(&TOP).count(),
+        VARS.len(),
+        "the top page lists them all"
+    );
+    let event: Vec<&str> = vars_of(&pages::SEND_EVENT).map(|v| v.name).collect();
+    assert!(!event.contains(&"TELEMETRY_EXIT_CODE"), "{event:?}");
+    assert_eq!(vars_of(&pages::COMPLETION).count(), 0);
 }
 
 #[test]

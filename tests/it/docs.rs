@@ -4,10 +4,15 @@
 //! pipefail`, as upstream's layers run, in a fresh sandbox: the layer's own context first
 //! (the helpers and variables upstream's scripts define, which the snippets use), then each
 //! block, then a call of each function the block defines. The guides a bootstrap copies
-//! from must not abort it even when the receiver fails.
+//! from must not abort it even when the receiver fails, and one layer's payloads name one
+//! run, session and repository. A block fenced as ```json output shows the output of the
+//! `sh` block before it, and is held to it; every relative link leads to a file and
+//! heading that exist.
 
 use std::fs;
 use std::path::{Path, PathBuf};
+
+use serde_json::Value;
 
 use crate::harness::{BIN, MANIFEST, Run, Sandbox, entries, finish, refused_port};
 use crate::server::{Reply, Server};
@@ -123,7 +128,7 @@ fn layer_script(path: &Path) -> Option<String> {
             script.push_str(&format!("{name} {args}\n"));
         }
     }
-    script.push_str("echo '>> end' >&2\n");
+    script.push_str("echo \">> end run_id=${TELEMETRY_RUN_ID:-}\" >&2\n");
     any.then_some(script)
 }
 
@@ -176,9 +181,18 @@ fn every_sh_example_in_the_readme_and_docs_runs() {
         let Some(script) = layer_script(file) else {
             continue;
         };
+        let before = server.requests().len();
         let (run, _s) = run_layer(&script, &server.url());
         if run.code != 0 || !run.stderr.contains(">> end") {
             failures.push(failed(file, &run));
+            continue;
+        }
+        if GUIDES.iter().any(|g| file.ends_with(g)) {
+            let sent: Vec<Value> = server.requests()[before..]
+                .iter()
+                .map(|r| r.json())
+                .collect();
+            failures.extend(one_run(file, &run, &sent));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n---\n"));
@@ -186,6 +200,38 @@ fn every_sh_example_in_the_readme_and_docs_runs() {
         !server.requests().is_empty(),
         "the examples reached the receiver"
     );
+}
+
+/// What one layer's payloads must share: the run id `resolve` exported (the last words of
+/// the layer's stderr), one session, one repository.
+fn one_run(file: &Path, run: &Run, sent: &[Value]) -> Option<String> {
+    let exported = run
+        .stderr
+        .lines()
+        .rev()
+        .find_map(|l| l.strip_prefix(">> end run_id="))
+        .unwrap_or_default();
+    let built: Vec<&Value> = sent.iter().filter(|p| p.get("run_id").is_some()).collect();
+    let differ = |what: &str, get: &dyn Fn(&Value) -> Value| {
+        let mut seen: Vec<Value> = built.iter().map(|p| get(p)).collect();
+        seen.dedup();
+        (seen.len() > 1).then(|| {
+            format!(
+                "{}: the payloads name {} {what}s: {seen:?}",
+                file.display(),
+                seen.len()
+            )
+        })
+    };
+    if built.iter().any(|p| p["run_id"] != exported) {
+        let ids: Vec<&Value> = built.iter().map(|p| &p["run_id"]).collect();
+        return Some(format!(
+            "{}: resolve exported the run id {exported:?}, the payloads name {ids:?}",
+            file.display()
+        ));
+    }
+    differ("session", &|p| p["session_id"].clone())
+        .or_else(|| differ("repository", &|p| p["client"]["repository"].clone()))
 }
 
 /// A snippet that sends: a call of `send` (the tool or the wrapper) or of a drop-in.
@@ -282,4 +328,170 @@ fn the_example_extractor_finds_fenced_blocks_and_their_tags() {
         functions("f() {  # a b\n}\n  g_2() {\n}\nnot a() call\necho '() {'\n"),
         ["f", "g_2"]
     );
+}
+
+/// The preceding `sh` block of each ```json output block, run alone in a clean sandbox
+/// (nobody decided, no terminal, nothing configured): every entry the block shows is in
+/// the real output with the same fields, in the same order. A UUID in the block stands for
+/// any UUID.
+#[test]
+fn every_output_block_matches_what_its_command_prints() {
+    let mut checked = 0;
+    let mut failures = Vec::new();
+    for file in doc_files() {
+        let blocks = examples(&file);
+        for (i, out) in blocks.iter().enumerate() {
+            if out.tag != "json output" {
+                continue;
+            }
+            let Some(cmd) = blocks[..i].iter().rev().find(|b| b.tag == "sh") else {
+                panic!(
+                    "{}:{}: an output block with no sh block before it",
+                    out.file, out.line
+                );
+            };
+            let mut s = Sandbox::new();
+            let config = s.path("config").display().to_string();
+            s.with_bin_on_path()
+                .unset("TELEMETRY_OUTBOX_DIR")
+                .set("CI", "true")
+                .set("TELEMETRY_CONFIG_DIR", &config);
+            let run = finish(
+                s.program("bash", &["-euo", "pipefail", "-c", &cmd.code]),
+                None,
+            );
+            let shown: Value = serde_json::from_str(&out.code)
+                .unwrap_or_else(|e| panic!("{}:{}: not JSON: {e}", out.file, out.line));
+            let printed: Result<Value, _> = serde_json::from_str(&run.stdout);
+            checked += 1;
+            match printed {
+                Ok(printed) if run.code == 0 => {
+                    if let Err(why) = contained(&shown, &printed) {
+                        failures.push(format!(
+                            "{}:{}: {why}\nprinted: {printed:#}",
+                            out.file, out.line
+                        ));
+                    }
+                }
+                _ => failures.push(format!(
+                    "{}:{}: the command failed: {run:#?}",
+                    out.file, out.line
+                )),
+            }
+        }
+    }
+    assert!(checked > 0, "the resolve --format json example is checked");
+    assert!(failures.is_empty(), "{}", failures.join("\n---\n"));
+}
+
+fn uuid(v: &Value) -> bool {
+    v.as_str().is_some_and(|s| {
+        s.len() == 36
+            && s.char_indices().all(|(i, c)| {
+                if [8, 13, 18, 23].contains(&i) {
+                    c == '-'
+                } else {
+                    c.is_ascii_hexdigit()
+                }
+            })
+    })
+}
+
+/// `shown` is in `printed`: the same scalars (UUIDs alike), an object's keys all there in
+/// the same order, an array's items alike.
+fn contained(shown: &Value, printed: &Value) -> Result<(), String> {
+    match (shown, printed) {
+        (Value::Object(a), Value::Object(b)) => {
+            let order: Vec<usize> = a
+                .keys()
+                .map(|k| b.keys().position(|x| x == k).ok_or(format!("no {k:?}")))
+                .collect::<Result<_, _>>()?;
+            if !order.is_sorted() {
+                return Err(format!(
+                    "keys in another order: {:?}",
+                    a.keys().collect::<Vec<_>>()
+                ));
+            }
+            for (k, v) in a {
+                contained(v, &b[k]).map_err(|e| format!("{k}: {e}"))?;
+            }
+            Ok(())
+        }
+        (Value::Array(a), Value::Array(b)) if a.len() == b.len() => {
+            a.iter().zip(b).try_for_each(|(x, y)| contained(x, y))
+        }
+        (a, b) if a == b || (uuid(a) && uuid(b)) => Ok(()),
+        (a, b) => Err(format!("shown {a}, printed {b}")),
+    }
+}
+
+/// GitHub's anchor of a heading: lower case, punctuation dropped, spaces as hyphens.
+fn anchor(heading: &str) -> String {
+    heading
+        .trim()
+        .to_lowercase()
+        .chars()
+        .filter(|c| c.is_alphanumeric() || matches!(c, ' ' | '-' | '_'))
+        .map(|c| if c == ' ' { '-' } else { c })
+        .collect()
+}
+
+#[test]
+fn every_relative_link_leads_to_a_file_and_heading_that_exist() {
+    let mut broken = Vec::new();
+    let mut seen = 0;
+    for file in doc_files() {
+        let text = fs::read_to_string(&file).unwrap();
+        // Links in prose only: fenced blocks are code.
+        let prose: String = text.split("```").step_by(2).collect::<Vec<_>>().join("\n");
+        let mut rest = prose.as_str();
+        while let Some(at) = rest.find("](") {
+            rest = &rest[at + 2..];
+            let Some(end) = rest.find(')') else { break };
+            let link = &rest[..end];
+            if link.contains("://") || link.starts_with("mailto:") || link.contains(' ') {
+                continue;
+            }
+            seen += 1;
+            let (path, fragment) = link.split_once('#').unwrap_or((link, ""));
+            let target = if path.is_empty() {
+                file.clone()
+            } else {
+                file.parent().unwrap().join(path)
+            };
+            if !target.exists() {
+                broken.push(format!("{}: {link}: no such file", file.display()));
+                continue;
+            }
+            if !fragment.is_empty() && target.extension().is_some_and(|x| x == "md") {
+                let headings = fs::read_to_string(&target).unwrap();
+                let found = headings
+                    .lines()
+                    .filter_map(|l| {
+                        l.trim_start_matches('#')
+                            .strip_prefix(' ')
+                            .filter(|_| l.starts_with('#'))
+                    })
+                    .any(|h| anchor(h) == fragment);
+                if !found {
+                    broken.push(format!("{}: {link}: no such heading", file.display()));
+                }
+            }
+        }
+    }
+    assert!(seen > 10, "the scan found only {seen} links");
+    assert!(broken.is_empty(), "{}", broken.join("\n"));
+}
+
+#[test]
+fn anchors_are_spelled_as_github_spells_them() {
+    assert_eq!(
+        anchor("Default blocks and `set -u`"),
+        "default-blocks-and-set--u"
+    );
+    assert_eq!(
+        anchor("Opting out clears: `disable --purge`"),
+        "opting-out-clears-disable---purge"
+    );
+    assert_eq!(anchor("resolve and env"), "resolve-and-env");
 }

@@ -8,8 +8,8 @@ use crate::error::UsageError;
 use crate::payload::{self, Kind as PayloadKind, Payload};
 use crate::settings::Verbosity;
 
-/// Runs the guard over a payload before it is sent, printed or kept, and reports each
-/// redacted path on stderr (never the value). The payload's JSON is redacted in place; a
+/// Runs the guard over a payload before it is sent, printed or kept, and reports the
+/// redacted paths on stderr, one line a payload (never the value). The payload's JSON is redacted in place; a
 /// ready-made one's bytes are re-serialized when something was redacted or when they hold
 /// a repeated key (the bytes would then carry a value the guard never saw: a reader keeps
 /// one of them, the guard checked the other), and its idempotency key is replaced if it
@@ -68,10 +68,31 @@ pub fn protect(
             "TELEMETRY_PRIVACY=strict: the payload holds {n} {what} (listed above); nothing sent, nothing kept"
         )));
     }
-    if !out.quiet {
-        for f in &findings {
+    notice(&findings, out);
+    Ok(())
+}
+
+/// What was redacted from one payload, said in one line: the first few paths, and how many
+/// more (a bootstrap's every send printed a block of them). `-v` names each on a line.
+fn notice(findings: &[super::Finding], out: Verbosity) {
+    const SHOWN: usize = 3;
+    if out.quiet {
+        return;
+    }
+    if out.verbose || findings.len() == 1 {
+        for f in findings {
             eprintln!("pk3s-telemetry: redacted {}", f.describe());
         }
+        return;
     }
-    Ok(())
+    let shown: Vec<String> = findings.iter().take(SHOWN).map(|f| f.describe()).collect();
+    let more = match findings.len().saturating_sub(SHOWN) {
+        0 => String::new(),
+        n => format!(" and {n} more (-v lists each)"),
+    };
+    eprintln!(
+        "pk3s-telemetry: redacted {} identifiers: {}{more}",
+        findings.len(),
+        shown.join(", ")
+    );
 }

@@ -108,10 +108,26 @@ fn strings(v: &Value, out: &mut Vec<String>) {
 fn each_kind_of_identifier_is_redacted_with_its_path_reported() {
     let server = Server::start(vec![], Reply::Status(200));
     let (s, original, expected) = seeded_sandbox(&server);
+    // One line for the payload, naming the first three paths and how many more.
     let run = s.run(&["send", "manifest", "manifest.json"]);
     run.ok();
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    let (p, k) = &expected[0];
+    run.stderr_has(format!(
+        "pk3s-telemetry: redacted {} identifiers: $.manifest{} ({k}), ",
+        expected.len(),
+        &p[1..]
+    ))
+    .stderr_has(format!("and {} more (-v lists each)\n", expected.len() - 3));
 
-    let reported: Vec<&str> = run.stderr.lines().collect();
+    // -v names each path on its own line.
+    let run = s.run(&["-v", "send", "manifest", "manifest.json"]);
+    run.ok();
+    let reported: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("pk3s-telemetry: redacted"))
+        .collect();
     let wanted: Vec<String> = expected
         .iter()
         .map(|(p, k)| format!("pk3s-telemetry: redacted $.manifest{} ({k})", &p[1..]))
@@ -120,7 +136,7 @@ fn each_kind_of_identifier_is_redacted_with_its_path_reported() {
 
     // The receiver sees the redacted body: each seeded value replaced, the rest intact.
     let reqs = server.requests();
-    assert_eq!(reqs.len(), 1);
+    assert_eq!(reqs.len(), 2);
     let body = reqs[0].json();
     let mut want = original.clone();
     for (path, kind) in &expected {
@@ -475,10 +491,10 @@ fn an_unknown_privacy_mode_warns_and_redacts() {
         "{}",
         run.stderr
     );
-    assert_eq!(
-        run.stderr.matches("redacted $.manifest").count(),
+    run.stderr_has(format!(
+        "redacted {} identifiers: $.manifest",
         expected.len()
-    );
+    ));
     assert_eq!(
         server.requests()[0].json()["manifest"]["nfs"]["export"],
         json!("[redacted]")
@@ -511,8 +527,7 @@ fn flush_guards_what_the_old_scripts_left_on_disk() {
     fs::write(ob.join("event-run-7-attempt-1.json"), legacy).unwrap();
     let run = s.run(&["flush"]);
     assert_eq!(run.code, 0, "{run:#?}");
-    run.stderr_has("redacted $.export (absolute path)");
-    run.stderr_has("redacted $.clients");
+    run.stderr_has("redacted 2 identifiers: $.export (absolute path), $.clients");
     let got = server.requests();
     assert_eq!(got.len(), 1);
     let body = got[0].json();
@@ -678,8 +693,8 @@ fn contract_fields_are_checked_by_shape_and_replaced_whole_when_wrong() {
     run.ok();
     assert_eq!(
         run.stderr,
-        "pk3s-telemetry: redacted $.session_id (malformed contract field)\n\
-         pk3s-telemetry: redacted $.client.script (malformed contract field)\n"
+        "pk3s-telemetry: redacted 2 identifiers: $.session_id (malformed contract field), \
+         $.client.script (malformed contract field)\n"
     );
     let body = server.requests()[0].json();
     assert_eq!(body["session_id"], json!("[redacted]"));

@@ -92,12 +92,13 @@ impl Saved {
     }
 }
 
-/// The saved choices that can be read, the user's first, then the machine's. A broken file
+/// The saved choices that can be read, the user's first, then the machine's, each read
+/// only when the one before did not settle it (the caller stops early). A broken file
 /// warns (naming it) and is passed over.
-pub fn load(places: &Places, out: Verbosity) -> Vec<Saved> {
+pub fn load(places: &Places, out: Verbosity) -> impl Iterator<Item = Saved> + '_ {
     [Scope::User, Scope::System]
         .into_iter()
-        .filter_map(|scope| {
+        .filter_map(move |scope| {
             let path = places.file(scope)?;
             match read(path) {
                 Ok(Some(choice)) => Some(Saved {
@@ -112,7 +113,6 @@ pub fn load(places: &Places, out: Verbosity) -> Vec<Saved> {
                 }
             }
         })
-        .collect()
 }
 
 /// One file: `Ok(None)` when there is none, `Err` (one line naming the file) when it

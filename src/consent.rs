@@ -82,7 +82,8 @@ pub struct SavedNow {
 
 pub fn saved(out: Verbosity) -> SavedNow {
     let mut now = SavedNow::default();
-    for s in choice::load(&Places::from_env(), out) {
+    let places = Places::from_env();
+    for s in choice::load(&places, out) {
         if s.lapsed(NOTICE) {
             now.lapsed.get_or_insert(s);
             continue;

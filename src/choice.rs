@@ -84,11 +84,11 @@ pub struct Saved {
     pub path: PathBuf,
 }
 
-impl Saved {
-    /// A saved `enable` given to an older notice than `current` no longer counts; a saved
-    /// `disable` always holds.
+impl Choice {
+    /// An `enable` given to an older notice than `current` no longer counts; a `disable`
+    /// always holds.
     pub fn lapsed(&self, current: u32) -> bool {
-        self.choice.enabled && self.choice.notice < current
+        self.enabled && self.notice < current
     }
 }
 
@@ -278,11 +278,7 @@ mod tests {
                 "{other}"
             );
         }
-        let saved = |enabled, notice| Saved {
-            choice: Choice { enabled, notice },
-            scope: Scope::User,
-            path: PathBuf::new(),
-        };
+        let saved = |enabled, notice| Choice { enabled, notice };
         assert!(saved(true, 1).lapsed(2));
         assert!(!saved(true, 2).lapsed(2));
         assert!(!saved(true, 3).lapsed(2), "a newer notice's yes holds");

@@ -84,7 +84,7 @@ pub fn saved(out: Verbosity) -> SavedNow {
     let mut now = SavedNow::default();
     let places = Places::from_env();
     for s in choice::load(&places, out) {
-        if s.lapsed(NOTICE) {
+        if s.choice.lapsed(NOTICE) {
             now.lapsed.get_or_insert(s);
             continue;
         }

@@ -119,7 +119,7 @@ fn saved(scope: Scope) -> Value {
             v["choice"] = json!(if c.enabled { "enable" } else { "disable" });
             v["notice"] = json!(c.notice);
             // A yes to an older notice no longer counts (`consent::saved`).
-            v["lapsed"] = json!(c.enabled && c.notice < NOTICE);
+            v["lapsed"] = json!(c.lapsed(NOTICE));
         }
         Ok(None) => {}
         Err(e) => v["choice"] = json!({ "error": e }),

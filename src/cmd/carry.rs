@@ -12,6 +12,7 @@ use crate::cli::{FlushArgs, ReportFormat};
 use crate::cmd::deliver::Quiet;
 use crate::cmd::flush::{deliver, printer};
 use crate::cmd::{DELIVERED, NOT_DELIVERED, UsageError, print};
+use crate::error::count;
 use crate::outbox::carry::from::Refused;
 use crate::outbox::census::census;
 use crate::outbox::replay::{Counts, Replayer, Sink};
@@ -38,7 +39,8 @@ pub fn to(args: &FlushArgs, file: &Path, settings: &Settings) -> anyhow::Result<
             out.warn(e);
         }
         out.info(format_args!(
-            "moved {moved} entries back from rejected/ to carry them too"
+            "moved {} back from rejected/ to carry them too",
+            count(moved, "entry", "entries")
         ));
     }
     let mut sink = Quiet(out);
@@ -77,8 +79,8 @@ pub fn to(args: &FlushArgs, file: &Path, settings: &Settings) -> anyhow::Result<
         ))?;
     } else {
         let mut line = format!(
-            "flush --to: moved {} entries into {} ({} bytes)",
-            moved.moved,
+            "flush --to: moved {} into {} ({} bytes)",
+            count(moved.moved, "entry", "entries"),
             file.display(),
             moved.bytes
         );

@@ -76,6 +76,10 @@ fn disable_purge_discards_every_waiting_payload_and_keeps_the_records_and_what_i
     filled(&mut s);
     let server = Server::start(vec![], Reply::Status(200));
     s.set("TELEMETRY_ENDPOINT", &server.url());
+    // One payload that left: the ledger records it, and a purge keeps that record.
+    s.set("TELEMETRY_ENABLED", "1");
+    s.run(&["send", "event", "--name", "core.a.delivered"]).ok();
+    s.unset("TELEMETRY_ENABLED");
     let run = s.run(&["disable", "--purge"]);
     run.ok()
         .stderr_has("telemetry is off for this user")
@@ -83,14 +87,14 @@ fn disable_purge_discards_every_waiting_payload_and_keeps_the_records_and_what_i
             "discarded 5 payloads from {} (3 pending, 1 rejected, 1 set aside as corrupt); none was sent",
             s.outbox().display()
         ));
-    assert!(server.requests().is_empty(), "a purge never sends");
+    assert_eq!(server.requests().len(), 1, "a purge never sends");
     let o = s.outbox();
     let left: Vec<String> = files_under(&o)
         .iter()
         .map(|p| p.strip_prefix(&o).unwrap().display().to_string())
         .collect();
     assert_eq!(left, ["notes.txt"], "only what is not ours stays");
-    for record in [LAST_DELIVERY, ".pk3s-sequence"] {
+    for record in [LAST_DELIVERY, ".pk3s-sequence", ".pk3s-ledger"] {
         assert!(
             o.join(record).is_file(),
             "{record} is the outbox's own record"
@@ -100,6 +104,9 @@ fn disable_purge_discards_every_waiting_payload_and_keeps_the_records_and_what_i
     assert_eq!(st["outbox"]["pending"], 0, "{st:#}");
     assert_eq!(st["outbox"]["rejected"], 0);
     assert_eq!(st["telemetry"]["source"], "user_config");
+    let log = s.run(&["log"]);
+    log.ok();
+    assert!(log.stdout.contains("core.a.delivered"), "{log:#?}");
     // Again: nothing left to discard, still exit 0.
     s.run(&["disable", "--purge"])
         .ok()

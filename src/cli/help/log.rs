@@ -4,11 +4,7 @@ use super::Page;
 
 pub const LOG: Page = Page {
     name: "pk3s-telemetry-log",
-    vars: &[
-        "TELEMETRY_OUTBOX_DIR",
-        "TELEMETRY_LEDGER_MAX_ENTRIES",
-        "TELEMETRY_LEDGER_MAX_MB",
-    ],
+    reads: super::on::LOG,
     examples: &[
         ("What left, newest first", "pk3s-telemetry log"),
         (

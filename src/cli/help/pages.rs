@@ -165,20 +165,23 @@ pub const FLUSH: Page = Page {
             "pk3s-telemetry flush --reroute https://new.example/telemetry",
         ),
         (
-            "From cron: at most 500 entries, quiet unless something fails",
-            "pk3s-telemetry -q flush --limit 500",
+            "A host that cannot reach the receiver: move what waits into a file, then run flush --from FILE where it can",
+            "pk3s-telemetry flush --to /media/usb/outbox.jsonl",
         ),
     ],
     exits: &[
         (
             "0",
-            "everything delivered, nothing to do, telemetry off, or a dry run",
+            "everything delivered, nothing to do, telemetry off, or a dry run; --to: every pending entry moved (or none pending)",
         ),
         (
             "1",
-            "some entries are still kept (failed, written for another endpoint, waiting for a token) or were rejected",
+            "some entries are still kept (failed, written for another endpoint, waiting for a token) or were rejected; --to: some held by another process, named and left; --from: some kept in this outbox, or damaged lines of the file skipped (named)",
         ),
-        ("2", "a bad flag or setting"),
+        (
+            "2",
+            "a bad flag or setting; --to: FILE exists or cannot be written; --from: FILE cannot be read or is not a bundle",
+        ),
     ],
 };
 
@@ -312,5 +315,6 @@ pub const PAGES: &[&Page] = &[
     &ENABLE,
     &DISABLE,
     &STATUS,
+    &super::log::LOG,
     &COMPLETION,
 ];

@@ -151,7 +151,8 @@ impl Replayer<'_> {
                 "no closing line after line {number}: the file was cut short, and payloads after it may be missing"
             )),
             Some(n) if n != entries => opened.damaged.push(format!(
-                "the closing line counts {n} entries, the file holds {entries}"
+                "the closing line counts {}, the file holds {entries}",
+                crate::error::count(n as usize, "entry", "entries")
             )),
             Some(_) => {}
         }

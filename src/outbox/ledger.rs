@@ -20,6 +20,7 @@
 //! (a kill in between) is found by the lookup (`read::Left`) and not sent again. Not
 //! fsynced: a power cut may lose the newest records, never an entry.
 
+pub mod group;
 pub mod read;
 pub mod record;
 
@@ -47,6 +48,9 @@ pub struct Ledger {
     dir: PathBuf,
     caps: LedgerCaps,
     file: Option<File>,
+    /// Where this writer's last write ended (inode, size, last `n`): while the segment is
+    /// still that size, nobody wrote since, and its tail need not be read again.
+    end: Option<(u64, u64, u64)>,
 }
 
 /// What one locked turn came to.
@@ -62,6 +66,7 @@ impl Ledger {
             dir: dir.to_path_buf(),
             caps,
             file: None,
+            end: None,
         }
     }
 
@@ -75,11 +80,21 @@ impl Ledger {
         (self.caps.max_bytes / 2).max(4096)
     }
 
+    /// The longest line a record may take: a segment's bytes.
+    pub fn max_line(&self) -> usize {
+        usize::try_from(self.per_bytes()).unwrap_or(usize::MAX)
+    }
+
     /// Appends `records`, in order. An error says why they (or the last of them) were not
     /// recorded; the payloads have left all the same.
     pub fn append(&mut self, records: &[Record]) -> io::Result<()> {
-        let max = usize::try_from(self.per_bytes()).unwrap_or(usize::MAX);
+        let max = self.max_line();
         let lines: Vec<Vec<u8>> = records.iter().map(|r| r.render(max)).collect();
+        self.append_lines(&lines)
+    }
+
+    /// Appends records rendered for `max_line`, in order.
+    pub fn append_lines(&mut self, lines: &[Vec<u8>]) -> io::Result<()> {
         let mut next = 0;
         // A few turns: each rotation (ours or another writer's) costs one.
         for _ in 0..8 {
@@ -87,26 +102,23 @@ impl Ledger {
                 return Ok(());
             }
             let fresh = self.file.is_none();
-            if fresh {
-                let path = self.dir.join(LEDGER_FILE);
-                self.file = Some(entry::open_state(&path, true, true)?);
-            }
-            let Some(f) = self.file.as_ref() else {
-                continue;
+            let f = match self.file.take() {
+                Some(f) => f,
+                None => entry::open_state(&self.dir.join(LEDGER_FILE), true, true)?,
             };
-            entry::lock_briefly(f).ok_or_else(|| {
+            entry::lock_briefly(&f).ok_or_else(|| {
                 io::Error::new(
                     io::ErrorKind::WouldBlock,
                     "held by another process for too long",
                 )
             })?;
-            let turn = self.turn(f, &lines, &mut next, fresh);
+            let turn = self.turn(&f, lines, &mut next, fresh);
             let _ = f.unlock();
             match turn {
-                Ok(Turn::Done) => return Ok(()),
-                Ok(Turn::Reopen) => self.file = None,
+                Ok(Turn::Done) => self.file = Some(f),
+                Ok(Turn::Reopen) => self.end = None,
                 Err(e) => {
-                    self.file = None;
+                    self.end = None;
                     return Err(e);
                 }
             }
@@ -115,34 +127,28 @@ impl Ledger {
     }
 
     /// Under the segment's lock: numbers and writes what fits, rotating when full.
-    fn turn(&self, f: &File, lines: &[Vec<u8>], next: &mut usize, fresh: bool) -> io::Result<Turn> {
+    fn turn(
+        &mut self,
+        f: &File,
+        lines: &[Vec<u8>],
+        next: &mut usize,
+        fresh: bool,
+    ) -> io::Result<Turn> {
         let meta = f.metadata()?;
         if meta.nlink() == 0 {
             // Removed by hand while open.
             return Ok(Turn::Reopen);
         }
         let size = meta.len();
-        let seen = size.min(TAIL);
-        let mut window = vec![0; seen as usize];
-        f.read_exact_at(&mut window, size - seen)?;
         let mut out = Vec::new();
-        let mut n = match record::tail(&window, seen == size) {
-            Tail::Count(n) => n,
-            // A rotation cut short after its seal: move it out of the way.
-            Tail::Sealed(_) if fresh => {
-                fs::rename(self.dir.join(LEDGER_FILE), self.dir.join(OLDER_FILE))?;
-                return Ok(Turn::Reopen);
-            }
-            Tail::Sealed(_) => return Ok(Turn::Reopen),
-            // A write cut short (or not ours): its lines count, and ours start on a new one.
-            Tail::Damaged => {
-                let bytes = read::whole(f, size, self.caps.max_bytes)?;
-                if bytes.last().is_some_and(|&b| b != b'\n') {
-                    out.push(b'\n');
-                }
-                bytes.iter().filter(|&&b| b == b'\n').count() as u64
-            }
+        let mut n = match self.end {
+            // Nobody wrote since this writer did: its last number stands.
+            Some((ino, end, n)) if ino == meta.ino() && end == size => n,
+            _ => self.tail(f, size, fresh, &mut out)?,
         };
+        if n == u64::MAX {
+            return Ok(Turn::Reopen);
+        }
         while let Some(line) = lines.get(*next) {
             let len = (line.len() + ENDING_MAX) as u64;
             let full = n >= self.per_count() || size + out.len() as u64 + len > self.per_bytes();
@@ -159,7 +165,34 @@ impl Ledger {
         }
         let mut f = f;
         f.write_all(&out)?;
+        self.end = Some((meta.ino(), size + out.len() as u64, n));
         Ok(Turn::Done)
+    }
+
+    /// The number of the segment's last record, from its last bytes (`u64::MAX`: it was
+    /// rotated away, open the current one). A damaged end is counted around, and `out`
+    /// starts with a newline so that the next record begins a line of its own.
+    fn tail(&self, f: &File, size: u64, fresh: bool, out: &mut Vec<u8>) -> io::Result<u64> {
+        let seen = size.min(TAIL);
+        let mut window = vec![0; seen as usize];
+        f.read_exact_at(&mut window, size - seen)?;
+        Ok(match record::tail(&window, seen == size) {
+            Tail::Count(n) => n,
+            // A rotation cut short after its seal: move it out of the way.
+            Tail::Sealed(_) if fresh => {
+                fs::rename(self.dir.join(LEDGER_FILE), self.dir.join(OLDER_FILE))?;
+                u64::MAX
+            }
+            Tail::Sealed(_) => u64::MAX,
+            // A write cut short (or not ours): its lines count, and ours start on a new one.
+            Tail::Damaged => {
+                let bytes = read::whole(f, size, self.caps.max_bytes)?;
+                if bytes.last().is_some_and(|&b| b != b'\n') {
+                    out.push(b'\n');
+                }
+                bytes.iter().filter(|&&b| b == b'\n').count() as u64
+            }
+        })
     }
 
     /// Renames the full segment over the older one (the oldest records go), then seals it:

@@ -14,6 +14,7 @@ use std::thread::sleep;
 use std::time::{Duration, Instant, SystemTime};
 
 use super::entry;
+use super::ledger::group::Group;
 use super::ledger::read::Left;
 use super::ledger::record::Record;
 use super::ledger::{Ledger, cannot_record};
@@ -58,8 +59,9 @@ pub struct Replayer<'a> {
     /// Who drops entries and delivers them, for the records of drops and of what left:
     /// `flush`, `deliverer` or `from` (`flush --from`).
     pub(super) by: &'static str,
-    /// The ledger: a record per delivery, written before the entry is removed.
-    ledger: Mutex<Ledger>,
+    /// The ledger: a record per delivery, written before the entry is removed; the
+    /// workers' records in shared writes (`ledger::group`).
+    ledger: Group,
     /// What left already, read from the ledger when first asked.
     left: OnceLock<Left>,
     /// A delivery could not be recorded (said once).
@@ -191,7 +193,7 @@ impl<'a> Replayer<'a> {
             privacy: privacy::Mode::from_env(settings.out),
             memory: Memory::load(settings),
             by,
-            ledger: Mutex::new(Ledger::new(&settings.outbox_dir, settings.ledger_caps)),
+            ledger: Group::new(Ledger::new(&settings.outbox_dir, settings.ledger_caps)),
             left: OnceLock::new(),
             unrecorded: AtomicBool::new(false),
         }
@@ -206,8 +208,7 @@ impl<'a> Replayer<'a> {
     /// Records a delivery in the ledger; a record that cannot be written is said once (the
     /// warning returned), and the replay goes on.
     pub(super) fn record(&self, record: &Record) -> Option<String> {
-        let mut ledger = self.ledger.lock().unwrap_or_else(PoisonError::into_inner);
-        let e = ledger.append(std::slice::from_ref(record)).err()?;
+        let e = self.ledger.record(record).err()?;
         (!self.unrecorded.swap(true, Ordering::Relaxed))
             .then(|| cannot_record(&self.outbox.dir, &e))
     }

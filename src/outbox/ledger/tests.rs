@@ -204,3 +204,47 @@ fn a_symlink_or_fifo_as_the_ledger_is_neither_followed_nor_waited_on() {
     assert!(read::overview(&d, caps).damaged);
     fs::remove_dir_all(&d).unwrap();
 }
+
+#[test]
+fn workers_recording_at_once_share_writes_and_lose_nothing() {
+    use super::group::Group;
+    let d = dir("group");
+    let caps = LedgerCaps {
+        max_entries: 1_000_000,
+        max_bytes: 1 << 30,
+    };
+    let group = Group::new(Ledger::new(&d, caps));
+    std::thread::scope(|s| {
+        for t in 0..8 {
+            let group = &group;
+            s.spawn(move || {
+                for i in 0..250 {
+                    let id = format!("t{t}-{i:03}");
+                    group.record(&record(&id, b"{\"k\":1}")).unwrap();
+                }
+            });
+        }
+    });
+    let mut kept = ids(&d, caps);
+    assert_eq!(kept.len(), 2000);
+    // Each thread's records in its own order.
+    for t in 0..8 {
+        let mine: Vec<&String> = kept
+            .iter()
+            .filter(|k| k.starts_with(&format!("t{t}-")))
+            .collect();
+        assert!(mine.windows(2).all(|w| w[0] < w[1]));
+    }
+    kept.sort();
+    kept.dedup();
+    assert_eq!(kept.len(), 2000);
+    assert_eq!(read::overview(&d, caps).recorded, 2000);
+    // A ledger that cannot be written fails every record, for every thread.
+    fs::remove_dir_all(&d).unwrap();
+    let group = Group::new(Ledger::new(&d, caps));
+    std::thread::scope(|s| {
+        for _ in 0..4 {
+            s.spawn(|| assert!(group.record(&record("x", b"{}")).is_err()));
+        }
+    });
+}

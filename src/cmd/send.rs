@@ -261,7 +261,8 @@ fn dry_run(payload: &Payload, settings: &Settings, url: Option<&str>) -> anyhow:
         s.push_str(&format!("{name}: {value}\n"));
     }
     s.push('\n');
-    s.push_str(&String::from_utf8_lossy(&payload.body()));
+    let body = settings.protocol.body(payload, &settings.user_agent);
+    s.push_str(&String::from_utf8_lossy(&body));
     s.push('\n');
     Ok(s)
 }

@@ -16,6 +16,7 @@ use ureq::unversioned::transport::NextTimeout;
 
 pub mod deadline;
 pub mod forward;
+pub mod otlp;
 pub mod policy;
 pub mod protocol;
 pub mod proxy;
@@ -26,7 +27,7 @@ pub mod words;
 use crate::attempt::{Answer, Fault};
 use crate::error::UsageError;
 use crate::settings::Settings;
-use policy::parse_retry_after;
+use policy::{Sent, parse_retry_after};
 use proxy::proxy_for;
 
 /// Response bodies are read to the end (so the connection can be reused) up to this size.
@@ -146,8 +147,9 @@ impl Client {
     }
 
     /// One POST, ended by the request timeout whatever the peer or a proxy does. Returns
-    /// the answer, the fault of a failure, and any Retry-After.
-    pub fn post(&self, body: &[u8], key: &str) -> (Answer, Fault, Option<Duration>) {
+    /// the answer, the fault of a failure, any Retry-After, and the body of a 2xx (at most
+    /// `MAX_RESPONSE` bytes; every body is read to the end within that bound).
+    pub fn post(&self, body: &[u8], key: &str) -> (Sent, Vec<u8>) {
         let _deadline = deadline::Attempt::start(self.request_timeout);
         let Some(uri) = &self.uri else {
             // Not a URL: ureq words the failure, as for any request.
@@ -172,7 +174,7 @@ impl Client {
     fn answer(
         &self,
         sent: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
-    ) -> (Answer, Fault, Option<Duration>) {
+    ) -> (Sent, Vec<u8>) {
         match sent {
             Ok(mut resp) => {
                 if let Some(t) = &self.trace {
@@ -184,11 +186,23 @@ impl Client {
                     .get("retry-after")
                     .and_then(|v| v.to_str().ok())
                     .and_then(|v| parse_retry_after(v, OffsetDateTime::now_utc()));
-                // Read to the end so the connection goes back to the pool.
+                // Read to the end so the connection goes back to the pool; a 2xx's body is
+                // kept (an OTLP partial success is in it).
+                let keep = (200..300).contains(&status);
                 let mut rest = resp.body_mut().with_config().limit(MAX_RESPONSE).reader();
+                let mut kept = Vec::new();
                 let mut buf = [0; 1024];
-                while rest.read(&mut buf).is_ok_and(|n| n > 0) {}
-                (Answer::Status(status), Fault::Transient, retry_after)
+                while let Ok(n) = rest.read(&mut buf)
+                    && n > 0
+                {
+                    if keep {
+                        kept.extend_from_slice(buf.get(..n).unwrap_or_default());
+                    }
+                }
+                (
+                    (Answer::Status(status), Fault::Transient, retry_after),
+                    kept,
+                )
             }
             Err(e) => {
                 let (words, fault) = words::describe(&e, deadline::phase(), self.proxy_var);
@@ -196,7 +210,7 @@ impl Client {
                     Fault::Transient if unreachable(&e) => Fault::Unreachable,
                     other => other,
                 };
-                (Answer::Failed(words), fault, None)
+                ((Answer::Failed(words), fault, None), Vec::new())
             }
         }
     }

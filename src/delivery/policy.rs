@@ -90,10 +90,10 @@ impl Report {
     }
 }
 
-/// Up to `attempts` tries of one payload through `post`, numbered from `first`, with backoff
+/// Up to `attempts` tries of one payload through `post` (which writes and sends its body), numbered from `first`, with backoff
 /// between them. No attempt starts after `deadline`, and no wait runs past it.
 pub fn deliver(
-    post: impl Fn(&[u8], &str) -> Sent,
+    post: impl Fn(&Payload) -> Sent,
     payload: &mut Payload,
     first: u32,
     attempts: u32,
@@ -107,7 +107,7 @@ pub fn deliver(
     loop {
         let at = OffsetDateTime::now_utc();
         payload.stamp(number, at);
-        let (answer, fault, retry_after) = post(&payload.body(), &payload.event_id);
+        let (answer, fault, retry_after) = post(payload);
         let class = classify(&answer, fault);
         done.push(Attempt {
             number,

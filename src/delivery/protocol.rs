@@ -1,12 +1,61 @@
-//! The wire protocols a payload can go out in. Today there is one, `pk3s`: the JSON
-//! envelope the shell scripts sent, with its headers. Each outbox entry, ledger record and
-//! bundle line records the protocol it was written for, so that a replay never changes it;
-//! an entry of a protocol this binary cannot speak is kept, never sent in another.
+//! The wire protocols a payload can go out in: `pk3s`, the JSON envelope the shell scripts
+//! sent, POSTed as it is; and `otlp`, the same payload as an OTLP/HTTP logs export request
+//! (`delivery::otlp`). Each outbox entry, ledger record and bundle line records the
+//! protocol it was written for, so that a replay never changes it; an entry of a protocol
+//! this binary cannot speak is kept, never sent in another.
 
-/// The productive-k3s JSON payload, POSTed as it is.
-pub const PK3S: &str = "pk3s";
+use time::OffsetDateTime;
+
+use super::otlp::{self, response::Verdict};
+use super::policy::Sent;
+use crate::attempt::{Answer, Fault};
+use crate::payload::Payload;
+pub use crate::settings::protocol::{PK3S, Protocol};
 
 /// Whether this binary can send payloads of protocol `p`.
 pub fn known(p: &str) -> bool {
-    p == PK3S
+    Protocol::named(p).is_some()
+}
+
+impl Protocol {
+    /// The body of `payload` as it goes out now in this protocol (an OTLP request is
+    /// written at this moment: its observed time). `user_agent` gives OTLP's
+    /// `service.version`.
+    pub fn body(self, payload: &Payload, user_agent: &str) -> Vec<u8> {
+        match self {
+            Protocol::Pk3s => payload.body(),
+            Protocol::Otlp => otlp::request(
+                &payload.body(),
+                &payload.event_id,
+                user_agent,
+                OffsetDateTime::now_utc(),
+            ),
+        }
+    }
+
+    /// An answer as the delivery policy is to judge it in this protocol, given the body of
+    /// a 2xx (`response`, read with a bound), and the receiver's warning to show with a
+    /// delivery. In `otlp`, a partial success that rejects the record is a permanent
+    /// rejection, its message in the answer's words.
+    pub fn judge(self, sent: Sent, response: &[u8]) -> (Sent, Option<String>) {
+        let (Protocol::Otlp, Answer::Status(status @ 200..=299)) = (self, &sent.0) else {
+            return (sent, None);
+        };
+        match otlp::response::judge(response) {
+            Verdict::Accepted => (sent, None),
+            Verdict::Warned(m) => {
+                let warning = format!("delivered; the receiver says (partial success): {m}");
+                (sent, Some(warning))
+            }
+            Verdict::Rejected(n, m) => {
+                let mut words =
+                    format!("HTTP {status}, a partial success that rejected the record ({n})");
+                if !m.is_empty() {
+                    words.push_str(": ");
+                    words.push_str(&m);
+                }
+                ((Answer::Failed(words), Fault::Permanent, None), None)
+            }
+        }
+    }
 }

@@ -31,7 +31,7 @@ use std::path::{Path, PathBuf};
 
 use super::entry;
 use crate::attempt::{Answer, Attempt};
-use crate::delivery::protocol;
+use crate::delivery::protocol::Protocol;
 use crate::error::plain_io;
 use crate::payload::Payload;
 use crate::settings::LedgerCaps;
@@ -203,12 +203,14 @@ impl Ledger {
     }
 }
 
-/// The record of `payload`, delivered to `url` by `by` at `attempt` with `body`.
+/// The record of `payload`, delivered to `url` in `protocol` by `by` at `attempt` with
+/// `body` (the exact bytes that left).
 pub fn delivery<'a>(
     payload: &'a Payload,
     name: Option<&'a str>,
     url: &'a str,
     by: &'a str,
+    protocol: Protocol,
     attempt: &Attempt,
     body: &'a [u8],
 ) -> Record<'a> {
@@ -217,7 +219,7 @@ pub fn delivery<'a>(
         endpoint: url,
         at: attempt.at,
         by,
-        protocol: protocol::PK3S,
+        protocol: protocol.as_str(),
         event_name: name,
         attempt: attempt.number,
         status: match attempt.answer {
@@ -231,17 +233,7 @@ pub fn delivery<'a>(
 
 /// Records one payload a send (or the deliverer's first entry) delivered. The error is
 /// the warning to show: the payload has left all the same.
-pub fn note(
-    dir: &Path,
-    caps: LedgerCaps,
-    payload: &Payload,
-    url: &str,
-    by: &str,
-    attempt: &Attempt,
-    body: &[u8],
-) -> Result<(), String> {
-    let name = payload.event_name();
-    let record = delivery(payload, name.as_deref(), url, by, attempt, body);
+pub fn note(dir: &Path, caps: LedgerCaps, record: Record) -> Result<(), String> {
     Ledger::new(dir, caps)
         .append(&[record])
         .map_err(|e| cannot_record(dir, &e))

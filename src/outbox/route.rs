@@ -8,7 +8,7 @@
 use ureq::http::Uri;
 
 use super::History;
-use crate::delivery::protocol;
+use crate::delivery::protocol::{self, Protocol};
 use crate::error::UsageError;
 use crate::settings::{Origin, Settings, validate_endpoint};
 
@@ -22,12 +22,12 @@ pub struct Pin {
 }
 
 impl Pin {
-    /// A new payload's pin: the endpoint it is sent to now, in today's protocol.
-    pub fn to(endpoint: &str, token: bool) -> Pin {
+    /// A new payload's pin: the endpoint it is sent to now, in the protocol of the settings.
+    pub fn to(endpoint: &str, token: bool, protocol: Protocol) -> Pin {
         Pin {
             endpoint: Some(endpoint.to_string()),
             token,
-            protocol: Some(protocol::PK3S.to_string()),
+            protocol: Some(protocol.as_str().to_string()),
         }
     }
 

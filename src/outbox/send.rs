@@ -29,6 +29,7 @@ use super::{Outbox, Pending, Pin, census, ledger};
 use crate::attempt::{Answer, Outcome};
 use crate::delivery::Client;
 use crate::delivery::policy::{self, Report};
+use crate::delivery::protocol::Protocol;
 use crate::delivery::proxy::proxy_for;
 use crate::error::{UsageError, plain_io};
 use crate::payload::Payload;
@@ -78,7 +79,7 @@ pub fn send(start: Start, mode: Mode, settings: &Settings) -> anyhow::Result<Sen
     let out = settings.out;
     let outbox = Outbox::new(&settings.outbox_dir);
     let new = matches!(start, Start::New(..));
-    let (mut payload, pending, first, url) = match start {
+    let (mut payload, pending, first, url, protocol) = match start {
         Start::New(mut payload, url) => {
             let guard = Guard::from_env(settings.token.as_deref());
             privacy::protect(&mut payload, &guard, privacy::Mode::from_env(out), out)?;
@@ -86,13 +87,14 @@ pub fn send(start: Start, mode: Mode, settings: &Settings) -> anyhow::Result<Sen
             if mode == Mode::DryRun {
                 return Ok(Sent::DryRun(Box::new(payload)));
             }
-            let pending = outbox.write_ahead(&payload, &Pin::to(url, settings.token.is_some()));
+            let pin = Pin::to(url, settings.token.is_some(), settings.protocol);
+            let pending = outbox.write_ahead(&payload, &pin);
             if pending.is_ok()
                 && let Some(w) = outbox.exposure()
             {
                 out.warn(w);
             }
-            (payload, pending, 1, url.to_string())
+            (payload, pending, 1, url.to_string(), settings.protocol)
         }
         Start::Kept(replayer, stem) => match claim(replayer, stem) {
             Some(taken) => taken,
@@ -165,11 +167,16 @@ pub fn send(start: Start, mode: Mode, settings: &Settings) -> anyhow::Result<Sen
     // The exact bytes of the attempt that was delivered, for the ledger.
     let delivered = RefCell::new(Vec::new());
     let report = policy::deliver(
-        |b, k| {
-            let sent = client.post(b, k);
+        |p| {
+            let body = protocol.body(p, &settings.user_agent);
+            let (sent, response) = client.post(&body, &p.event_id);
             memory.observe(url, &sent.0, sent.1);
+            let (sent, warning) = protocol.judge(sent, &response);
+            if let Some(w) = warning {
+                out.warn(w);
+            }
             if matches!(sent.0, Answer::Status(200..=299)) {
-                delivered.replace(b.to_vec());
+                delivered.replace(body);
             }
             sent
         },
@@ -187,15 +194,11 @@ pub fn send(start: Start, mode: Mode, settings: &Settings) -> anyhow::Result<Sen
         let by = if new { "send" } else { "deliverer" };
         // Before the entry goes: a payload that left is never without its record.
         if let Some(last) = report.last() {
-            let noted = ledger::note(
-                &outbox.dir,
-                settings.ledger_caps,
-                &payload,
-                url,
-                by,
-                last,
-                &delivered.borrow(),
-            );
+            let name = payload.event_name();
+            let body = delivered.borrow();
+            let record =
+                ledger::delivery(&payload, name.as_deref(), url, by, protocol, last, &body);
+            let noted = ledger::note(&outbox.dir, settings.ledger_caps, record);
             match noted {
                 Err(e) if pending.is_some() => out.warn(e),
                 // The outbox cannot be written (said with -v already): nor can its ledger.
@@ -210,7 +213,7 @@ pub fn send(start: Start, mode: Mode, settings: &Settings) -> anyhow::Result<Sen
             return Ok(Sent::Delivered);
         }
         // Tried once more, for the error that says why it cannot be kept.
-        let pin = Pin::to(url, settings.token.is_some());
+        let pin = Pin::to(url, settings.token.is_some(), protocol);
         return match outbox.write_ahead(&payload, &pin) {
             Err(e) => Err(anyhow!("{}: {}", cannot_keep(settings), plain_io(&e))),
             Ok(p) => settle(&outbox, p, report, new, settings),
@@ -222,7 +225,7 @@ pub fn send(start: Start, mode: Mode, settings: &Settings) -> anyhow::Result<Sen
 /// Claims a kept entry and reads it back: the payload, its pending form, the number of
 /// its next attempt and where it goes. `None` when it is not there to take, or its route
 /// does not send it now (it waits for a flush).
-type Taken = (Payload, std::io::Result<Pending>, u32, String);
+type Taken = (Payload, std::io::Result<Pending>, u32, String, Protocol);
 
 fn claim(replayer: &Replayer, stem: &str) -> Option<Taken> {
     let super::entry::Claim::Held(held) = replayer.outbox.claim(stem, None).ok()? else {
@@ -238,12 +241,13 @@ fn claim(replayer: &Replayer, stem: &str) -> Option<Taken> {
         return None;
     }
     let url = url.to_string();
+    let protocol = Protocol::recorded(history.protocol.as_deref());
     let first = history
         .attempts
         .max(payload.last_attempt().saturating_sub(1))
         + 1;
     let pending = Pending::claimed(stem.to_string(), held, history);
-    Some((payload, Ok(pending), first, url))
+    Some((payload, Ok(pending), first, url, protocol))
 }
 
 /// Keeps a new entry without a try: its endpoint did not answer a moment ago.

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use super::{Origin, Verbosity, non_empty};
+use super::{Origin, Protocol, Verbosity, non_empty};
 use crate::error::UsageError;
 
 pub fn default_user_agent() -> String {
@@ -50,6 +50,21 @@ pub(super) fn background(out: Verbosity) -> bool {
             false
         }
     }
+}
+
+/// TELEMETRY_PROTOCOL: `pk3s` (the default) or `otlp`, in any case; anything else warns
+/// naming the value and uses `pk3s`.
+pub(super) fn protocol(out: Verbosity) -> Protocol {
+    let Some(v) = non_empty("TELEMETRY_PROTOCOL") else {
+        return Protocol::default();
+    };
+    Protocol::named(&v.trim().to_ascii_lowercase()).unwrap_or_else(|| {
+        out.warn(format_args!(
+            "TELEMETRY_PROTOCOL={v:?} is not pk3s or otlp; using {}",
+            Protocol::default().as_str()
+        ));
+        Protocol::default()
+    })
 }
 
 /// A whole number in [1, max]; anything else warns naming the value and uses the default.

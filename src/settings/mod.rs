@@ -10,11 +10,13 @@ use crate::error::UsageError;
 
 mod check;
 mod ledger;
+pub mod protocol;
 mod verbosity;
 
-use check::{background, header_value, seconds, whole};
+use check::{background, header_value, protocol, seconds, whole};
 pub use check::{default_user_agent, validate_endpoint};
 pub use ledger::LedgerCaps;
+pub use protocol::Protocol;
 pub use verbosity::{Overrides, Verbosity, under_ci};
 
 pub const DEFAULT_ENDPOINT: &str = "https://telemetry.productive-k3s.io/telemetry";
@@ -116,6 +118,7 @@ const HANDED_DOWN: &[&str] = &[
     "TELEMETRY_LEDGER_MAX_ENTRIES",
     "TELEMETRY_LEDGER_MAX_MB",
     "TELEMETRY_DELIVERY",
+    "TELEMETRY_PROTOCOL",
     "TELEMETRY_PRIVACY",
     "TELEMETRY_PRIVACY_EXTRA",
 ];
@@ -161,6 +164,8 @@ pub struct Settings {
     pub ledger_caps: LedgerCaps,
     /// TELEMETRY_DELIVERY=background: `send` returns once the payload is in the outbox.
     pub background: bool,
+    /// TELEMETRY_PROTOCOL: what new payloads go out in (a kept entry keeps its own).
+    pub protocol: Protocol,
     pub user_agent: String,
     pub session_id: Option<String>,
     pub run_id: Option<String>,
@@ -180,7 +185,13 @@ pub struct Settings {
 
 impl Settings {
     /// The endpoint, checked: `Ok(None)` when it is set but empty.
+    /// In OTLP mode the endpoint must be given: there is no public Collector to default to.
     pub fn endpoint(&self) -> Result<Option<String>, UsageError> {
+        if self.protocol == Protocol::Otlp && self.origin("TELEMETRY_ENDPOINT") == Origin::Default {
+            return Err(UsageError(
+                "TELEMETRY_ENDPOINT: not set; TELEMETRY_PROTOCOL=otlp needs the address of your OpenTelemetry Collector (e.g. http://collector:4318/v1/logs)".into(),
+            ));
+        }
         self.endpoint
             .as_deref()
             .map(|e| validate_endpoint(e, self.endpoint_source))
@@ -386,6 +397,7 @@ impl Settings {
             },
             ledger_caps: ledger::load(out),
             background: background(out),
+            protocol: protocol(out),
             user_agent: non_empty("TELEMETRY_USER_AGENT").unwrap_or_else(default_user_agent),
             session_id: non_empty("TELEMETRY_SESSION_ID"),
             run_id: non_empty("TELEMETRY_RUN_ID"),

@@ -17,6 +17,7 @@ use super::{Options, Replayer, Shared, Step};
 use crate::attempt::{Answer, Attempt, Outcome};
 use crate::delivery::Client;
 use crate::delivery::policy::{self, classify};
+use crate::delivery::protocol::Protocol;
 use crate::error::plain_io;
 
 impl Replayer<'_> {
@@ -151,9 +152,14 @@ impl Replayer<'_> {
             .saturating_add(1);
         let now = OffsetDateTime::now_utc();
         payload.stamp(number, now);
-        let body = payload.body();
-        let (answer, fault, retry_after) = client.post(&body, &payload.event_id);
-        self.memory.observe(url, &answer, fault);
+        let protocol = Protocol::recorded(history.protocol.as_deref());
+        let body = protocol.body(&payload, &self.settings.user_agent);
+        let (sent, response) = client.post(&body, &payload.event_id);
+        self.memory.observe(url, &sent.0, sent.1);
+        let ((answer, fault, retry_after), warning) = protocol.judge(sent, &response);
+        if let Some(w) = warning {
+            say(Msg::Warn(format!("{}: {w}", path().display())));
+        }
         let class = classify(&answer, fault);
         let outcome = policy::outcome(class);
         let attempt = Attempt {
@@ -164,7 +170,15 @@ impl Replayer<'_> {
         if outcome == Outcome::Delivered {
             // In the ledger before the entry goes (its history goes with it).
             let name = payload.event_name();
-            let record = ledger::delivery(&payload, name.as_deref(), url, self.by, &attempt, &body);
+            let record = ledger::delivery(
+                &payload,
+                name.as_deref(),
+                url,
+                self.by,
+                protocol,
+                &attempt,
+                &body,
+            );
             if let Some(w) = self.record(&record) {
                 say(Msg::Warn(w));
             }

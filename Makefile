@@ -15,8 +15,10 @@ release:
 demo:
 	./scripts/demo.sh
 
-# fmt check, clippy with warnings denied, and every test.
+# fmt check, clippy with warnings denied, and every test. The OTLP tests' strict parser (the
+# official OpenTelemetry protobuf definitions, Python) is installed first into target/otlp-venv.
 test:
+	./tests/otlp/setup.sh
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --all-targets --locked -- -D warnings
 	$(CARGO) test --locked

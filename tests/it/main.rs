@@ -21,6 +21,8 @@ mod model;
 mod nohang;
 mod notice;
 mod operator;
+mod otlp;
+mod otlp_check;
 mod packaging;
 mod pinned;
 mod privacy;

@@ -26,6 +26,8 @@ pub enum Reply {
     Drop,
     /// Wait this long, then answer with the status.
     Slow(Duration, u16),
+    /// A status with a JSON body (an OTLP partial success, say).
+    Json(u16, String),
 }
 
 #[derive(Debug, Clone)]
@@ -179,13 +181,21 @@ impl Drop for Server {
         if let Some(h) = self.accept.take() {
             let _ = h.join();
         }
-        // In the tests, every built payload that arrived must match the published schemas.
+        // In the tests, every built payload that arrived must match the published schemas;
+        // every OTLP request must pass the official parser, and the payload inside it too.
         #[cfg(test)]
         if !thread::panicking() {
-            for r in self.requests() {
-                if let Ok(body) = serde_json::from_slice::<serde_json::Value>(&r.body)
-                    && let Err(e) = crate::schema::validate(&body)
-                {
+            let (otlp, pk3s): (Vec<_>, Vec<_>) = self
+                .requests()
+                .into_iter()
+                .map(|r| r.body)
+                .partition(|b| crate::otlp_check::is_otlp(b));
+            let inside = crate::otlp_check::check(&otlp);
+            let pk3s = pk3s
+                .iter()
+                .filter_map(|b| serde_json::from_slice::<serde_json::Value>(b).ok());
+            for body in pk3s.chain(inside.into_iter().map(serde_json::Value::Object)) {
+                if let Err(e) = crate::schema::validate(&body) {
                     panic!("the receiver got a payload outside the schema: {e}\n{body:#}");
                 }
             }
@@ -231,7 +241,9 @@ fn exchange<S: Read + Write>(
         let recorded = Recorded {
             connection: n,
             status: match &reply {
-                Reply::Status(s) | Reply::With(s, _) | Reply::Slow(_, s) => Some(*s),
+                Reply::Status(s) | Reply::With(s, _) | Reply::Slow(_, s) | Reply::Json(s, _) => {
+                    Some(*s)
+                }
                 Reply::Hang | Reply::Drop => None,
             },
             at: Instant::now(),
@@ -262,8 +274,15 @@ fn answer<S: Read + Write>(
     started: Instant,
 ) -> io::Result<bool> {
     {
+        let mut body = "ok\n".to_string();
+        let mut kind = "text/plain";
         let (status, extra) = match reply {
             Reply::Status(s) => (s, Vec::new()),
+            Reply::Json(s, json) => {
+                body = json;
+                kind = "application/json";
+                (s, Vec::new())
+            }
             Reply::Slow(d, s) => {
                 thread::sleep(d.min(MAX_CONNECTION_LIFE));
                 (s, Vec::new())
@@ -280,9 +299,8 @@ fn answer<S: Read + Write>(
                 return Ok(false);
             }
         };
-        let body = "ok\n";
         let mut head = format!(
-            "HTTP/1.1 {status} {}\r\nContent-Length: {}\r\nContent-Type: text/plain\r\n",
+            "HTTP/1.1 {status} {}\r\nContent-Length: {}\r\nContent-Type: {kind}\r\n",
             reason(status),
             body.len()
         );
@@ -290,7 +308,7 @@ fn answer<S: Read + Write>(
             head.push_str(&format!("{k}: {v}\r\n"));
         }
         head.push_str("\r\n");
-        head.push_str(body);
+        head.push_str(&body);
         let w = reader.get_mut();
         w.write_all(head.as_bytes())?;
         w.flush()?;

@@ -65,6 +65,7 @@ pub const VARS: &[Var] = &[
     var("TELEMETRY_ENABLED", "consent: 1 true yes y on enable enabled / 0 false no n off disable disabled (any case); anything else warns and means off", "unset: a saved choice, else ask in `resolve`, else off", CONSENT),
     var("DO_NOT_TRACK", "truthy means off unless --telemetry or TELEMETRY_ENABLED says otherwise", "unset", CONSENT),
     var("TELEMETRY_ENDPOINT", "receiver URL, http or https; set but empty: send nothing", "https://telemetry.productive-k3s.io/telemetry", SEND | FLUSH | STATUS | HAND_ON),
+    var("TELEMETRY_PROTOCOL", "pk3s, or otlp: OTLP/HTTP logs (JSON) for an OpenTelemetry Collector, which needs TELEMETRY_ENDPOINT", "pk3s", SEND | FLUSH | HAND_ON),
     var("TELEMETRY_BEARER_TOKEN", "sent as Authorization: Bearer; never written to disk or printed", "unset", SEND | FLUSH | CHECK | HAND_ON),
     var("TELEMETRY_MARKER", "the X-Productive-K3S-Telemetry header", "pk3s-public-v1", SEND | FLUSH | HAND_ON),
     var("TELEMETRY_MAX_RETRIES", "attempts in all, the first included", "3", SEND | HAND_ON),

@@ -489,3 +489,13 @@ fn the_strict_parser_refuses_what_otlp_json_does_not_allow() {
         assert!(refused.is_err(), "taken: {bad}");
     }
 }
+
+#[test]
+fn the_request_shown_in_docs_otlp_md_is_one_the_official_parser_takes() {
+    let doc = fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/otlp.md")).unwrap();
+    let (_, rest) = doc.split_once("```json\n").expect("a json example");
+    let (example, _) = rest.split_once("```").unwrap();
+    let one_line: String = example.lines().map(str::trim_start).collect();
+    let inside = check(&[one_line.into_bytes()]);
+    assert_eq!(inside[0]["event_name"], "core.apply.completed");
+}

@@ -261,7 +261,7 @@ fn dry_run(payload: &Payload, settings: &Settings, url: Option<&str>) -> anyhow:
         s.push_str(&format!("{name}: {value}\n"));
     }
     s.push('\n');
-    let body = settings.protocol.body(payload, &settings.user_agent);
+    let body = settings.protocol.body(payload);
     s.push_str(&String::from_utf8_lossy(&body));
     s.push('\n');
     Ok(s)

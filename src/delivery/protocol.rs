@@ -19,15 +19,13 @@ pub fn known(p: &str) -> bool {
 
 impl Protocol {
     /// The body of `payload` as it goes out now in this protocol (an OTLP request is
-    /// written at this moment: its observed time). `user_agent` gives OTLP's
-    /// `service.version`.
-    pub fn body(self, payload: &Payload, user_agent: &str) -> Vec<u8> {
+    /// written at this moment: its observed time).
+    pub fn body(self, payload: &Payload) -> Vec<u8> {
         match self {
             Protocol::Pk3s => payload.body(),
             Protocol::Otlp => otlp::request(
                 &payload.body(),
                 &payload.event_id,
-                user_agent,
                 OffsetDateTime::now_utc(),
             ),
         }

@@ -168,7 +168,7 @@ pub fn send(start: Start, mode: Mode, settings: &Settings) -> anyhow::Result<Sen
     let delivered = RefCell::new(Vec::new());
     let report = policy::deliver(
         |p| {
-            let body = protocol.body(p, &settings.user_agent);
+            let body = protocol.body(p);
             let (sent, response) = client.post(&body, &p.event_id);
             memory.observe(url, &sent.0, sent.1);
             let (sent, warning) = protocol.judge(sent, &response);

@@ -3,7 +3,8 @@
 //! docs/otlp.md shows as a table:
 //!
 //! - one `resourceLogs` whose resource has `service.name` (the component's product name,
-//!   `productive-k3s-<component>`) and `service.version` (the User-Agent's version);
+//!   `productive-k3s-<component>`) and `service.version` (the version in the payload's
+//!   `client.user_agent`, else this tool's);
 //! - one `scopeLogs`, scope `pk3s-telemetry` and this version;
 //! - one `logRecords` entry: `timeUnixNano` from the payload's `sent_at` (the time of
 //!   writing when it has none or it cannot be read), `observedTimeUnixNano` the time of
@@ -41,8 +42,9 @@ pub const ATTRIBUTES: &[(&str, &str)] = &[
 ];
 
 /// The export request for the payload `body` (its bytes as `pk3s` would send them) with
-/// the idempotency key `event_id`, written at `now`. `user_agent` gives `service.version`.
-pub fn request(body: &[u8], event_id: &str, user_agent: &str, now: OffsetDateTime) -> Vec<u8> {
+/// the idempotency key `event_id`, written at `now`. Everything in it comes from the
+/// payload the guard passed (or is this tool's own), never from the settings.
+pub fn request(body: &[u8], event_id: &str, now: OffsetDateTime) -> Vec<u8> {
     // Payloads are checked JSON objects by now; anything else goes as a string body.
     let payload = match crate::json::parse(body) {
         Ok(Value::Object(m)) => m,
@@ -92,7 +94,7 @@ pub fn request(body: &[u8], event_id: &str, user_agent: &str, now: OffsetDateTim
             "service.name",
             string(&service_name(payload.get("component"))),
         ),
-        key_value("service.version", string(version_of(user_agent))),
+        key_value("service.version", string(service_version(&payload))),
     ];
     let request = json!({
         "resourceLogs": [{
@@ -127,15 +129,23 @@ pub fn service_name(component: Option<&Value>) -> String {
     }
 }
 
-/// The version in a `name/version` User-Agent (its first word); this tool's version when
-/// it has none.
-pub fn version_of(user_agent: &str) -> &str {
-    user_agent
-        .split_whitespace()
-        .next()
+/// The version in the payload's `client.user_agent` (`name/version`, as the manifest
+/// envelope carries it) when it is version-shaped; this tool's version otherwise (built
+/// events carry no user agent).
+pub fn service_version(payload: &Map<String, Value>) -> &str {
+    payload
+        .get("client")
+        .and_then(|c| c.get("user_agent"))
+        .and_then(Value::as_str)
+        .and_then(|ua| ua.split_whitespace().next())
         .and_then(|w| w.split_once('/'))
         .map(|(_, v)| v)
-        .filter(|v| !v.is_empty() && v.len() <= 64)
+        .filter(|v| {
+            v.len() <= 64
+                && v.starts_with(|c: char| c.is_ascii_digit() || c == 'v')
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"._+-".contains(&b))
+        })
         .unwrap_or(VERSION)
 }
 

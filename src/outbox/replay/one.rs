@@ -153,7 +153,7 @@ impl Replayer<'_> {
         let now = OffsetDateTime::now_utc();
         payload.stamp(number, now);
         let protocol = Protocol::recorded(history.protocol.as_deref());
-        let body = protocol.body(&payload, &self.settings.user_agent);
+        let body = protocol.body(&payload);
         let (sent, response) = client.post(&body, &payload.event_id);
         self.memory.observe(url, &sent.0, sent.1);
         let ((answer, fault, retry_after), warning) = protocol.judge(sent, &response);

@@ -499,3 +499,28 @@ fn the_request_shown_in_docs_otlp_md_is_one_the_official_parser_takes() {
     let inside = check(&[one_line.into_bytes()]);
     assert_eq!(inside[0]["event_name"], "core.apply.completed");
 }
+
+#[test]
+fn a_deeply_nested_payload_still_makes_a_request_the_official_parser_takes() {
+    let server = Server::start(vec![], Reply::Status(200));
+    let s = otlp(&server);
+    // 100 objects deep, each with an array of arrays: far past protobuf's 100 levels if
+    // mapped whole.
+    let mut text = String::from(r#"{"event_name":"deep.one","a":"#);
+    for _ in 0..100 {
+        text.push_str(r#"{"l":[[1]],"a":"#);
+    }
+    text.push_str("null");
+    text.push_str(&"}".repeat(101));
+    s.write("deep.json", &text);
+    s.run(&["send", "event", "deep.json"]).ok();
+    let inside = payloads(&server.requests());
+    // The outer levels as they were; the deepest as their JSON text.
+    assert_eq!(inside[0]["a"]["a"]["l"], json!([[1]]));
+    let mut v = &inside[0]["a"];
+    while let Some(inner) = v.get("a") {
+        v = inner;
+    }
+    let rest: Value = serde_json::from_str(v.as_str().unwrap()).unwrap();
+    assert_eq!(rest["l"], json!([[1]]));
+}

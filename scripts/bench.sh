@@ -73,6 +73,17 @@ hyperfine -N --style basic --warmup 10 --runs "$runs" --export-json "$work/send-
     -n "curl (http)" "curl -sS -o /dev/null -X POST ${headers[*]@Q} --data-binary @$work/body.json $http_url" >/dev/null 2>>"$work/hyperfine.log"
 record "send manifest, http (median)" "$(median "$work/send-http.json" 0)" s "curl" "$(median "$work/send-http.json" 1)" "<= 0.8x"
 
+# TELEMETRY_PROTOCOL=otlp: the same send, the payload mapped into an OTLP logs request
+# (parsed again, wrapped, 3-4x the bytes). Two passes of opposite order (pair_median).
+otlp_send="env -i PATH=$PATH HOME=$work/home TELEMETRY_ENABLED=1 TELEMETRY_USER_AGENT=productive-k3s/bench TELEMETRY_OUTBOX_DIR=$work/o TELEMETRY_PROTOCOL=otlp $bin send manifest $manifest --endpoint $http_url"
+pk3s_send="env -i PATH=$PATH HOME=$work/home TELEMETRY_ENABLED=1 TELEMETRY_USER_AGENT=productive-k3s/bench TELEMETRY_OUTBOX_DIR=$work/o $bin send manifest $manifest --endpoint $http_url"
+for pass in 1 2; do
+    if [ "$pass" = 1 ]; then order=(-n otlp "$otlp_send" -n pk3s "$pk3s_send"); else order=(-n pk3s "$pk3s_send" -n otlp "$otlp_send"); fi
+    hyperfine -N --style basic --warmup 10 --runs "$((runs / 2))" --export-json "$work/otlp-$pass.json" \
+        "${order[@]}" >/dev/null 2>>"$work/hyperfine.log"
+done
+record "send manifest, otlp, http (median)" "$(pair_median otlp "$work"/otlp-[12].json)" s "the same send, pk3s" "$(pair_median pk3s "$work"/otlp-[12].json)" "<= 1.2x"
+
 # send --background: the caller's cost (write-ahead, hand-off); delivery happens after it.
 # hyperfine itself runs in the clean environment, so that neither command pays for an
 # extra `env` exec (the lines above charge it to pk3s-telemetry alone).

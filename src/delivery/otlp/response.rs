@@ -31,27 +31,45 @@ pub fn judge(body: &[u8]) -> Verdict {
         return Verdict::Accepted;
     };
     let rejected = match field(&partial, "rejectedLogRecords", "rejected_log_records") {
-        Some(Value::String(s)) => s.trim().parse::<i64>().unwrap_or(0),
-        Some(Value::Number(n)) => n.as_i64().unwrap_or(0),
+        Some(Value::String(s)) => count(s.trim()),
+        Some(Value::Number(n)) => count(&n.to_string()),
         _ => 0,
     };
     let message = match field(&partial, "errorMessage", "error_message") {
         Some(Value::String(s)) => one_line(&s),
         _ => String::new(),
     };
-    match (u64::try_from(rejected).unwrap_or(0), message) {
+    match (rejected, message) {
         (0, m) if m.is_empty() => Verdict::Accepted,
         (0, m) => Verdict::Warned(m),
         (n, m) => Verdict::Rejected(n, m),
     }
 }
 
-/// The receiver's words on one line: control characters (escape sequences, newlines) as
+/// A count of records as an int64's digits: negative or unreadable is 0, more digits than
+/// an int64 holds (and not all zeros) is many.
+fn count(digits: &str) -> u64 {
+    match digits.parse::<i64>() {
+        Ok(n) => u64::try_from(n).unwrap_or(0),
+        Err(_) if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) => {
+            if digits.bytes().all(|b| b == b'0') {
+                0
+            } else {
+                u64::MAX
+            }
+        }
+        Err(_) => 0,
+    }
+}
+
+/// The receiver's words on one line: control characters (escape sequences, newlines) and
+/// the invisible ones that reorder or hide text (bidirectional overrides, zero-width) as
 /// spaces, runs of space as one, at most `MAX_MESSAGE` characters.
 pub fn one_line(s: &str) -> String {
+    let hidden = |c: char| matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2069}' | '\u{feff}');
     let mut out = String::new();
     for word in s
-        .split(|c: char| c.is_whitespace() || c.is_control())
+        .split(|c: char| c.is_whitespace() || c.is_control() || hidden(c))
         .filter(|w| !w.is_empty())
     {
         if !out.is_empty() {
@@ -98,7 +116,26 @@ mod tests {
     }
 
     #[test]
+    fn counts_past_an_int64_are_many_and_nonsense_is_none() {
+        let rejected = |n: &str| {
+            judge(format!(r#"{{"partialSuccess":{{"rejectedLogRecords":{n}}}}}"#).as_bytes())
+        };
+        assert_eq!(
+            rejected(r#""99999999999999999999""#),
+            Verdict::Rejected(u64::MAX, String::new())
+        );
+        assert_eq!(
+            rejected("99999999999999999999"),
+            rejected(r#""99999999999999999999""#)
+        );
+        for none in [r#""0000000000000000000000""#, r#""x""#, "1.5", "null", "-1"] {
+            assert_eq!(rejected(none), Verdict::Accepted, "{none}");
+        }
+    }
+
+    #[test]
     fn messages_are_one_bounded_line() {
+        assert_eq!(one_line("a\u{202e}b\u{200b}c\r\nd"), "a b c d");
         let long = "é".repeat(1000);
         let m = one_line(&long);
         assert_eq!(m.chars().count(), MAX_MESSAGE + 1);

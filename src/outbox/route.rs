@@ -129,6 +129,19 @@ impl Route {
     }
 }
 
+/// The protocol an entry goes out in: the one it records. An entry that records neither a
+/// protocol nor an endpoint (an old script's file, an entry of a version before pinning)
+/// goes to the settings' endpoint, and so in the settings' protocol: a pk3s body never
+/// reaches a Collector that `TELEMETRY_PROTOCOL=otlp` points at. One that records an
+/// endpoint but no protocol was written for a pk3s receiver (versions before the slot).
+pub fn protocol_of(h: &History, setting: Protocol) -> Protocol {
+    match (&h.protocol, &h.endpoint) {
+        (Some(p), _) => Protocol::recorded(Some(p)),
+        (None, None) => setting,
+        (None, Some(_)) => Protocol::Pk3s,
+    }
+}
+
 /// Whether two endpoint URLs name the same place: scheme and host case, a default port
 /// and a trailing slash do not count.
 pub fn same_endpoint(a: &str, b: &str) -> bool {
@@ -233,5 +246,18 @@ mod tests {
         assert_eq!(rerouted.target(&later), Target::Unsupported("otlp-2"));
         later.protocol = Some(protocol::PK3S.into());
         assert_eq!(rerouted.target(&later), Target::Send(b));
+    }
+
+    #[test]
+    fn an_entry_goes_in_its_own_protocol_else_where_the_settings_send() {
+        let mut h = History::new("k", Kind::Built, time::OffsetDateTime::UNIX_EPOCH);
+        assert_eq!(protocol_of(&h, Protocol::Otlp), Protocol::Otlp);
+        assert_eq!(protocol_of(&h, Protocol::Pk3s), Protocol::Pk3s);
+        h.endpoint = Some("http://a.example/t".into());
+        assert_eq!(protocol_of(&h, Protocol::Otlp), Protocol::Pk3s);
+        h.protocol = Some("otlp".into());
+        assert_eq!(protocol_of(&h, Protocol::Pk3s), Protocol::Otlp);
+        h.endpoint = None;
+        assert_eq!(protocol_of(&h, Protocol::Pk3s), Protocol::Otlp);
     }
 }

@@ -24,7 +24,7 @@ use time::OffsetDateTime;
 use super::background::Handoff;
 use super::memory::{Down, Memory};
 use super::replay::Replayer;
-use super::route::Target;
+use super::route::{Target, protocol_of};
 use super::{Outbox, Pending, Pin, census, ledger};
 use crate::attempt::{Answer, Outcome};
 use crate::delivery::Client;
@@ -241,7 +241,7 @@ fn claim(replayer: &Replayer, stem: &str) -> Option<Taken> {
         return None;
     }
     let url = url.to_string();
-    let protocol = Protocol::recorded(history.protocol.as_deref());
+    let protocol = protocol_of(&history, replayer.settings.protocol);
     let first = history
         .attempts
         .max(payload.last_attempt().saturating_sub(1))

@@ -524,3 +524,23 @@ fn a_deeply_nested_payload_still_makes_a_request_the_official_parser_takes() {
     let rest: Value = serde_json::from_str(v.as_str().unwrap()).unwrap();
     assert_eq!(rest["l"], json!([[1]]));
 }
+
+#[test]
+fn an_old_scripts_file_goes_where_the_settings_send_in_their_protocol() {
+    // No endpoint recorded, no protocol: it goes to the settings' endpoint (the Collector)
+    // and so as OTLP; a pk3s body would only be refused there.
+    let server = Server::start(vec![], Reply::Status(200));
+    let s = otlp(&server);
+    fs::create_dir_all(s.outbox()).unwrap();
+    let event = r#"{"event_id":"evt-legacy-1","event_name":"infra.ready","component":"infra"}"#;
+    fs::write(s.outbox().join("event-run-2-attempt-1.json"), event).unwrap();
+    fs::write(
+        s.outbox().join("event-run-2-attempt-1.status"),
+        "attempt=1\n",
+    )
+    .unwrap();
+    s.run(&["flush"]).ok();
+    let inside = payloads(&server.requests());
+    assert_eq!(inside, [object(event)]);
+    assert_eq!(records(&s)[0]["protocol"], "otlp");
+}

@@ -11,13 +11,12 @@ use super::super::History;
 use super::super::entry::{self, Claim};
 use super::super::ledger;
 use super::super::report::{Msg, Say};
-use super::super::route::Target;
+use super::super::route::{Target, protocol_of};
 use super::super::stored::Unusable;
 use super::{Options, Replayer, Shared, Step};
 use crate::attempt::{Answer, Attempt, Outcome};
 use crate::delivery::Client;
 use crate::delivery::policy::{self, classify};
-use crate::delivery::protocol::Protocol;
 use crate::error::plain_io;
 
 impl Replayer<'_> {
@@ -152,7 +151,7 @@ impl Replayer<'_> {
             .saturating_add(1);
         let now = OffsetDateTime::now_utc();
         payload.stamp(number, now);
-        let protocol = Protocol::recorded(history.protocol.as_deref());
+        let protocol = protocol_of(&history, self.settings.protocol);
         let body = protocol.body(&payload);
         let (sent, response) = client.post(&body, &payload.event_id);
         self.memory.observe(url, &sent.0, sent.1);

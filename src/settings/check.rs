@@ -54,11 +54,15 @@ pub(super) fn background(out: Verbosity) -> bool {
 
 /// TELEMETRY_PROTOCOL: `pk3s` (the default) or `otlp`, in any case; anything else warns
 /// naming the value and uses `pk3s`.
-pub(super) fn protocol(out: Verbosity) -> Protocol {
+pub(super) fn protocol(out: Verbosity, origins: &mut BTreeMap<&'static str, Origin>) -> Protocol {
     let Some(v) = non_empty("TELEMETRY_PROTOCOL") else {
         return Protocol::default();
     };
-    Protocol::named(&v.trim().to_ascii_lowercase()).unwrap_or_else(|| {
+    let named = Protocol::named(&v.trim().to_ascii_lowercase());
+    if named.is_some() {
+        origins.insert("TELEMETRY_PROTOCOL", Origin::Env);
+    }
+    named.unwrap_or_else(|| {
         out.warn(format_args!(
             "TELEMETRY_PROTOCOL={v:?} is not pk3s or otlp; using {}",
             Protocol::default().as_str()

@@ -397,7 +397,7 @@ impl Settings {
             },
             ledger_caps: ledger::load(out),
             background: background(out),
-            protocol: protocol(out),
+            protocol: protocol(out, &mut origins),
             user_agent: non_empty("TELEMETRY_USER_AGENT").unwrap_or_else(default_user_agent),
             session_id: non_empty("TELEMETRY_SESSION_ID"),
             run_id: non_empty("TELEMETRY_RUN_ID"),

@@ -544,3 +544,30 @@ fn an_old_scripts_file_goes_where_the_settings_send_in_their_protocol() {
     assert_eq!(inside, [object(event)]);
     assert_eq!(records(&s)[0]["protocol"], "otlp");
 }
+
+#[test]
+fn resolve_and_env_hand_the_protocol_down_as_given() {
+    let mut s = Sandbox::new();
+    s.set("TELEMETRY_PROTOCOL", "otlp")
+        .set(
+            "TELEMETRY_ENDPOINT",
+            "http://collector.example:4318/v1/logs",
+        )
+        .set("TELEMETRY_ENABLED", "0");
+    let run = s.run(&["env"]);
+    run.ok();
+    assert!(
+        run.stdout.contains("export TELEMETRY_PROTOCOL='otlp'\n"),
+        "{}",
+        run.stdout
+    );
+    let run = s.run(&["resolve", "--format", "json"]);
+    let v: Value = serde_json::from_str(&run.ok().stdout).unwrap();
+    assert_eq!(
+        v["TELEMETRY_PROTOCOL"],
+        json!({"value": "otlp", "source": "env", "exported": true})
+    );
+    // Unset: never exported (every layer applies the default).
+    s.unset("TELEMETRY_PROTOCOL");
+    assert!(!s.run(&["env"]).stdout.contains("TELEMETRY_PROTOCOL"));
+}

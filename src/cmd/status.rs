@@ -85,6 +85,7 @@ pub fn run(args: &StatusArgs, settings: &Settings) -> anyhow::Result<ExitCode> {
         "endpoint": {
             "url": endpoint,
             "source": settings.origin("TELEMETRY_ENDPOINT").as_str(),
+            "protocol": settings.protocol.as_str(),
             "error": endpoint_error,
             "down": down,
             "refused": refused,

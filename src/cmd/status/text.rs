@@ -39,6 +39,10 @@ pub fn text(r: &Value) -> String {
     line(
         "endpoint",
         match (&e["url"], &e["error"]) {
+            // The default protocol goes unsaid, as before there was another.
+            (Value::String(u), _) if e["protocol"] == "otlp" => {
+                format!("{u} ({}), as OTLP/HTTP logs", s(&e["source"]))
+            }
             (Value::String(u), _) => format!("{u} ({})", s(&e["source"])),
             (_, Value::String(err)) => format!("invalid: {err}"),
             _ => "none (set but empty: nothing is sent)".into(),

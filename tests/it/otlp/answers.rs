@@ -205,7 +205,21 @@ fn resolve_and_env_hand_the_protocol_down_as_given() {
         v["TELEMETRY_PROTOCOL"],
         json!({"value": "otlp", "source": "env", "exported": true})
     );
-    // Unset: never exported (every layer applies the default).
+    // status says it beside the endpoint.
+    let st = s.run(&["status"]);
+    assert!(
+        st.ok()
+            .stdout
+            .contains("http://collector.example:4318/v1/logs (env), as OTLP/HTTP logs\n"),
+        "{}",
+        st.stdout
+    );
+    let st: Value = serde_json::from_str(&s.run(&["status", "--json"]).stdout).unwrap();
+    assert_eq!(st["endpoint"]["protocol"], "otlp");
+    // Unset: never exported (every layer applies the default), and status says nothing.
     s.unset("TELEMETRY_PROTOCOL");
     assert!(!s.run(&["env"]).stdout.contains("TELEMETRY_PROTOCOL"));
+    assert!(!s.run(&["status"]).stdout.contains("OTLP"));
+    let st: Value = serde_json::from_str(&s.run(&["status", "--json"]).stdout).unwrap();
+    assert_eq!(st["endpoint"]["protocol"], "pk3s");
 }

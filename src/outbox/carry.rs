@@ -54,7 +54,7 @@ pub fn entry_line(history: &History, event_id: &str, body: &[u8]) -> Result<Valu
         "type": "entry",
         "event_id": event_id,
         "endpoint": history.endpoint,
-        "protocol": history.protocol.as_deref().unwrap_or(protocol::PK3S),
+        "protocol": line_protocol(history),
         "token": history.token,
         "kind": history.kind.unwrap_or(Kind::Raw).as_str(),
         "created_at": history.created_at,
@@ -66,6 +66,18 @@ pub fn entry_line(history: &History, event_id: &str, body: &[u8]) -> Result<Valu
     }
     line["body"] = json!(body);
     Ok(line)
+}
+
+/// The protocol an entry line says: the one its history records; none (null) for an entry
+/// that records neither protocol nor endpoint (an old script's file), which goes where the
+/// settings of the host that delivers it say, in their protocol (`route::protocol_of`);
+/// `pk3s` for one that records an endpoint but no protocol (versions before the slot).
+fn line_protocol(history: &History) -> Option<&str> {
+    match (&history.protocol, &history.endpoint) {
+        (Some(p), _) => Some(p),
+        (None, None) => None,
+        (None, Some(_)) => Some(protocol::PK3S),
+    }
 }
 
 /// What the first line of a file says it is.
@@ -125,9 +137,17 @@ pub fn parse_entry(line: &[u8]) -> Result<Carried, String> {
         ),
         _ => return Err("its endpoint is not a URL".into()),
     };
-    let protocol = text("protocol")
-        .filter(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
-        .ok_or("no protocol")?;
+    let protocol = match (&v["protocol"], &endpoint) {
+        // Neither: delivered as the settings here say (`line_protocol`).
+        (Value::Null, None) => None,
+        _ => Some(
+            text("protocol")
+                .filter(|p| {
+                    !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                })
+                .ok_or("no protocol")?,
+        ),
+    };
     let kind = match text("kind") {
         Some("built") => Kind::Built,
         Some("raw") => Kind::Raw,
@@ -163,7 +183,7 @@ pub fn parse_entry(line: &[u8]) -> Result<Carried, String> {
     }
     history.endpoint = endpoint;
     history.token = v["token"] == true;
-    history.protocol = Some(protocol.to_string());
+    history.protocol = protocol.map(str::to_string);
     history.attempts = attempts;
     history.lines = lines;
     history.source = text("source").map(str::to_string);

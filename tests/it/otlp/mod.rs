@@ -376,4 +376,39 @@ fn an_old_scripts_file_goes_where_the_settings_send_in_their_protocol() {
     assert_eq!(records(&s)[0]["protocol"], "otlp");
 }
 
+#[test]
+fn an_old_scripts_file_carried_in_a_bundle_goes_in_the_protocol_of_the_host_that_delivers_it() {
+    // Written on a host in the default mode, carried to one that sends to a Collector:
+    // the bundle says neither endpoint nor protocol, so it goes there as OTLP.
+    let mut a = Sandbox::new();
+    a.set("TELEMETRY_ENABLED", "1");
+    fs::create_dir_all(a.outbox()).unwrap();
+    let event = r#"{"event_id":"evt-legacy-2","event_name":"infra.ready","component":"infra"}"#;
+    fs::write(a.outbox().join("event-run-3-attempt-1.json"), event).unwrap();
+    fs::write(
+        a.outbox().join("event-run-3-attempt-1.status"),
+        "attempt=1\n",
+    )
+    .unwrap();
+    let bundle = a.path("carry.jsonl");
+    a.run(&["flush", "--to", bundle.to_str().unwrap()]).ok();
+    let text = fs::read_to_string(&bundle).unwrap();
+    let line: Value = serde_json::from_str(text.lines().nth(1).unwrap()).unwrap();
+    assert_eq!(line["endpoint"], Value::Null, "{line:#}");
+    assert_eq!(line["protocol"], Value::Null, "{line:#}");
+    let server = Server::start(vec![], Reply::Status(200));
+    let b = otlp(&server);
+    b.run(&["flush", "--from", bundle.to_str().unwrap()]).ok();
+    assert_eq!(payloads(&server.requests()), [object(event)]);
+    assert_eq!(records(&b)[0]["protocol"], "otlp");
+    // The same bundle on a host in the default mode goes as pk3s.
+    let plain = Server::start(vec![], Reply::Status(200));
+    let c = Sandbox::for_server(&plain);
+    c.run(&["flush", "--from", bundle.to_str().unwrap()]).ok();
+    let got = plain.requests();
+    assert_eq!(got.len(), 1);
+    let body: Map<String, Value> = serde_json::from_slice(&got[0].body).unwrap();
+    assert_eq!(body, object(event));
+}
+
 mod answers;

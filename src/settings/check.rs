@@ -36,11 +36,15 @@ pub(super) fn seconds(
 }
 
 /// TELEMETRY_DELIVERY: `background` or `foreground` (the default); anything else warns.
-pub(super) fn background(out: Verbosity) -> bool {
+pub(super) fn background(out: Verbosity, origins: &mut BTreeMap<&'static str, Origin>) -> bool {
     let Some(v) = non_empty("TELEMETRY_DELIVERY") else {
         return false;
     };
-    match v.trim().to_ascii_lowercase().as_str() {
+    let word = v.trim().to_ascii_lowercase();
+    if word == "background" || word == "foreground" {
+        origins.insert("TELEMETRY_DELIVERY", Origin::Env);
+    }
+    match word.as_str() {
         "background" => true,
         "foreground" => false,
         _ => {
@@ -72,17 +76,34 @@ pub(super) fn protocol(out: Verbosity, origins: &mut BTreeMap<&'static str, Orig
 }
 
 /// A whole number in [1, max]; anything else warns naming the value and uses the default.
-pub(super) fn whole(name: &str, default: u64, max: u64, out: Verbosity) -> u64 {
-    whole_between(name, default, 1, max, out)
+pub(super) fn whole(
+    name: &'static str,
+    default: u64,
+    max: u64,
+    out: Verbosity,
+    origins: &mut BTreeMap<&'static str, Origin>,
+) -> u64 {
+    whole_between(name, default, 1, max, out, origins)
 }
 
-/// A whole number in [min, max]; anything else warns naming the value and uses the default.
-pub(super) fn whole_between(name: &str, default: u64, min: u64, max: u64, out: Verbosity) -> u64 {
+/// A whole number in [min, max]; anything else warns naming the value and uses the default
+/// (and the setting counts as not given, as for every checked setting).
+pub(super) fn whole_between(
+    name: &'static str,
+    default: u64,
+    min: u64,
+    max: u64,
+    out: Verbosity,
+    origins: &mut BTreeMap<&'static str, Origin>,
+) -> u64 {
     let Some(v) = non_empty(name) else {
         return default;
     };
     match v.trim().parse::<u64>() {
-        Ok(n) if (min..=max).contains(&n) => n,
+        Ok(n) if (min..=max).contains(&n) => {
+            origins.insert(name, Origin::Env);
+            n
+        }
         _ => {
             out.warn(format_args!(
                 "{name}={v:?} is not a whole number between {min} and {max}; using {default}"

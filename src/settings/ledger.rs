@@ -1,8 +1,10 @@
 //! The ledger's bounds (`outbox::ledger`): how many delivery records, and how many bytes,
 //! the ledger beside an outbox keeps before its oldest are dropped.
 
-use super::Verbosity;
+use std::collections::BTreeMap;
+
 use super::check::whole_between;
+use super::{Origin, Verbosity};
 
 pub const DEFAULT_LEDGER_MAX_ENTRIES: u64 = 10_000;
 pub const DEFAULT_LEDGER_MAX_MB: u64 = 16;
@@ -25,7 +27,7 @@ impl Default for LedgerCaps {
 
 /// TELEMETRY_LEDGER_MAX_ENTRIES (2 to 1,000,000: the ledger keeps two halves) and
 /// TELEMETRY_LEDGER_MAX_MB (1 to 1024 MiB); anything else warns and uses the default.
-pub(super) fn load(out: Verbosity) -> LedgerCaps {
+pub(super) fn load(out: Verbosity, origins: &mut BTreeMap<&'static str, Origin>) -> LedgerCaps {
     LedgerCaps {
         max_entries: whole_between(
             "TELEMETRY_LEDGER_MAX_ENTRIES",
@@ -33,6 +35,7 @@ pub(super) fn load(out: Verbosity) -> LedgerCaps {
             2,
             1_000_000,
             out,
+            origins,
         ),
         max_bytes: whole_between(
             "TELEMETRY_LEDGER_MAX_MB",
@@ -40,6 +43,7 @@ pub(super) fn load(out: Verbosity) -> LedgerCaps {
             1,
             1024,
             out,
+            origins,
         ) << 20,
     }
 }

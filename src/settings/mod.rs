@@ -283,10 +283,21 @@ impl Settings {
             "TELEMETRY_COMPONENT",
             "TELEMETRY_SOURCE_REPOSITORY",
             "TELEMETRY_SOURCE_SCRIPT",
+            "TELEMETRY_PRIVACY_EXTRA",
         ] {
             if non_empty(name).is_some() {
                 origins.insert(name, Origin::Env);
             }
+        }
+        // The guard reads TELEMETRY_PRIVACY itself (`privacy::Mode`, which warns about
+        // any other word); here only whether it was given as one of its words.
+        if non_empty("TELEMETRY_PRIVACY").is_some_and(|v| {
+            matches!(
+                v.trim().to_ascii_lowercase().as_str(),
+                "redact" | "strict" | "off"
+            )
+        }) {
+            origins.insert("TELEMETRY_PRIVACY", Origin::Env);
         }
 
         let enabled = non_empty("TELEMETRY_ENABLED").map(|v| {
@@ -385,6 +396,7 @@ impl Settings {
                     DEFAULT_OUTBOX_MAX_ENTRIES as u64,
                     1_000_000,
                     out,
+                    &mut origins,
                 ) as usize,
                 max_age: Duration::from_secs(
                     whole(
@@ -392,11 +404,12 @@ impl Settings {
                         DEFAULT_OUTBOX_MAX_AGE_DAYS,
                         3650,
                         out,
+                        &mut origins,
                     ) * 86_400,
                 ),
             },
-            ledger_caps: ledger::load(out),
-            background: background(out),
+            ledger_caps: ledger::load(out, &mut origins),
+            background: background(out, &mut origins),
             protocol: protocol(out, &mut origins),
             user_agent: non_empty("TELEMETRY_USER_AGENT").unwrap_or_else(default_user_agent),
             session_id: non_empty("TELEMETRY_SESSION_ID"),

@@ -875,3 +875,46 @@ exit 3
     // env -- passed core's status back to infra.
     assert_eq!(by("infra.completed")["command"]["core_exit"], "3");
 }
+
+#[test]
+fn every_setting_given_in_the_environment_says_so_in_the_json() {
+    let given = [
+        ("TELEMETRY_DELIVERY", "background"),
+        ("TELEMETRY_PRIVACY", "strict"),
+        ("TELEMETRY_PRIVACY_EXTRA", "acme-corp"),
+        ("TELEMETRY_LEDGER_MAX_ENTRIES", "500"),
+        ("TELEMETRY_LEDGER_MAX_MB", "8"),
+        ("TELEMETRY_OUTBOX_MAX_ENTRIES", "500"),
+        ("TELEMETRY_OUTBOX_MAX_AGE_DAYS", "7"),
+        ("TELEMETRY_MARKER", "pk3s-private-v1"),
+        ("TELEMETRY_MAX_RETRIES", "2"),
+        ("TELEMETRY_PROTOCOL", "otlp"),
+    ];
+    let mut s = Sandbox::new();
+    s.set("TELEMETRY_ENABLED", "1")
+        .set("TELEMETRY_ENDPOINT", "http://127.0.0.1:9/v1/logs");
+    for (name, v) in given {
+        s.set(name, v);
+    }
+    let j = json_of(&s.run(&["resolve", "--format", "json"]));
+    for (name, v) in given {
+        assert_eq!(value(&j, name), v, "{name}: {j:#}");
+        assert_eq!(source(&j, name), "env", "{name}: {j:#}");
+    }
+    // A value this tool does not take is handed on as given, but this tool used its default.
+    for (name, v) in [
+        ("TELEMETRY_DELIVERY", "later"),
+        ("TELEMETRY_PRIVACY", "paranoid"),
+        ("TELEMETRY_LEDGER_MAX_MB", "0"),
+    ] {
+        s.set(name, v);
+    }
+    let j = json_of(&s.run(&["resolve", "--format", "json"]));
+    for name in [
+        "TELEMETRY_DELIVERY",
+        "TELEMETRY_PRIVACY",
+        "TELEMETRY_LEDGER_MAX_MB",
+    ] {
+        assert_eq!(source(&j, name), "default", "{name}: {j:#}");
+    }
+}

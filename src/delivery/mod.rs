@@ -186,9 +186,9 @@ impl Client {
                     .get("retry-after")
                     .and_then(|v| v.to_str().ok())
                     .and_then(|v| parse_retry_after(v, OffsetDateTime::now_utc()));
-                // Read to the end so the connection goes back to the pool; a 2xx's body is
-                // kept (an OTLP partial success is in it).
-                let keep = (200..300).contains(&status);
+                // Read to the end so the connection goes back to the pool; a 2xx's or a
+                // 4xx's body is kept (an OTLP partial success, or a Collector's reason).
+                let keep = (200..300).contains(&status) || (400..500).contains(&status);
                 let mut rest = resp.body_mut().with_config().limit(MAX_RESPONSE).reader();
                 let mut kept = Vec::new();
                 let mut buf = [0; 1024];

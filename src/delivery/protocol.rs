@@ -36,6 +36,14 @@ impl Protocol {
     /// delivery. In `otlp`, a partial success that rejects the record is a permanent
     /// rejection, its message in the answer's words.
     pub fn judge(self, sent: Sent, response: &[u8]) -> (Sent, Option<String>) {
+        // A Collector says why it refused a request (a google.rpc.Status in the body): the
+        // status stays the answer, its reason is said beside it.
+        if let (Protocol::Otlp, Answer::Status(status @ 400..=499)) = (self, &sent.0) {
+            let status = *status;
+            let reason = otlp::response::reason(response)
+                .map(|m| format!("the receiver says why it answered HTTP {status}: {m}"));
+            return (sent, reason);
+        }
         let (Protocol::Otlp, Answer::Status(status @ 200..=299)) = (self, &sent.0) else {
             return (sent, None);
         };

@@ -46,6 +46,19 @@ pub fn judge(body: &[u8]) -> Verdict {
     }
 }
 
+/// The reason in a 4xx answer's body: an OTLP/HTTP server answers a refused request with
+/// a `google.rpc.Status`, whose `message` says why (JSON, as the request was). `None` for
+/// any other body.
+pub fn reason(body: &[u8]) -> Option<String> {
+    let Ok(Value::Object(m)) = serde_json::from_slice::<Value>(body) else {
+        return None;
+    };
+    match m.get("message") {
+        Some(Value::String(s)) => Some(one_line(s)).filter(|m| !m.is_empty()),
+        _ => None,
+    }
+}
+
 /// A count of records as an int64's digits: negative or unreadable is 0, more digits than
 /// an int64 holds (and not all zeros) is many.
 fn count(digits: &str) -> u64 {

@@ -41,14 +41,26 @@ fn a_5xx_then_a_2xx_and_429_with_retry_after_are_retried() {
 fn a_400_and_a_partial_success_rejecting_the_record_are_kept_apart() {
     let rejected = r#"{"partialSuccess":{"rejectedLogRecords":"1","errorMessage":"record too old\n\u001b[31mdropped"}}"#;
     let server = Server::start(
-        vec![Reply::Status(400), Reply::Json(200, rejected.into())],
+        vec![
+            Reply::Json(
+                400,
+                r#"{"code":3,"message":"ReadObject: expect { or n,\n\u001b[31mbut found \"x\""}"#
+                    .into(),
+            ),
+            Reply::Json(200, rejected.into()),
+        ],
         Reply::Status(200),
     );
     let mut s = otlp(&server);
     s.set("TELEMETRY_MAX_RETRIES", "3");
     let run = s.run(&["send", "event", "--name", "bad.one"]);
     run.code_is(1)
-        .stderr_has("rejected by the receiver (HTTP 400)");
+        .stderr_has("rejected by the receiver (HTTP 400)")
+        // The Collector's reason, on one line, its escape sequence gone.
+        .stderr_has(
+            "the receiver says why it answered HTTP 400: ReadObject: expect { or n, [31mbut found \"x\"",
+        );
+    assert!(!run.stderr.contains('\u{1b}'), "sanitised");
     let run = s.run(&["send", "event", "--name", "bad.two"]);
     run.code_is(1)
         .stderr_has("a partial success that rejected the record (1): record too old [31mdropped");

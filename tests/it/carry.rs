@@ -12,7 +12,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use crate::flush::{keys, quiet_child, random_below, seed, snapshot, summary};
-use crate::harness::{MANIFEST, Sandbox, entries, finish_within, mode};
+use crate::harness::{MANIFEST, Sandbox, entries, finish_within, mkfifo, mode};
 use crate::ledger::{ledger_matches, records};
 use crate::server::{Reply, Server};
 use crate::store::eventually;
@@ -393,13 +393,7 @@ fn from_names_damaged_lines_skips_them_and_guards_every_body_again() {
     // Files that are not bundles: one clear line, exit 2, promptly.
     let limit = Duration::from_secs(20);
     let fifo = b.path("fifo.jsonl");
-    assert!(
-        std::process::Command::new("mkfifo")
-            .arg(&fifo)
-            .status()
-            .unwrap()
-            .success()
-    );
+    mkfifo(&fifo);
     fs::create_dir_all(b.path("dir.jsonl")).unwrap();
     let big = fs::File::create(b.path("big.jsonl")).unwrap();
     big.set_len((1 << 30) + 1).unwrap();

@@ -322,3 +322,12 @@ pub fn needs(program: &str, what: &str) -> bool {
     );
     false
 }
+
+/// Makes a FIFO at `p` (the hostile-file tests: nothing may wait on one).
+pub fn mkfifo(p: &Path) {
+    let ok = std::process::Command::new("mkfifo")
+        .arg(p)
+        .status()
+        .unwrap();
+    assert!(ok.success(), "mkfifo {}", p.display());
+}

@@ -6,7 +6,7 @@ use std::fs;
 use std::io::Write;
 use std::time::Duration;
 
-use crate::harness::{Run, Sandbox, entries, refused_port};
+use crate::harness::{Run, Sandbox, entries, mkfifo, refused_port};
 use crate::hostile_net::{Raw, Socks};
 use crate::server::{Cert, Proxy, Reply, Server, tls};
 
@@ -336,13 +336,7 @@ fn bad_urls_and_empty_names_are_exit_2() {
 fn only_regular_files_are_read_fifos_devices_directories_sockets_are_exit_2() {
     let s = sandbox("http://127.0.0.1:9/telemetry");
     let fifo = s.path("fifo.json");
-    assert!(
-        std::process::Command::new("mkfifo")
-            .arg(&fifo)
-            .status()
-            .unwrap()
-            .success()
-    );
+    mkfifo(&fifo);
     let sock = s.path("sock.json");
     let _listener = std::os::unix::net::UnixListener::bind(&sock).unwrap();
     let dir = s.path("dir.json");

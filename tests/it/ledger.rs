@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use crate::background::deliverer_done;
 use crate::flush::{numbered_send, quiet_child, seed, summary, wait_bounded};
-use crate::harness::{LEDGER, LEDGER_OLDER, MANIFEST, Sandbox, entries, finish_within};
+use crate::harness::{LEDGER, LEDGER_OLDER, MANIFEST, Sandbox, entries, finish_within, mkfifo};
 use crate::server::{Reply, Server};
 use crate::store::eventually;
 
@@ -278,11 +278,7 @@ fn a_symlink_or_fifo_as_the_ledger_is_not_followed_nor_waited_on() {
     assert_eq!(fs::read_to_string(&target).unwrap(), "not the ledger\n");
     s.run(&["log"]).ok().stderr_has("a symlink, not followed");
     fs::remove_file(s.outbox().join(LEDGER)).unwrap();
-    let fifo = std::process::Command::new("mkfifo")
-        .arg(s.outbox().join(LEDGER))
-        .status()
-        .unwrap();
-    assert!(fifo.success());
+    mkfifo(&s.outbox().join(LEDGER));
     let limit = Duration::from_secs(20);
     finish_within(s.command(&["send", "event", "--name", "a.b"]), None, limit).ok();
     for args in [&["log"][..], &["status"], &["flush"]] {

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use crate::background::deliverer_done;
 use crate::flush::{keys, numbered_send, wait_bounded};
-use crate::harness::{Run, Sandbox, entries, refused_port};
+use crate::harness::{Run, Sandbox, entries, mkfifo, refused_port};
 use crate::server::{Reply, Server};
 use crate::store::eventually;
 
@@ -240,11 +240,7 @@ fn unusable_state_files_never_stall_a_send_a_flush_or_status() {
         s.outbox().join(".pk3s-sequence"),
         s.outbox().join(".pk3s-drops"),
     ] {
-        let made = std::process::Command::new("mkfifo")
-            .arg(&fifo)
-            .status()
-            .unwrap();
-        assert!(made.success());
+        mkfifo(&fifo);
     }
     s.run(&["send", "event", "--name", "a.b"])
         .code_is(1)

@@ -7,10 +7,9 @@
 use std::fs;
 use std::os::unix::fs::symlink;
 use std::path::Path;
-use std::process::Command;
 use std::time::Duration;
 
-use crate::harness::{Run, Sandbox, finish_within};
+use crate::harness::{Run, Sandbox, finish_within, mkfifo};
 use crate::server::{Reply, Server, tls};
 
 /// Far beyond what any of these commands needs, far below a hang.
@@ -18,11 +17,6 @@ const LIMIT: Duration = Duration::from_secs(20);
 
 fn run(s: &Sandbox, args: &[&str]) -> Run {
     finish_within(s.command(args), None, LIMIT)
-}
-
-fn mkfifo(p: &Path) {
-    let ok = Command::new("mkfifo").arg(p).status().unwrap();
-    assert!(ok.success(), "mkfifo {}", p.display());
 }
 
 /// Puts a FIFO, a device or a directory at `p`, and says what the tool will call it.

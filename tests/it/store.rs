@@ -15,7 +15,7 @@ use crate::flush::{
     keys, numbered_send, quiet_child, random_below, seed, snapshot, stamp, summary, tally,
     wait_bounded,
 };
-use crate::harness::{BIN, Sandbox, entries, files_under, finish};
+use crate::harness::{BIN, Sandbox, entries, files_under, finish, mkfifo};
 use crate::server::{Reply, Server};
 
 /// Waits (bounded) until `check` holds; false if it never did.
@@ -184,8 +184,7 @@ fn planted_symlinks_are_not_followed_and_fifos_do_not_hang() {
         "bootstrap-r-attempt-1.status".to_string(),
     ];
     for f in &fifos {
-        let ok = Command::new("mkfifo").arg(ob.join(f)).status().unwrap();
-        assert!(ok.success());
+        mkfifo(&ob.join(f));
     }
     let before = snapshot(&elsewhere);
 

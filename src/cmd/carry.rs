@@ -10,7 +10,7 @@ use serde_json::json;
 
 use crate::cli::{FlushArgs, ReportFormat};
 use crate::cmd::deliver::Quiet;
-use crate::cmd::flush::{deliver, printer};
+use crate::cmd::flush::{deliver, printer, restore_rejected};
 use crate::cmd::{DELIVERED, NOT_DELIVERED, UsageError, print};
 use crate::error::count;
 use crate::outbox::carry::from::Refused;
@@ -23,25 +23,12 @@ use crate::settings::Settings;
 pub fn to(args: &FlushArgs, file: &Path, settings: &Settings) -> anyhow::Result<ExitCode> {
     let out = settings.out;
     // Moving is not sending: the endpoint does not matter here, each entry keeps its own.
-    let route = Route {
-        reroute: None,
-        explicit: None,
-        fallback: String::new(),
-        token: settings.token.is_some(),
-    };
-    let replayer = Replayer::new(settings, route, "flush");
+    let replayer = Replayer::new(settings, Route::nowhere(settings), "flush");
     if let Some(w) = replayer.outbox.exposure() {
         out.warn(w);
     }
     if args.rejected {
-        let (moved, errors) = replayer.outbox.restore_rejected();
-        for e in errors {
-            out.warn(e);
-        }
-        out.info(format_args!(
-            "moved {} back from rejected/ to carry them too",
-            count(moved, "entry", "entries")
-        ));
+        restore_rejected(&replayer, "to carry them too", out);
     }
     let mut sink = Quiet(out);
     let moved = replayer.carry_to(file, &mut sink).map_err(UsageError)?;

@@ -47,12 +47,7 @@ pub fn run(args: &FlushArgs, settings: &Settings) -> anyhow::Result<ExitCode> {
         return nothing_done(args, "TELEMETRY_ENDPOINT is empty");
     }
     // A dry run with an empty endpoint still lists what is there.
-    let route = route.unwrap_or_else(|| Route {
-        reroute: None,
-        explicit: None,
-        fallback: String::new(),
-        token: settings.token.is_some(),
-    });
+    let route = route.unwrap_or_else(|| Route::nowhere(settings));
     // The ledger says who delivered: a bundle's payloads are `from`.
     let by = if args.from.is_some() { "from" } else { "flush" };
     let replayer = Replayer::new(settings, route, by);
@@ -64,14 +59,7 @@ pub fn run(args: &FlushArgs, settings: &Settings) -> anyhow::Result<ExitCode> {
         return carry::from(args, file, &replayer, settings);
     }
     if args.rejected && !args.dry_run {
-        let (moved, errors) = replayer.outbox.restore_rejected();
-        for e in errors {
-            out.warn(e);
-        }
-        out.info(format_args!(
-            "moved {} back from rejected/ to try once more",
-            count(moved, "entry", "entries")
-        ));
+        restore_rejected(&replayer, "to try once more", out);
     }
     let listing = match replayer.outbox.scan() {
         Ok(l) => l,
@@ -167,6 +155,19 @@ pub(super) fn deliver(
             DELIVERED
         },
     ))
+}
+
+/// `--rejected`: moves what `rejected/` holds back among the pending entries, saying how
+/// many and `why`.
+pub(super) fn restore_rejected(replayer: &Replayer, why: &str, out: Verbosity) {
+    let (moved, errors) = replayer.outbox.restore_rejected();
+    for e in errors {
+        out.warn(e);
+    }
+    out.info(format_args!(
+        "moved {} back from rejected/ {why}",
+        count(moved, "entry", "entries")
+    ));
 }
 
 /// A flush with nothing to do: exit 0, and with `--format json` a summary that says why

@@ -93,6 +93,17 @@ impl Route {
         })
     }
 
+    /// A route that names no endpoint: for what sends nothing (a dry run with an empty
+    /// endpoint lists entries; `flush --to` moves them, each keeping its own).
+    pub fn nowhere(settings: &Settings) -> Route {
+        Route {
+            reroute: None,
+            explicit: None,
+            fallback: String::new(),
+            token: settings.token.is_some(),
+        }
+    }
+
     /// A route that sends everything to `url`.
     #[cfg(test)]
     pub fn only(url: &str, token: bool) -> Route {

@@ -34,7 +34,7 @@ pub use docs::refreshed as refreshed_docs;
 pub use kind::Kind;
 pub use protect::protect;
 
-use crate::settings::{Verbosity, var};
+use crate::settings::{Verbosity, privacy_word, var};
 use context::Context;
 use rule::Scope;
 
@@ -59,16 +59,17 @@ impl Mode {
         let Some(raw) = var("TELEMETRY_PRIVACY") else {
             return Mode::Redact;
         };
-        match raw.trim().to_ascii_lowercase().as_str() {
-            "" | "redact" => Mode::Redact,
-            "strict" => Mode::Strict,
-            "off" => {
+        match privacy_word(&raw) {
+            _ if raw.trim().is_empty() => Mode::Redact,
+            Some("strict") => Mode::Strict,
+            Some("off") => {
                 out.warn(
                     "TELEMETRY_PRIVACY=off: payloads are not checked for identifiers (the bearer token is still removed)",
                 );
                 Mode::Off
             }
-            _ => {
+            Some(_) => Mode::Redact,
+            None => {
                 out.warn(format_args!(
                     "TELEMETRY_PRIVACY={raw:?} is not one of redact, strict, off; using redact"
                 ));

@@ -56,6 +56,14 @@ pub(super) fn background(out: Verbosity, origins: &mut BTreeMap<&'static str, Or
     }
 }
 
+/// The word of TELEMETRY_PRIVACY that `v` names, in any case (`privacy::Mode` reads it and
+/// warns about anything else; the settings only record that it was given).
+pub fn privacy_word(v: &str) -> Option<&'static str> {
+    ["redact", "strict", "off"]
+        .into_iter()
+        .find(|w| v.trim().eq_ignore_ascii_case(w))
+}
+
 /// TELEMETRY_PROTOCOL: `pk3s` (the default) or `otlp`, in any case; anything else warns
 /// naming the value and uses `pk3s`.
 pub(super) fn protocol(out: Verbosity, origins: &mut BTreeMap<&'static str, Origin>) -> Protocol {

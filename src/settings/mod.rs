@@ -14,7 +14,7 @@ pub mod protocol;
 mod verbosity;
 
 use check::{background, header_value, protocol, seconds, whole};
-pub use check::{default_user_agent, validate_endpoint};
+pub use check::{default_user_agent, privacy_word, validate_endpoint};
 pub use ledger::LedgerCaps;
 pub use protocol::Protocol;
 pub use verbosity::{Overrides, Verbosity, under_ci};
@@ -289,14 +289,8 @@ impl Settings {
                 origins.insert(name, Origin::Env);
             }
         }
-        // The guard reads TELEMETRY_PRIVACY itself (`privacy::Mode`, which warns about
-        // any other word); here only whether it was given as one of its words.
-        if non_empty("TELEMETRY_PRIVACY").is_some_and(|v| {
-            matches!(
-                v.trim().to_ascii_lowercase().as_str(),
-                "redact" | "strict" | "off"
-            )
-        }) {
+        // The guard reads TELEMETRY_PRIVACY itself (`privacy::Mode`).
+        if non_empty("TELEMETRY_PRIVACY").is_some_and(|v| privacy_word(&v).is_some()) {
             origins.insert("TELEMETRY_PRIVACY", Origin::Env);
         }
 

@@ -19,8 +19,7 @@ pub mod to;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
-use super::History;
-use crate::delivery::protocol;
+use super::{History, route};
 use crate::payload::{Kind, Payload, timestamp, usable_key};
 use crate::settings::validate_endpoint;
 
@@ -54,7 +53,7 @@ pub fn entry_line(history: &History, event_id: &str, body: &[u8]) -> Result<Valu
         "type": "entry",
         "event_id": event_id,
         "endpoint": history.endpoint,
-        "protocol": line_protocol(history),
+        "protocol": route::written_for(history),
         "token": history.token,
         "kind": history.kind.unwrap_or(Kind::Raw).as_str(),
         "created_at": history.created_at,
@@ -66,18 +65,6 @@ pub fn entry_line(history: &History, event_id: &str, body: &[u8]) -> Result<Valu
     }
     line["body"] = json!(body);
     Ok(line)
-}
-
-/// The protocol an entry line says: the one its history records; none (null) for an entry
-/// that records neither protocol nor endpoint (an old script's file), which goes where the
-/// settings of the host that delivers it say, in their protocol (`route::protocol_of`);
-/// `pk3s` for one that records an endpoint but no protocol (versions before the slot).
-fn line_protocol(history: &History) -> Option<&str> {
-    match (&history.protocol, &history.endpoint) {
-        (Some(p), _) => Some(p),
-        (None, None) => None,
-        (None, Some(_)) => Some(protocol::PK3S),
-    }
 }
 
 /// What the first line of a file says it is.

@@ -140,17 +140,23 @@ impl Route {
     }
 }
 
-/// The protocol an entry goes out in: the one it records. An entry that records neither a
-/// protocol nor an endpoint (an old script's file, an entry of a version before pinning)
-/// goes to the settings' endpoint, and so in the settings' protocol: a pk3s body never
-/// reaches a Collector that `TELEMETRY_PROTOCOL=otlp` points at. One that records an
+/// The protocol an entry was written for, by name: the one it records. One that records an
 /// endpoint but no protocol was written for a pk3s receiver (versions before the slot).
-pub fn protocol_of(h: &History, setting: Protocol) -> Protocol {
+/// `None` for one that records neither (an old script's file, an entry of a version before
+/// pinning): it goes to the settings' endpoint, and so in the settings' protocol, wherever
+/// it is delivered (a bundle line says `null`), so a pk3s body never reaches a Collector
+/// that `TELEMETRY_PROTOCOL=otlp` points at.
+pub fn written_for(h: &History) -> Option<&str> {
     match (&h.protocol, &h.endpoint) {
-        (Some(p), _) => Protocol::recorded(Some(p)),
-        (None, None) => setting,
-        (None, Some(_)) => Protocol::Pk3s,
+        (Some(p), _) => Some(p),
+        (None, None) => None,
+        (None, Some(_)) => Some(protocol::PK3S),
     }
+}
+
+/// The protocol an entry goes out in here: the one it was written for, else the settings'.
+pub fn protocol_of(h: &History, setting: Protocol) -> Protocol {
+    written_for(h).map_or(setting, |p| Protocol::recorded(Some(p)))
 }
 
 /// Whether two endpoint URLs name the same place: scheme and host case, a default port
